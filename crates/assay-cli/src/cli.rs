@@ -1,0 +1,87 @@
+//! Argument definitions and dispatch.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use assay_core::paths::{DataDir, DataDirSource};
+use assay_core::{Error, app_info};
+
+use crate::output::{self, Render};
+
+/// Assay: evaluate LLM-generated documents with judge models, one encrypted profile at a time.
+#[derive(Debug, Parser)]
+#[command(name = "assay", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Use DIR as the data directory instead of the platform default
+    /// (also settable with ASSAY_DATA_DIR; this flag wins).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print one JSON document on stdout instead of text; errors go to stderr as
+    /// {"error":{"code":"…","message":"…"}}.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  any other error
+  2  usage error (bad arguments)
+
+Full reference: docs/cli.md";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the app version, the linked SQLCipher version and the data directory in use.
+    Info,
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    let data_dir = DataDir::resolve(cli.data_dir.as_deref())?;
+    match cli.command {
+        Command::Info => output::print(&Info::gather(&data_dir)?, cli.json),
+    }
+}
+
+/// What `assay info` prints.
+#[derive(Debug, serde::Serialize)]
+struct Info {
+    #[serde(flatten)]
+    app: app_info::AppInfo,
+    data_dir: PathBuf,
+    data_dir_source: DataDirSource,
+}
+
+impl Info {
+    fn gather(data_dir: &DataDir) -> Result<Self, Error> {
+        Ok(Self {
+            app: app_info::app_info()?,
+            data_dir: data_dir.path().to_path_buf(),
+            data_dir_source: data_dir.source(),
+        })
+    }
+}
+
+impl Render for Info {
+    fn text(&self) -> String {
+        let source = match self.data_dir_source {
+            DataDirSource::Explicit => "--data-dir",
+            DataDirSource::Environment => "ASSAY_DATA_DIR",
+            DataDirSource::Platform => "platform default",
+        };
+        format!(
+            "assay {}\nSQLCipher {} (SQLite {})\ndata dir: {} ({source})\n",
+            self.app.app_version,
+            self.app.sqlcipher_version,
+            self.app.sqlite_version,
+            self.data_dir.display(),
+        )
+    }
+}

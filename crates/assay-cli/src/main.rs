@@ -1,0 +1,21 @@
+//! `assay`: the headless CLI over assay-core.
+//!
+//! This binary is an adapter: it parses arguments, calls one core function per command and
+//! renders the result (human text, or one JSON document with `--json`). Errors go to stderr,
+//! as `{"error":{"code","message"}}` with `--json`, and map to stable exit codes (docs/cli.md).
+
+mod cli;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let json = args.json;
+    match cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => output::report_error(&err, json),
+    }
+}

@@ -1,0 +1,47 @@
+//! Rendering results and errors, as text or as JSON.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use assay_core::{Error, ErrorCode};
+
+/// A command result that can be shown as text; JSON comes from `Serialize`.
+pub trait Render: serde::Serialize {
+    /// The human-readable form, ending in a newline.
+    fn text(&self) -> String;
+}
+
+/// Prints a result on stdout. A closed stdout (e.g. `| head`) is not an error worth a panic.
+pub fn print(value: &impl Render, json: bool) -> Result<(), Error> {
+    let rendered = if json {
+        let mut s = serde_json::to_string_pretty(value)
+            .map_err(|e| Error::InvalidInput(format!("could not encode the result: {e}")))?;
+        s.push('\n');
+        s
+    } else {
+        value.text()
+    };
+    let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+    Ok(())
+}
+
+/// The process exit code for an error code (docs/cli.md keeps the table).
+pub fn exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::InvalidInput => 2,
+        _ => 1,
+    }
+}
+
+/// Prints an error on stderr and returns the matching exit code.
+pub fn report_error(err: &Error, json: bool) -> ExitCode {
+    let code = err.code();
+    let text = if json {
+        serde_json::json!({ "error": { "code": code.as_str(), "message": err.to_string() } })
+            .to_string()
+    } else {
+        format!("error: {err}")
+    };
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    ExitCode::from(exit_code(code))
+}

@@ -1,0 +1,13 @@
+//! Assay's core: every decision the app makes lives here.
+//!
+//! The desktop shell (`src-tauri`) and the `assay` CLI are adapters: they parse input, call one
+//! function from this crate and map its error. This crate has no tauri, gtk or webkit
+//! dependency, so all behaviour is testable without a webview.
+#![deny(missing_docs)]
+
+pub mod app_info;
+pub mod error;
+pub mod logging;
+pub mod paths;
+
+pub use error::{Error, ErrorCode};

@@ -1,0 +1,8 @@
+//! Generates Tauri's context and one permission per app command (`allow-<command>`), so
+//! `capabilities/main.json` must grant each command by name: nothing is allowed by default.
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(&["app_info"]);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));
+}
