@@ -12,7 +12,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(err) => return output::report_usage_error(&err),
+    };
     let json = args.json;
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -28,7 +28,7 @@ pub fn print(value: &impl Render, json: bool) -> Result<(), Error> {
 /// The process exit code for an error code (docs/cli.md keeps the table).
 pub fn exit_code(code: ErrorCode) -> u8 {
     match code {
-        ErrorCode::InvalidInput => 2,
+        ErrorCode::InvalidInput => USAGE_EXIT,
         _ => 1,
     }
 }
@@ -45,3 +45,31 @@ pub fn report_error(err: &Error, json: bool) -> ExitCode {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
     ExitCode::from(exit_code(code))
 }
+
+/// Reports a clap parse error. `--help` and `--version` print as usual and exit 0; a real
+/// usage error exits 2, as JSON on stderr when `--json` was among the arguments.
+pub fn report_usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let wants_json = std::env::args_os().any(|a| a == "--json");
+    let is_usage = !matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    );
+    if !(wants_json && is_usage) {
+        let _ = err.print();
+        return ExitCode::from(if is_usage { USAGE_EXIT } else { 0 });
+    }
+    let message = err.kind().to_string();
+    let detail = err.to_string();
+    let first_line = detail
+        .lines()
+        .next()
+        .unwrap_or(&message)
+        .trim_start_matches("error: ");
+    let json = serde_json::json!({ "error": { "code": "USAGE", "message": first_line } });
+    let _ = writeln!(std::io::stderr().lock(), "{json}");
+    ExitCode::from(USAGE_EXIT)
+}
+
+/// Exit code for a usage error (bad arguments), as clap uses.
+pub const USAGE_EXIT: u8 = 2;

@@ -1,0 +1,73 @@
+# The two commands of the quick start are `make run` and `make test`; both install what is
+# missing first (scripts/setup.sh). Everything else here is a building block of those two.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+CARGO ?= cargo
+APP := target/debug/assay-desktop
+TEST_ENV := scripts/test-env.sh
+
+.PHONY: run test setup-app setup-test ui build lint fmt clippy ui-check ui-test nextest \
+        e2e bindings screenshots dev clean
+
+## run: install what is missing, build, and launch the desktop app
+run: setup-app ui
+	$(CARGO) build --workspace
+	$(APP)
+
+## test: install what is missing, then run every check CI runs
+test: setup-test ui lint ui-check ui-test nextest
+	@echo "make test: all checks passed"
+
+setup-app:
+	scripts/setup.sh app
+
+setup-test:
+	scripts/setup.sh test
+
+## ui: build the web UI into ui/dist (the app embeds it at compile time)
+ui:
+	npm --prefix ui run build --silent
+
+build: ui
+	$(CARGO) build --workspace
+
+lint: fmt clippy
+
+fmt:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## ui-check: type-check the UI against the committed bindings (svelte-check)
+ui-check:
+	npm --prefix ui run check --silent
+
+ui-test:
+	npm --prefix ui test --silent
+
+## nextest: unit, integration, CLI, bindings-drift and e2e tests, in the hermetic test env
+nextest:
+	$(TEST_ENV) $(CARGO) nextest run --workspace
+
+## e2e: only the end-to-end suite (real app, real webview)
+e2e: ui
+	$(TEST_ENV) $(CARGO) nextest run --workspace -E 'binary(e2e)'
+
+## bindings: regenerate ui/src/lib/bindings.ts from the Rust commands
+bindings:
+	ASSAY_UPDATE_BINDINGS=1 $(CARGO) nextest run --workspace -E 'test(committed_bindings)'
+
+## screenshots: refresh docs/screenshots from the e2e suite's captures
+screenshots: e2e
+	cp target/tmp/e2e/smoke/main-window.png docs/screenshots/main-window.png
+
+## dev: the app with the Vite dev server and hot reload (Tauri CLI)
+dev: setup-app
+	npm --prefix ui run tauri -- dev
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules

@@ -1,0 +1,215 @@
+//! Launching the app under tauri-driver and talking to it.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use tempfile::TempDir;
+use tokio::process::{Child, Command};
+
+/// How long to wait for a window to appear. Session creation hangs forever if the app never
+/// opens one, so this bounds it.
+const SESSION_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long to wait for an element the UI should render.
+const ELEMENT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One running app, its data dir and where its artifacts go.
+pub struct App {
+    client: Client,
+    driver: Child,
+    data_dir: TempDir,
+    artifacts: PathBuf,
+}
+
+impl App {
+    /// Launches the app with a fresh, empty data dir.
+    pub async fn launch(test: &str) -> Result<Self> {
+        let data_dir = tempfile::tempdir().context("create the app's data dir")?;
+        let artifacts = artifacts_dir(test);
+        let _ = std::fs::remove_dir_all(&artifacts);
+        std::fs::create_dir_all(&artifacts).context("create the artifacts dir")?;
+
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let driver_log = std::fs::File::create(artifacts.join("tauri-driver.log"))?;
+        let driver = Command::new(tauri_driver()?)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("ASSAY_DATA_DIR", data_dir.path())
+            .stdin(Stdio::null())
+            .stdout(driver_log.try_clone()?)
+            .stderr(driver_log)
+            .kill_on_drop(true)
+            .spawn()
+            .context("start tauri-driver (install it with `make setup`)")?;
+        wait_for_port(port, Duration::from_secs(10))?;
+
+        let mut caps = serde_json::Map::new();
+        let app_path = env!("CARGO_BIN_EXE_assay-desktop");
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_path }),
+        );
+        let connect = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        let client = tokio::time::timeout(SESSION_TIMEOUT, async { connect })
+            .await
+            .map_err(|_| anyhow!("the app opened no window within {SESSION_TIMEOUT:?}"))?
+            .context("create a WebDriver session for the app")?;
+        Ok(Self {
+            client,
+            driver,
+            data_dir,
+            artifacts,
+        })
+    }
+
+    /// The data dir the app was started with.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Waits for the element with `data-testid=id` and returns its text.
+    pub async fn text(&self, id: &str) -> Result<String> {
+        let el = self
+            .client
+            .wait()
+            .at_most(ELEMENT_TIMEOUT)
+            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+            .await
+            .with_context(|| format!("no element with data-testid={id:?} appeared"))?;
+        Ok(el.text().await?)
+    }
+
+    /// Waits until one of the `data-testid`s is present and returns which one.
+    pub async fn first_of<'a>(&self, ids: &[&'a str]) -> Result<&'a str> {
+        let deadline = Instant::now() + ELEMENT_TIMEOUT;
+        loop {
+            for id in ids {
+                let found = self
+                    .client
+                    .find_all(Locator::Css(&format!("[data-testid='{id}']")))
+                    .await?;
+                if !found.is_empty() {
+                    return Ok(id);
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("none of {ids:?} appeared within {ELEMENT_TIMEOUT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a PNG of the webview to the test's artifacts dir and returns its path.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        // WebKit captures the last painted frame, which can predate the DOM the test just
+        // checked; two animation frames guarantee a paint of the current DOM.
+        let paint = "const done = arguments[arguments.length - 1];\
+                     requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        self.client
+            .execute_async(paint, vec![])
+            .await
+            .context("wait for a paint")?;
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .context("take a screenshot")?;
+        let path = self.artifacts.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Ends the test: on failure saves a screenshot and the app's log first, then closes the
+    /// app and stops the driver, and finally panics with the failure.
+    pub async fn finish(mut self, outcome: Result<()>) {
+        if outcome.is_err() {
+            let _ = self.screenshot("failure").await;
+            let log = self.data_dir.path().join("logs/assay.log");
+            let _ = std::fs::copy(&log, self.artifacts.join("assay.log"));
+        }
+        let _ = self.client.close().await;
+        stop(&mut self.driver).await;
+        if let Err(err) = outcome {
+            panic!("{err:#}\n(artifacts in {})", self.artifacts.display());
+        }
+    }
+}
+
+/// Runs `body` against a freshly launched app, with artifacts saved on failure.
+pub async fn with_app(test: &str, body: impl AsyncFnOnce(&App) -> Result<()>) {
+    let app = App::launch(test)
+        .await
+        .unwrap_or_else(|e| panic!("launch the app: {e:#}"));
+    let outcome = body(&app).await;
+    app.finish(outcome).await;
+}
+
+fn artifacts_dir(test: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("e2e")
+        .join(test)
+}
+
+/// tauri-driver from TAURI_DRIVER, the PATH, or cargo's bin dir.
+fn tauri_driver() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return Ok(path.into());
+    }
+    let candidates = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(std::env::var_os("CARGO_HOME").map(|h| PathBuf::from(h).join("bin")))
+        .chain(std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin")));
+    candidates
+        .map(|dir| dir.join("tauri-driver"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| anyhow!("tauri-driver is not installed; run `make setup`"))
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, limit: Duration) -> Result<()> {
+    let deadline = Instant::now() + limit;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        if Instant::now() > deadline {
+            bail!("tauri-driver did not listen on port {port} within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// Stops tauri-driver with SIGTERM so it takes WebKitWebDriver and the app down with it
+/// (SIGKILL would leave both running); SIGKILL only if it does not exit in time.
+async fn stop(driver: &mut Child) {
+    if let Some(pid) = driver.id() {
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await;
+        if tokio::time::timeout(Duration::from_secs(5), driver.wait())
+            .await
+            .is_ok()
+        {
+            return;
+        }
+    }
+    let _ = driver.kill().await;
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real app binary in a real webview (WebKitGTK), driven through
+//! tauri-driver and WebKitWebDriver.
+//!
+//! Run them with `make test` (or `scripts/test-env.sh cargo nextest run --workspace`), which
+//! provides Xvfb, a private D-Bus session and a throwaway keyring. Each test launches its own
+//! app with its own temp data dir. On failure a test saves a screenshot, the app's log and
+//! the driver's log under `target/tmp/e2e/<test>/`.
+
+mod harness;
+mod smoke;

@@ -1,0 +1,46 @@
+//! The smoke test: the app starts, the UI calls `app_info` over IPC, core answers with the
+//! linked SQLCipher's version, and the UI renders it.
+
+use anyhow::{Context, ensure};
+
+use crate::harness::with_app;
+
+#[tokio::test]
+async fn the_main_window_shows_versions_reported_by_core_over_ipc() {
+    with_app("smoke", async |app| {
+        let shown = app.first_of(&["app-version", "app-error"]).await?;
+        if shown == "app-error" {
+            let error = app.text("app-error").await?;
+            anyhow::bail!("the UI shows an IPC error instead of the app info: {error}");
+        }
+        let version = app.text("app-version").await?;
+        ensure!(
+            version == env!("CARGO_PKG_VERSION"),
+            "app version shown: {version:?}"
+        );
+
+        let sqlcipher = app.text("sqlcipher-version").await?;
+        let major: u32 = sqlcipher
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .with_context(|| format!("SQLCipher version is not x.y.z: {sqlcipher:?}"))?;
+        ensure!(
+            major >= 4,
+            "expected SQLCipher 4 or later, got {sqlcipher:?}"
+        );
+        ensure!(
+            sqlcipher.contains("community"),
+            "not the linked SQLCipher: {sqlcipher:?}"
+        );
+
+        let data_dir = app.text("data-dir").await?;
+        ensure!(
+            data_dir == app.data_dir().display().to_string(),
+            "the app should use the data dir it was given, shows {data_dir:?}"
+        );
+        app.screenshot("main-window").await?;
+        Ok(())
+    })
+    .await;
+}
