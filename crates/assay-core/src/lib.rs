@@ -6,8 +6,12 @@
 #![deny(missing_docs)]
 
 pub mod app_info;
+pub mod db;
 pub mod error;
 pub mod logging;
 pub mod paths;
+pub mod profile;
+pub mod registry;
+pub mod secrets;
 
 pub use error::{Error, ErrorCode};

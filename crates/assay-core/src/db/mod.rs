@@ -1,0 +1,226 @@
+//! One encrypted profile database: SQLCipher keyed with a raw 256-bit key.
+//!
+//! [`Database::read`] and [`Database::write`] are the only ways in:
+//! - `write` runs the closure in an IMMEDIATE transaction on the single writer connection and
+//!   commits only if the closure returns `Ok`; an `Err` or a panic rolls it back.
+//! - `read` runs the closure on a pooled reader connection that is `query_only`, so a read
+//!   cannot write even by mistake.
+//!
+//! Both are blocking; [`Database::read_async`] and [`Database::write_async`] run them on
+//! tokio's blocking pool so async callers never block the runtime.
+
+pub mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::profile::ProfileLock;
+use crate::secrets::DbKey;
+
+/// How many reader connections a database keeps at most.
+const MAX_READERS: usize = 4;
+/// How long a connection waits for a lock held by another connection.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open, keyed, migrated profile database.
+pub struct Database {
+    path: PathBuf,
+    key: DbKey,
+    label: String,
+    writer: Mutex<Connection>,
+    readers: Mutex<ReaderPool>,
+    reader_freed: Condvar,
+    /// Declared last so it is released after every connection has closed.
+    lock: Option<ProfileLock>,
+}
+
+#[derive(Default)]
+struct ReaderPool {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Creates a new database file at `path` (which must not exist), keys it and migrates it.
+    pub fn create(path: &Path, key: DbKey, label: &str) -> Result<Self> {
+        if path.exists() {
+            return Err(Error::InvalidInput(format!(
+                "{} already exists",
+                path.display()
+            )));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        Self::open_with(path, key, label, flags)
+    }
+
+    /// Opens the existing database at `path`. Never creates a file: a missing file is the
+    /// caller's `DATA_MISSING`, not a reason to start over.
+    pub fn open(path: &Path, key: DbKey, label: &str) -> Result<Self> {
+        Self::open_with(path, key, label, OpenFlags::SQLITE_OPEN_READ_WRITE)
+    }
+
+    fn open_with(path: &Path, key: DbKey, label: &str, flags: OpenFlags) -> Result<Self> {
+        let mut writer = connect(path, &key, label, flags)?;
+        let what = format!("the database of profile {label:?}");
+        migrations::check_and_apply(&mut writer, migrations::MIGRATIONS, &what)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            key,
+            label: label.to_owned(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(ReaderPool::default()),
+            reader_freed: Condvar::new(),
+            lock: None,
+        })
+    }
+
+    /// Keeps `lock` for as long as this database is open.
+    pub fn holding(mut self, lock: ProfileLock) -> Self {
+        self.lock = Some(lock);
+        self
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in a write transaction: committed if `f` returns `Ok`, rolled back if it
+    /// returns `Err` or panics.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // If `f` panics, `tx` is dropped during unwinding, and dropping an uncommitted
+        // rusqlite Transaction rolls it back.
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` on a read-only connection.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.take_reader()?;
+        let result = f(&conn);
+        self.return_reader(conn);
+        result
+    }
+
+    /// [`Database::write`] on tokio's blocking pool.
+    pub async fn write_async<T, F>(self: &Arc<Self>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        let db = Arc::clone(self);
+        join(tokio::task::spawn_blocking(move || db.write(f)).await)
+    }
+
+    /// [`Database::read`] on tokio's blocking pool.
+    pub async fn read_async<T, F>(self: &Arc<Self>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let db = Arc::clone(self);
+        join(tokio::task::spawn_blocking(move || db.read(f)).await)
+    }
+
+    fn take_reader(&self) -> Result<Connection> {
+        let mut pool = lock(&self.readers);
+        loop {
+            if let Some(conn) = pool.idle.pop() {
+                return Ok(conn);
+            }
+            if pool.open < MAX_READERS {
+                pool.open += 1;
+                drop(pool);
+                let opened = connect(
+                    &self.path,
+                    &self.key,
+                    &self.label,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE,
+                )
+                .and_then(|c| {
+                    c.pragma_update(None, "query_only", true)?;
+                    Ok(c)
+                });
+                if opened.is_err() {
+                    lock(&self.readers).open -= 1;
+                }
+                return opened;
+            }
+            pool = self
+                .reader_freed
+                .wait(pool)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn return_reader(&self, conn: Connection) {
+        lock(&self.readers).idle.push(conn);
+        self.reader_freed.notify_one();
+    }
+}
+
+/// Locks a mutex, recovering from poisoning: a panic inside `write` already rolled its
+/// transaction back, so the connection is consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn join<T>(joined: std::result::Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
+    match joined {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(Error::InvalidInput(format!(
+            "the database task was cancelled: {e}"
+        ))),
+    }
+}
+
+/// Opens one connection, keys it, proves the key by a first query, then sets the pragmas.
+fn connect(path: &Path, key: &DbKey, label: &str, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    // Without this SQLCipher prints "hmac check failed" to stderr on a wrong key.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    conn.execute_batch(&key.pragma_key_sql())?;
+    // The key is only checked when a page is read: a wrong key (or a file that is not an
+    // SQLCipher database) fails here with SQLITE_NOTADB.
+    let probe = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    match probe {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(Error::DecryptFailed {
+                name: label.to_owned(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Corrupt(format!(
+            "{label}: could not switch to WAL mode (got {mode})"
+        )));
+    }
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = NORMAL;",
+    )?;
+    Ok(conn)
+}

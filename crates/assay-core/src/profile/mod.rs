@@ -1,0 +1,338 @@
+//! Profile lifecycle: create, open, rename, delete, verify, and the recovery sweep.
+//!
+//! Crash safety across the registry, the directory and the keyring rests on three rules:
+//! 1. A profile's registry row (state `creating`, listing the keyring entries it will own) is
+//!    written before any key is stored, and the profile's lock is held from before the row
+//!    exists until the profile is `active`.
+//! 2. Delete marks the row `deleting` before removing the keys and the directory, and removes
+//!    the row last.
+//! 3. [`Profiles::recover`] (run at every start) undoes every unlocked `creating` row and
+//!    finishes every unlocked `deleting` row, in both cases by removing the recorded keyring
+//!    entries, then the directory, then the row; and it moves any directory without a row to
+//!    `<data dir>/orphans/`, never deleting it.
+//!
+//! So a crash at any point leaves a profile either complete or, after the next start, fully
+//! gone: no half profile, no orphan secret.
+//!
+//! Nothing here repairs loss: a missing key is `KEY_MISSING`, a missing database file is
+//! `DATA_MISSING`, and a database that does not decrypt is `DECRYPT_FAILED`.
+
+mod layout;
+mod lock;
+pub mod name;
+mod sweep;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use lock::ProfileLock;
+pub use sweep::SweepReport;
+pub use verify::{Check, VerifyReport};
+
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::paths::DataDir;
+use crate::registry::{KeyMode, ProfileRecord, ProfileRegistry, ProfileState};
+use crate::secrets::wrapped::{self, KdfParams};
+use crate::secrets::{DbKey, KeyringStore, Passphrase, SecretStore};
+use layout::{DB_FILE, WRAPPED_KEY_FILE};
+use lock::RegistryLock;
+use name::ProfileName;
+
+/// How a new profile's key is protected.
+#[derive(Debug)]
+pub enum KeyProtection {
+    /// In the OS keyring (the default).
+    Keyring,
+    /// Wrapped with this passphrase in `key.wrapped`.
+    Passphrase(Passphrase),
+}
+
+/// The profiles of one data dir.
+#[derive(Debug)]
+pub struct Profiles {
+    data_dir: PathBuf,
+    registry: ProfileRegistry,
+    secrets: Arc<dyn SecretStore>,
+    kdf: KdfParams,
+}
+
+/// An open profile. It holds the profile's lock for as long as it (or any clone of its
+/// database handle) lives.
+#[derive(Debug)]
+pub struct OpenProfile {
+    record: ProfileRecord,
+    db: Arc<Database>,
+}
+
+impl OpenProfile {
+    /// The registry row as of opening.
+    pub fn record(&self) -> &ProfileRecord {
+        &self.record
+    }
+
+    /// The profile's database.
+    pub fn db(&self) -> &Arc<Database> {
+        &self.db
+    }
+}
+
+impl Profiles {
+    /// The profiles of `data_dir`, with the OS keyring namespaced to it. Runs the recovery
+    /// sweep before returning.
+    pub fn open(data_dir: &DataDir) -> Result<Self> {
+        let secrets = Arc::new(KeyringStore::for_data_dir(data_dir.path()));
+        Self::open_with(data_dir.path(), secrets)
+    }
+
+    /// [`Profiles::open`] with a given secret store.
+    pub fn open_with(data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Self> {
+        let registry = ProfileRegistry::open(data_dir)?;
+        let profiles = Self {
+            data_dir: data_dir.to_path_buf(),
+            registry,
+            secrets,
+            kdf: KdfParams::default(),
+        };
+        let report = profiles.recover()?;
+        if !report.is_empty() {
+            log::info!("recovery sweep: {report:?}");
+        }
+        Ok(profiles)
+    }
+
+    /// Uses `kdf` for keys wrapped from now on (tests use cheap parameters).
+    pub fn with_kdf_params(mut self, kdf: KdfParams) -> Self {
+        self.kdf = kdf;
+        self
+    }
+
+    /// The data dir.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The secret store in use.
+    pub fn secrets(&self) -> &Arc<dyn SecretStore> {
+        &self.secrets
+    }
+
+    /// Active profiles, oldest first.
+    pub fn list(&self) -> Result<Vec<ProfileRecord>> {
+        let all = self.registry.all()?;
+        Ok(all
+            .into_iter()
+            .filter(|p| p.state == ProfileState::Active)
+            .collect())
+    }
+
+    /// The active profile `reference` names (an id, or a case-insensitive name).
+    pub fn show(&self, reference: &str) -> Result<ProfileRecord> {
+        self.registry.resolve(reference)
+    }
+
+    /// Creates a profile: registry row, directory, key, and a migrated encrypted database.
+    pub fn create(&self, raw_name: &str, protection: KeyProtection) -> Result<ProfileRecord> {
+        let name = ProfileName::parse(raw_name)?;
+        let (mode, entries) = match &protection {
+            KeyProtection::Keyring => {
+                self.secrets.check_available()?;
+                (KeyMode::Keyring, true)
+            }
+            KeyProtection::Passphrase(_) => (KeyMode::Passphrase, false),
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let entries = if entries {
+            vec![layout::db_key_entry(&id)]
+        } else {
+            Vec::new()
+        };
+        let dir = layout::profile_dir(&self.data_dir, &id);
+
+        let (lock, record) = {
+            let _registry = RegistryLock::acquire(&self.data_dir)?;
+            let profiles = layout::profiles_dir(&self.data_dir);
+            std::fs::create_dir_all(&profiles).map_err(|e| Error::io("create", &profiles, e))?;
+            std::fs::create_dir(&dir).map_err(|e| Error::io("create", &dir, e))?;
+            let lock = ProfileLock::try_acquire(&dir, name.as_str())?;
+            match self.registry.insert_creating(&id, &name, mode, &entries) {
+                Ok(record) => (lock, record),
+                Err(err) => {
+                    layout::remove_dir_if_present(&dir)?;
+                    return Err(err);
+                }
+            }
+        };
+        crash_point("after-row");
+
+        let finished = self
+            .store_key_and_create_db(&record, &dir, &protection)
+            .and_then(|()| self.registry.set_state(&id, ProfileState::Active));
+        if let Err(err) = finished {
+            log::warn!(
+                "creating profile {id} failed ({}); undoing",
+                err.code().as_str()
+            );
+            if let Err(undo) = self.discard(&record, &dir) {
+                log::error!("undoing profile {id} failed ({undo}); the next start retries");
+            }
+            return Err(err);
+        }
+        drop(lock);
+        log::info!("created profile {id}");
+        Ok(ProfileRecord {
+            state: ProfileState::Active,
+            ..record
+        })
+    }
+
+    fn store_key_and_create_db(
+        &self,
+        record: &ProfileRecord,
+        dir: &Path,
+        protection: &KeyProtection,
+    ) -> Result<()> {
+        let key = DbKey::generate()?;
+        match protection {
+            KeyProtection::Keyring => {
+                self.secrets
+                    .set(&layout::db_key_entry(&record.id), key.as_bytes())?;
+            }
+            KeyProtection::Passphrase(passphrase) => {
+                let sealed = wrapped::wrap(&key, passphrase, &record.id, self.kdf)?;
+                layout::write_atomic(&dir.join(WRAPPED_KEY_FILE), &sealed)?;
+            }
+        }
+        crash_point("after-key");
+        let db = Database::create(&dir.join(DB_FILE), key, &record.name)?;
+        crash_point("after-db");
+        db.write(|tx| {
+            tx.execute(
+                "INSERT INTO profile_meta (singleton, profile_id, created_at, created_by_version)
+                 VALUES (1, ?1, ?2, ?3)",
+                rusqlite::params![record.id, record.created_at, env!("CARGO_PKG_VERSION")],
+            )?;
+            Ok(())
+        })?;
+        drop(db);
+        layout::sync_dir(dir)
+    }
+
+    /// Opens a profile: takes its lock, loads its key, opens and migrates its database.
+    /// `passphrase` is needed for passphrase-mode profiles and ignored otherwise.
+    pub fn open_profile(
+        &self,
+        reference: &str,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<OpenProfile> {
+        let record = self.registry.resolve(reference)?;
+        let dir = layout::profile_dir(&self.data_dir, &record.id);
+        let db_path = dir.join(DB_FILE);
+        if !dir.is_dir() {
+            return Err(Error::DataMissing {
+                name: record.name,
+                path: db_path,
+            });
+        }
+        let lock = ProfileLock::try_acquire(&dir, &record.name)?;
+        if !db_path.is_file() {
+            return Err(Error::DataMissing {
+                name: record.name,
+                path: db_path,
+            });
+        }
+        let key = self.load_key(&record, &dir, passphrase)?;
+        let db = Database::open(&db_path, key, &record.name)?.holding(lock);
+        self.registry.touch_opened(&record.id)?;
+        Ok(OpenProfile {
+            record,
+            db: Arc::new(db),
+        })
+    }
+
+    fn load_key(
+        &self,
+        record: &ProfileRecord,
+        dir: &Path,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<DbKey> {
+        match record.key_mode {
+            KeyMode::Keyring => match self.secrets.get(&layout::db_key_entry(&record.id))? {
+                Some(bytes) => DbKey::from_bytes(&bytes),
+                None => Err(Error::KeyMissing {
+                    name: record.name.clone(),
+                    location: "the OS keyring".into(),
+                }),
+            },
+            KeyMode::Passphrase => {
+                let path = dir.join(WRAPPED_KEY_FILE);
+                let bytes = match std::fs::read(&path) {
+                    Ok(bytes) => bytes,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(Error::KeyMissing {
+                            name: record.name.clone(),
+                            location: path.display().to_string(),
+                        });
+                    }
+                    Err(e) => return Err(Error::io("read", &path, e)),
+                };
+                let passphrase = passphrase.ok_or_else(|| Error::PassphraseRequired {
+                    name: record.name.clone(),
+                })?;
+                wrapped::unwrap(&bytes, passphrase, &record.id, &record.name)
+            }
+        }
+    }
+
+    /// Renames an active profile.
+    pub fn rename(&self, reference: &str, new_name: &str) -> Result<ProfileRecord> {
+        let name = ProfileName::parse(new_name)?;
+        let record = self.registry.resolve(reference)?;
+        self.registry.rename(&record.id, &name)
+    }
+
+    /// Deletes a profile: its keyring entries, its directory and its registry row.
+    pub fn delete(&self, reference: &str) -> Result<ProfileRecord> {
+        let record = self.registry.resolve(reference)?;
+        let dir = layout::profile_dir(&self.data_dir, &record.id);
+        let lock = if dir.is_dir() {
+            Some(ProfileLock::try_acquire(&dir, &record.name)?)
+        } else {
+            None
+        };
+        self.registry
+            .set_state(&record.id, ProfileState::Deleting)?;
+        crash_point("after-mark-deleting");
+        self.discard(&record, &dir)?;
+        drop(lock);
+        log::info!("deleted profile {}", record.id);
+        Ok(record)
+    }
+
+    /// Removes everything a profile owns, in the order that keeps a crash recoverable:
+    /// keyring entries, then the directory, then the registry row.
+    fn discard(&self, record: &ProfileRecord, dir: &Path) -> Result<()> {
+        for entry in &record.keyring_entries {
+            self.secrets.delete(entry)?;
+        }
+        crash_point("after-keys-removed");
+        layout::remove_dir_if_present(dir)?;
+        crash_point("after-dir-removed");
+        self.registry.remove(&record.id)
+    }
+
+    /// Runs the recovery sweep (see the module docs).
+    pub fn recover(&self) -> Result<SweepReport> {
+        sweep::run(self)
+    }
+}
+
+/// Test-only fault injection: when `ASSAY_CRASH_AT` names this point, the process aborts
+/// here, as a crash would. The crash-safety tests use it to hit every step deterministically
+/// in addition to random SIGKILLs.
+fn crash_point(point: &str) {
+    if std::env::var_os("ASSAY_CRASH_AT").is_some_and(|p| p == point) {
+        std::process::abort();
+    }
+}
