@@ -8,6 +8,7 @@ use assay_core::paths::{DataDir, DataDirSource};
 use assay_core::{Error, app_info};
 
 use crate::output::{self, Render};
+use crate::profile_cmd::{self, ProfileCommand};
 
 /// Assay: evaluate LLM-generated documents with judge models, one encrypted profile at a time.
 #[derive(Debug, Parser)]
@@ -31,22 +32,32 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  any other error
-  2  usage error (bad arguments)
+  2  usage error (bad arguments, invalid input, passphrase required)
+  10 NOT_FOUND          11 ALREADY_EXISTS     12 PROFILE_IN_USE
+  13 KEY_MISSING        14 DATA_MISSING       15 DECRYPT_FAILED or WRONG_PASSPHRASE
+  16 NEWER_VERSION      17 KEYRING_UNAVAILABLE
+  18 CORRUPT or SCHEMA_MISMATCH (also: verify found a problem)
 
-Full reference: docs/cli.md";
+Passphrases are read from stdin (--passphrase-stdin) or a terminal prompt, never from
+arguments. Full reference: docs/cli.md";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show the app version, the linked SQLCipher version and the data directory in use.
     Info,
+    /// Create, list, show, rename, delete and verify profiles.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Profile(ProfileCommand),
 }
 
-/// Runs the parsed command.
-pub fn run(cli: Cli) -> Result<(), Error> {
+/// Runs the parsed command and returns the process exit code for a success that still
+/// reports a problem (e.g. `verify` finding damage).
+pub fn run(cli: Cli) -> Result<u8, Error> {
     let data_dir = DataDir::resolve(cli.data_dir.as_deref())?;
     match cli.command {
-        Command::Info => output::print(&Info::gather(&data_dir)?, cli.json),
+        Command::Info => output::print(&Info::gather(&data_dir)?, cli.json).map(|()| 0),
+        Command::Profile(command) => profile_cmd::run(command, &data_dir, cli.json),
     }
 }
 

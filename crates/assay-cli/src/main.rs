@@ -6,6 +6,8 @@
 
 mod cli;
 mod output;
+mod passphrase;
+mod profile_cmd;
 
 use std::process::ExitCode;
 
@@ -18,7 +20,7 @@ fn main() -> ExitCode {
     };
     let json = args.json;
     match cli::run(args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => output::report_error(&err, json),
     }
 }

@@ -28,7 +28,16 @@ pub fn print(value: &impl Render, json: bool) -> Result<(), Error> {
 /// The process exit code for an error code (docs/cli.md keeps the table).
 pub fn exit_code(code: ErrorCode) -> u8 {
     match code {
-        ErrorCode::InvalidInput => USAGE_EXIT,
+        ErrorCode::InvalidInput | ErrorCode::PassphraseRequired => USAGE_EXIT,
+        ErrorCode::NotFound => 10,
+        ErrorCode::AlreadyExists => 11,
+        ErrorCode::ProfileInUse => 12,
+        ErrorCode::KeyMissing => 13,
+        ErrorCode::DataMissing => 14,
+        ErrorCode::DecryptFailed | ErrorCode::WrongPassphrase => 15,
+        ErrorCode::NewerVersion => 16,
+        ErrorCode::KeyringUnavailable => 17,
+        ErrorCode::Corrupt | ErrorCode::SchemaMismatch => 18,
         _ => 1,
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Crash safety across the registry, the directory and the keyring rests on three rules:
 //! 1. A profile's registry row (state `creating`, listing the keyring entries it will own) is
-//!    written before any key is stored, and the profile's lock is held from before the row
-//!    exists until the profile is `active`.
+//!    written before its directory or any key exists, under the data dir's registry lock, and
+//!    the profile's lock is held from then until the profile is `active`.
 //! 2. Delete marks the row `deleting` before removing the keys and the directory, and removes
 //!    the row last.
 //! 3. [`Profiles::recover`] (run at every start) undoes every unlocked `creating` row and
@@ -150,21 +150,27 @@ impl Profiles {
         };
         let dir = layout::profile_dir(&self.data_dir, &id);
 
+        // Row first, then directory and lock, all under the registry lock: a crash between
+        // any two steps leaves an unlocked `creating` row that the sweep undoes, and never a
+        // directory without a row.
         let (lock, record) = {
             let _registry = RegistryLock::acquire(&self.data_dir)?;
+            let record = self.registry.insert_creating(&id, &name, mode, &entries)?;
+            crash_point("after-row");
             let profiles = layout::profiles_dir(&self.data_dir);
-            std::fs::create_dir_all(&profiles).map_err(|e| Error::io("create", &profiles, e))?;
-            std::fs::create_dir(&dir).map_err(|e| Error::io("create", &dir, e))?;
-            let lock = ProfileLock::try_acquire(&dir, name.as_str())?;
-            match self.registry.insert_creating(&id, &name, mode, &entries) {
-                Ok(record) => (lock, record),
+            let made = std::fs::create_dir_all(&profiles)
+                .and_then(|()| std::fs::create_dir(&dir))
+                .map_err(|e| Error::io("create", &dir, e))
+                .and_then(|()| ProfileLock::try_acquire(&dir, name.as_str()));
+            match made {
+                Ok(lock) => (lock, record),
                 Err(err) => {
-                    layout::remove_dir_if_present(&dir)?;
+                    self.discard(&record, &dir)?;
                     return Err(err);
                 }
             }
         };
-        crash_point("after-row");
+        crash_point("after-lock");
 
         let finished = self
             .store_key_and_create_db(&record, &dir, &protection)

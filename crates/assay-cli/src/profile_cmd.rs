@@ -1,0 +1,214 @@
+//! `assay profile …`: each subcommand calls one core function and renders its result.
+
+use clap::Subcommand;
+
+use assay_core::Error;
+use assay_core::paths::DataDir;
+use assay_core::profile::{KeyProtection, Profiles, VerifyReport};
+use assay_core::registry::{KeyMode, ProfileRecord};
+
+use crate::output::{self, Render};
+use crate::passphrase::{self, Source};
+
+/// Exit code when `verify` ran but found a problem (same as CORRUPT).
+const VERIFY_FAILED_EXIT: u8 = 18;
+
+/// The `profile` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Create a profile. Its key goes to the OS keyring, or with --passphrase-stdin (or
+    /// --key-mode passphrase, which prompts) it is sealed with a passphrase instead.
+    Create {
+        /// The profile's name: 1–64 characters, unique ignoring case.
+        name: String,
+        /// Protect the key with a passphrase read from stdin.
+        #[arg(long)]
+        passphrase_stdin: bool,
+        /// Where the key is kept: `keyring` (default) or `passphrase` (prompts on a terminal).
+        #[arg(long, value_parser = ["keyring", "passphrase"])]
+        key_mode: Option<String>,
+    },
+    /// List profiles.
+    List,
+    /// Show one profile. REF is a name (any case) or an id.
+    Show {
+        /// Name or id.
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// Rename a profile.
+    Rename {
+        /// Name or id.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The new name.
+        new_name: String,
+    },
+    /// Delete a profile, its data and its keys. Cannot be undone.
+    Delete {
+        /// Name or id.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Check a profile: decryption, SQLCipher and SQLite integrity, foreign keys, and that its
+    /// registry row, directory and keys agree. Exits 18 if a check fails.
+    Verify {
+        /// Name or id.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Read the passphrase of a passphrase profile from stdin.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
+}
+
+/// Runs one `profile` subcommand; returns the exit code.
+pub fn run(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result<u8, Error> {
+    let profiles = Profiles::open(data_dir)?;
+    match command {
+        ProfileCommand::Create {
+            name,
+            passphrase_stdin,
+            key_mode,
+        } => {
+            let protection = if passphrase_stdin {
+                KeyProtection::Passphrase(passphrase::read_for_creation(Source::Stdin)?)
+            } else if key_mode.as_deref() == Some("passphrase") {
+                KeyProtection::Passphrase(passphrase::read_for_creation(Source::Prompt)?)
+            } else {
+                KeyProtection::Keyring
+            };
+            print(&Profile(profiles.create(&name, protection)?), json)
+        }
+        ProfileCommand::List => print(&List(profiles.list()?), json),
+        ProfileCommand::Show { reference } => print(&Profile(profiles.show(&reference)?), json),
+        ProfileCommand::Rename {
+            reference,
+            new_name,
+        } => print(&Profile(profiles.rename(&reference, &new_name)?), json),
+        ProfileCommand::Delete { reference, yes } => {
+            if !yes {
+                return Err(Error::InvalidInput(
+                    "deleting a profile removes its data and keys for good; add --yes to confirm"
+                        .into(),
+                ));
+            }
+            print(&Deleted(profiles.delete(&reference)?), json)
+        }
+        ProfileCommand::Verify {
+            reference,
+            passphrase_stdin,
+        } => {
+            let record = profiles.show(&reference)?;
+            let passphrase = match record.key_mode {
+                KeyMode::Passphrase => {
+                    let source = if passphrase_stdin {
+                        Source::Stdin
+                    } else {
+                        Source::Prompt
+                    };
+                    Some(passphrase::read_for_unlock(source, &record.name)?)
+                }
+                KeyMode::Keyring => None,
+            };
+            let report = profiles.verify(&record.id, passphrase.as_ref())?;
+            let ok = report.ok;
+            print(&Verified(report), json)?;
+            Ok(if ok { 0 } else { VERIFY_FAILED_EXIT })
+        }
+    }
+}
+
+fn print(value: &impl Render, json: bool) -> Result<u8, Error> {
+    output::print(value, json).map(|()| 0)
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Profile(ProfileRecord);
+
+impl Render for Profile {
+    fn text(&self) -> String {
+        let p = &self.0;
+        format!(
+            "name:        {}\nid:          {}\nkey mode:    {}\ncreated:     {}\nlast opened: {}\n",
+            p.name,
+            p.id,
+            key_mode(p.key_mode),
+            p.created_at,
+            p.last_opened_at.as_deref().unwrap_or("never"),
+        )
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct List(Vec<ProfileRecord>);
+
+impl Render for List {
+    fn text(&self) -> String {
+        if self.0.is_empty() {
+            return "No profiles yet. Create one with `assay profile create NAME`.\n".into();
+        }
+        let width = self
+            .0
+            .iter()
+            .map(|p| p.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let mut out = format!("{:<width$}  {:<36}  {:<10}  CREATED\n", "NAME", "ID", "KEY");
+        for p in &self.0 {
+            out.push_str(&format!(
+                "{:<width$}  {:<36}  {:<10}  {}\n",
+                p.name,
+                p.id,
+                key_mode(p.key_mode),
+                p.created_at
+            ));
+        }
+        out
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Deleted(#[serde(rename = "deleted")] ProfileRecord);
+
+impl Render for Deleted {
+    fn text(&self) -> String {
+        format!("Deleted profile {:?} ({}).\n", self.0.name, self.0.id)
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Verified(VerifyReport);
+
+impl Render for Verified {
+    fn text(&self) -> String {
+        let mut out = format!(
+            "Profile {:?} ({})\n",
+            self.0.profile.name, self.0.profile.id
+        );
+        for check in &self.0.checks {
+            let mark = if check.ok { "ok  " } else { "FAIL" };
+            out.push_str(&format!("  {mark} {:<24} {}\n", check.name, check.detail));
+        }
+        out.push_str(if self.0.ok {
+            "All checks passed.\n"
+        } else {
+            "Some checks FAILED.\n"
+        });
+        out
+    }
+}
+
+fn key_mode(mode: KeyMode) -> &'static str {
+    match mode {
+        KeyMode::Keyring => "keyring",
+        KeyMode::Passphrase => "passphrase",
+    }
+}
