@@ -24,9 +24,16 @@ pub const FAST_KDF: KdfParams = KdfParams {
 
 /// A temp data dir with its own keyring namespace. Dropping it removes the dir and every
 /// keyring entry the test left.
+#[derive(Debug)]
 pub struct Env {
     pub dir: TempDir,
     pub profiles: Profiles,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Env {
