@@ -67,6 +67,8 @@ pub enum ProfileCommand {
 
 /// Runs one `profile` subcommand; returns the exit code.
 pub fn run(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result<u8, Error> {
+    // The log is best effort: a CLI command should not fail because its log cannot be opened.
+    let _ = assay_core::logging::init(&data_dir.logs_dir(), log::LevelFilter::Info);
     let profiles = Profiles::open(data_dir)?;
     match command {
         ProfileCommand::Create {
@@ -96,7 +98,12 @@ pub fn run(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result<u8
                         .into(),
                 ));
             }
-            print(&Deleted(profiles.delete(&reference)?), json)
+            print(
+                &Deleted {
+                    deleted: profiles.delete(&reference)?,
+                },
+                json,
+            )
         }
         ProfileCommand::Verify {
             reference,
@@ -175,11 +182,16 @@ impl Render for List {
 }
 
 #[derive(serde::Serialize)]
-struct Deleted(#[serde(rename = "deleted")] ProfileRecord);
+struct Deleted {
+    deleted: ProfileRecord,
+}
 
 impl Render for Deleted {
     fn text(&self) -> String {
-        format!("Deleted profile {:?} ({}).\n", self.0.name, self.0.id)
+        format!(
+            "Deleted profile {:?} ({}).\n",
+            self.deleted.name, self.deleted.id
+        )
     }
 }
 

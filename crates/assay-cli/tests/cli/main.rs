@@ -1,15 +1,24 @@
 //! Black-box tests of the `assay` binary. Every test runs it in its own temp data dir and
-//! never lets it see the real `ASSAY_DATA_DIR`.
+//! never lets it see the real `ASSAY_DATA_DIR`. Profile tests need the Secret Service that
+//! scripts/test-env.sh provides.
 
 mod basics;
+mod crash;
+mod profile;
+mod races;
+mod secrets;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use assay_core::secrets::{KeyringStore, SecretStore};
 
 /// An `assay` command with a clean environment for the data dir.
 pub fn assay() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
-    cmd.env_remove("ASSAY_DATA_DIR");
+    cmd.env_remove("ASSAY_DATA_DIR")
+        .env_remove("ASSAY_CRASH_AT")
+        .stdin(Stdio::null());
     cmd
 }
 
@@ -23,6 +32,27 @@ pub fn assay_in(dir: &Path, args: &[&str]) -> Output {
         .expect("run assay")
 }
 
+/// Runs `assay --data-dir DIR ARGS...` with `input` on stdin.
+pub fn assay_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = assay()
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn assay");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
 /// stdout as UTF-8.
 pub fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
@@ -31,4 +61,72 @@ pub fn stdout(out: &Output) -> String {
 /// stderr as UTF-8.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// stdout parsed as one JSON document.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            stdout(out),
+            stderr(out)
+        )
+    })
+}
+
+/// The `code` of a `--json` error on stderr.
+pub fn error_code(out: &Output) -> String {
+    let v: serde_json::Value = serde_json::from_str(&stderr(out))
+        .unwrap_or_else(|e| panic!("stderr is not a JSON error ({e}): {}", stderr(out)));
+    v["error"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A temp data dir whose keyring namespace is emptied when it is dropped.
+#[derive(Debug)]
+pub struct DataDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for DataDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DataDir {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp data dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn keyring(&self) -> KeyringStore {
+        KeyringStore::for_data_dir(&std::path::absolute(self.path()).expect("absolute"))
+    }
+
+    pub fn profile_dir(&self, id: &str) -> PathBuf {
+        self.path().join("profiles").join(id)
+    }
+
+    /// Creates a keyring profile and returns its id.
+    pub fn create(&self, name: &str) -> String {
+        let out = assay_in(self.path(), &["--json", "profile", "create", name]);
+        assert!(out.status.success(), "create {name}: {}", stderr(&out));
+        json(&out)["id"].as_str().expect("id").to_owned()
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let keyring = self.keyring();
+        if let Ok(entries) = keyring.list() {
+            for entry in entries {
+                let _ = keyring.delete(&entry);
+            }
+        }
+    }
 }
