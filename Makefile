@@ -9,7 +9,7 @@ APP := target/debug/assay-desktop
 TEST_ENV := scripts/test-env.sh
 
 .PHONY: run test setup-app setup-test ui build lint fmt clippy ui-check ui-test nextest \
-        e2e bindings screenshots dev clean
+        e2e bindings screenshots dev clean bench soak
 
 ## run: install what is missing, build, and launch the desktop app
 run: setup-app ui
@@ -55,6 +55,15 @@ nextest:
 ## e2e: only the end-to-end suite (real app, real webview)
 e2e: ui
 	$(TEST_ENV) $(CARGO) nextest run --workspace -E 'binary(e2e)'
+
+## bench: storage benchmarks in release mode (warm open, create-to-open, SQLCipher vs SQLite)
+bench: setup-test ui
+	$(TEST_ENV) $(CARGO) bench --workspace --bench storage
+
+## soak: the crash harness with 5000 random kill points (about 15 minutes)
+soak: setup-test ui
+	ASSAY_CRASH_ITERATIONS=$${ASSAY_CRASH_ITERATIONS:-5000} $(TEST_ENV) $(CARGO) nextest run \
+	  --workspace -E 'test(random_sigkills)' --no-capture
 
 ## bindings: regenerate ui/src/lib/bindings.ts from the Rust commands
 bindings:

@@ -38,8 +38,34 @@ export type ErrorCode =
 "INVALID_INPUT" | 
 /**  The data directory could not be determined or used. */
 "DATA_DIR" | 
+/**  No profile (or other object) matches the reference given. */
+"NOT_FOUND" | 
+/**  The name is already taken. */
+"ALREADY_EXISTS" | 
+/**  Another process or window has the profile open. */
+"PROFILE_IN_USE" | 
+/**  The profile's key is not in the keyring (or `key.wrapped` is gone). */
+"KEY_MISSING" | 
+/**  The profile's database file is gone. */
+"DATA_MISSING" | 
+/**  The database would not decrypt with the profile's key. */
+"DECRYPT_FAILED" | 
+/**  The passphrase does not unlock the profile's key. */
+"WRONG_PASSPHRASE" | 
+/**  The profile is protected by a passphrase and none was given. */
+"PASSPHRASE_REQUIRED" | 
+/**  The data was written by a newer version of Assay. */
+"NEWER_VERSION" | 
+/**  The OS keyring cannot be reached. */
+"KEYRING_UNAVAILABLE" | 
+/**  Stored data is damaged. */
+"CORRUPT" | 
+/**  A shipped migration no longer matches what the database applied. */
+"SCHEMA_MISMATCH" | 
 /**  The database engine failed in a way not covered by a more specific code. */
 "STORAGE" | 
+/**  The OS keyring failed in a way not covered by a more specific code. */
+"KEYRING" | 
 /**  A file-system operation failed. */
 "IO";
 
