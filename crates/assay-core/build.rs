@@ -1,4 +1,4 @@
-//! Embeds `migrations/NNNN_name.sql` at compile time as a sorted static list.
+//! Embeds `migrations/NNNN_name.sql` and every file of the `seed/` package at compile time.
 //!
 //! The list is only generated here; the rules (numbering contiguous from 0001, checksums) are
 //! enforced by tests and at run time in `db::migrations`.
@@ -49,7 +49,36 @@ fn main() {
         .expect("write to String");
     }
     out.push_str("];\n");
-    let target =
-        PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it")).join("migrations.rs");
-    std::fs::write(target, out).expect("write migrations.rs");
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
+    std::fs::write(out_dir.join("migrations.rs"), out).expect("write migrations.rs");
+    embed_seed(&manifest.join("../../seed"), &out_dir);
+}
+
+/// Generates `SEED_FILES: &[(&str, &str)]`: (path relative to seed/, contents) for every file.
+fn embed_seed(seed: &std::path::Path, out_dir: &std::path::Path) {
+    let mut files = Vec::new();
+    let mut stack = vec![seed.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        println!("cargo:rerun-if-changed={}", dir.display());
+        for entry in std::fs::read_dir(&dir).expect("read seed/") {
+            let path = entry.expect("seed entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                println!("cargo:rerun-if-changed={}", path.display());
+                let rel = path.strip_prefix(seed).expect("under seed/");
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                files.push((rel, path.canonicalize().expect("canonical path")));
+            }
+        }
+    }
+    files.sort();
+    let mut out = String::from(
+        "/// Every file of the seed package: (path under seed/, text).\npub static SEED_FILES: &[(&str, &str)] = &[\n",
+    );
+    for (rel, path) in &files {
+        writeln!(out, "    ({rel:?}, include_str!({path:?})),").expect("write to String");
+    }
+    out.push_str("];\n");
+    std::fs::write(out_dir.join("seed_files.rs"), out).expect("write seed_files.rs");
 }

@@ -40,6 +40,10 @@ pub enum ErrorCode {
     Corrupt,
     /// A shipped migration no longer matches what the database applied.
     SchemaMismatch,
+    /// The profile is not set up yet (migrated and seeded); the message carries its status.
+    NotReady,
+    /// The object is still used by another (e.g. content a preset uses).
+    InUse,
     /// The database engine failed in a way not covered by a more specific code.
     Storage,
     /// The OS keyring failed in a way not covered by a more specific code.
@@ -66,6 +70,8 @@ impl ErrorCode {
             Self::KeyringUnavailable => "KEYRING_UNAVAILABLE",
             Self::Corrupt => "CORRUPT",
             Self::SchemaMismatch => "SCHEMA_MISMATCH",
+            Self::NotReady => "NOT_READY",
+            Self::InUse => "IN_USE",
             Self::Storage => "STORAGE",
             Self::Keyring => "KEYRING",
             Self::Io => "IO",
@@ -199,6 +205,35 @@ pub enum Error {
         name: String,
     },
 
+    /// A domain operation on a profile that is not ready.
+    #[error(
+        "profile {name:?} is not ready yet (setup status: {status}); wait for setup to finish, or retry it if it failed"
+    )]
+    NotReady {
+        /// The profile's name.
+        name: String,
+        /// The setup status label.
+        status: String,
+    },
+
+    /// Something still uses the object.
+    #[error("{what} is still used by {by}; remove it there first")]
+    InUse {
+        /// What was to be changed.
+        what: String,
+        /// What uses it.
+        by: String,
+    },
+
+    /// No such object in the profile.
+    #[error("no {what} {id:?} in this profile")]
+    NoSuchItem {
+        /// "content", "preset", "run".
+        what: &'static str,
+        /// The id or name given.
+        id: String,
+    },
+
     /// The database engine reported an error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -235,6 +270,9 @@ impl Error {
             Self::Keyring(_) => ErrorCode::Keyring,
             Self::Corrupt(_) => ErrorCode::Corrupt,
             Self::SchemaMismatch { .. } => ErrorCode::SchemaMismatch,
+            Self::NotReady { .. } => ErrorCode::NotReady,
+            Self::InUse { .. } => ErrorCode::InUse,
+            Self::NoSuchItem { .. } => ErrorCode::NotFound,
             Self::Sqlite(_) => ErrorCode::Storage,
             Self::Io { .. } => ErrorCode::Io,
         }

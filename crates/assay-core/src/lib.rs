@@ -7,11 +7,14 @@
 
 pub mod app_info;
 pub mod db;
+pub mod domain;
 pub mod error;
+pub mod library;
 pub mod logging;
 pub mod paths;
 pub mod profile;
 pub mod registry;
 pub mod secrets;
+pub mod seed;
 
 pub use error::{Error, ErrorCode};

@@ -62,6 +62,10 @@ export type ErrorCode =
 "CORRUPT" | 
 /**  A shipped migration no longer matches what the database applied. */
 "SCHEMA_MISMATCH" | 
+/**  The profile is not set up yet (migrated and seeded); the message carries its status. */
+"NOT_READY" | 
+/**  The object is still used by another (e.g. content a preset uses). */
+"IN_USE" | 
 /**  The database engine failed in a way not covered by a more specific code. */
 "STORAGE" | 
 /**  The OS keyring failed in a way not covered by a more specific code. */

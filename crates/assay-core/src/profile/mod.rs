@@ -32,10 +32,12 @@ pub use verify::{Check, VerifyReport};
 
 use crate::db::Database;
 use crate::error::{Error, Result};
+use crate::library::Library;
 use crate::paths::DataDir;
 use crate::registry::{KeyMode, ProfileRecord, ProfileRegistry, ProfileState};
 use crate::secrets::wrapped::{self, KdfParams};
 use crate::secrets::{DbKey, KeyringStore, Passphrase, SecretStore};
+use crate::seed::{self, SetupStatus};
 use layout::{DB_FILE, WRAPPED_KEY_FILE};
 use lock::RegistryLock;
 use name::ProfileName;
@@ -67,6 +69,28 @@ pub struct OpenProfile {
 }
 
 impl OpenProfile {
+    /// The stored setup status.
+    pub fn status(&self) -> Result<SetupStatus> {
+        seed::status(&self.db)
+    }
+
+    /// The domain API, only for a ready profile; `NOT_READY` with the status otherwise.
+    pub fn library(&self) -> Result<Library<'_>> {
+        let status = self.status()?;
+        if !status.is_ready() {
+            return Err(Error::NotReady {
+                name: self.record.name.clone(),
+                status: status.label().into(),
+            });
+        }
+        Ok(Library::new(&self.db))
+    }
+
+    /// Runs setup again (after a failure); a ready profile is left as it is.
+    pub fn retry_setup(&self, progress: &mut dyn FnMut(SetupStatus)) -> Result<SetupStatus> {
+        seed::ensure_seeded(&self.db, progress)
+    }
+
     /// The registry row as of opening.
     pub fn record(&self) -> &ProfileRecord {
         &self.record
@@ -232,6 +256,19 @@ impl Profiles {
         reference: &str,
         passphrase: Option<&Passphrase>,
     ) -> Result<OpenProfile> {
+        self.open_profile_with_progress(reference, passphrase, &mut |_| {})
+    }
+
+    /// [`Profiles::open_profile`], reporting setup progress (opening → migrating → seeding →
+    /// ready or failed). A profile whose seeding fails still opens; its status says why and
+    /// its domain operations answer `NOT_READY` until a retry succeeds.
+    pub fn open_profile_with_progress(
+        &self,
+        reference: &str,
+        passphrase: Option<&Passphrase>,
+        progress: &mut dyn FnMut(SetupStatus),
+    ) -> Result<OpenProfile> {
+        progress(SetupStatus::Opening);
         let record = self.registry.resolve(reference)?;
         let dir = layout::profile_dir(&self.data_dir, &record.id);
         let db_path = dir.join(DB_FILE);
@@ -337,7 +374,7 @@ impl Profiles {
 /// Test-only fault injection: when `ASSAY_CRASH_AT` names this point, the process aborts
 /// here, as a crash would. The crash-safety tests use it to hit every step deterministically
 /// in addition to random SIGKILLs.
-fn crash_point(point: &str) {
+pub(crate) fn crash_point(point: &str) {
     if std::env::var_os("ASSAY_CRASH_AT").is_some_and(|p| p == point) {
         std::process::abort();
     }

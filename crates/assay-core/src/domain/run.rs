@@ -1,0 +1,151 @@
+//! Runs and their results.
+
+use super::preset::{PresetConfig, PresetRoles};
+
+/// The `runs.config_snapshot` column: what the run used, frozen when it started.
+// No deny_unknown_fields: serde does not support it together with `flatten`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+pub struct RunConfigSnapshot {
+    /// The preset's name at the time.
+    pub preset_name: String,
+    /// The preset's configuration at the time.
+    pub config: PresetConfig,
+    /// Content ids by role.
+    #[serde(flatten)]
+    pub roles: PresetRoles,
+    /// Input document ids.
+    pub inputs: Vec<String>,
+}
+
+/// A run in the history list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct RunSummary {
+    /// UUID.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// `completed`, `failed`, ...
+    pub status: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub completed_at: Option<String>,
+    /// Tasks in the run.
+    pub tasks_total: i64,
+    /// Tokens used by every call.
+    pub total_tokens: i64,
+    /// Cost of every call, in USD.
+    pub total_cost: f64,
+}
+
+/// A generated document with the task that produced it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct GeneratedDocument {
+    /// UUID.
+    pub id: String,
+    /// The input document's id.
+    pub input_id: Option<String>,
+    /// The input document's name.
+    pub input_name: Option<String>,
+    /// `provider/model`.
+    pub model: String,
+    /// Iteration number.
+    pub iteration: i64,
+    /// Markdown.
+    pub body: String,
+    /// Prompt tokens.
+    pub tokens_in: i64,
+    /// Completion tokens.
+    pub tokens_out: i64,
+    /// Wall time of the call.
+    pub latency_ms: i64,
+    /// USD.
+    pub cost: f64,
+    /// `succeeded` or `failed`.
+    pub status: String,
+}
+
+/// One 1–5 score.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct Score {
+    /// The document scored.
+    pub document_id: String,
+    /// The criterion's name.
+    pub criterion: String,
+    /// `provider/model`.
+    pub judge: String,
+    /// Trial number.
+    pub trial: i64,
+    /// 1–5.
+    pub score: i64,
+    /// The judge's reason.
+    pub reason: String,
+}
+
+/// One pairwise verdict.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct PairwiseVerdict {
+    /// Document A.
+    pub doc_a: String,
+    /// Document B.
+    pub doc_b: String,
+    /// `provider/model`.
+    pub judge: String,
+    /// Trial number.
+    pub trial: i64,
+    /// `A`, `B`, or `None` for a tie.
+    pub winner: Option<String>,
+    /// Which document the judge saw first.
+    pub shown_first: String,
+    /// The judge's reason.
+    pub reason: String,
+}
+
+/// One call on the timeline.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct RunEvent {
+    /// `generating`, `single_eval` or `pairwise_eval`.
+    pub phase: String,
+    /// The model or judge called.
+    pub actor: String,
+    /// What it worked on.
+    pub target: String,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub ended_at: String,
+    /// Prompt tokens.
+    pub tokens_in: i64,
+    /// Completion tokens.
+    pub tokens_out: i64,
+    /// USD.
+    pub cost: f64,
+    /// `succeeded`, `failed` or `retried`.
+    pub status: String,
+}
+
+/// A run with everything it produced.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct RunDetail {
+    /// The summary fields.
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    /// The preset it came from, if it still exists.
+    pub preset_id: Option<String>,
+    /// Phase.
+    pub phase: String,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// RFC 3339.
+    pub started_at: Option<String>,
+    /// Frozen configuration.
+    pub config: RunConfigSnapshot,
+    /// Generated documents.
+    pub documents: Vec<GeneratedDocument>,
+    /// Scores.
+    pub scores: Vec<Score>,
+    /// Pairwise verdicts.
+    pub pairwise: Vec<PairwiseVerdict>,
+    /// Timeline.
+    pub events: Vec<RunEvent>,
+}
