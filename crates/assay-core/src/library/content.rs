@@ -88,22 +88,37 @@ impl Library<'_> {
         })
     }
 
-    /// Deletes a content item; refused with `IN_USE` while a preset uses it.
+    /// Deletes a content item; refused with `IN_USE`, naming every user, while a preset uses
+    /// it or another item's `{{VAR}}` binding points at it. The preset foreign keys (RESTRICT)
+    /// back this up in the schema; bindings live in JSON, so they are checked here.
     pub fn delete_content(&self, id: &str) -> Result<()> {
         let name = self.content(id)?.name;
         self.db.write(|tx| {
-            let users: Vec<String> = tx
-                .prepare(
-                    "SELECT DISTINCT p.name FROM presets p LEFT JOIN preset_inputs i ON i.preset_id = p.id
-                     WHERE ?1 IN (p.generation_instructions_id, p.single_eval_instructions_id,
-                                  p.pairwise_eval_instructions_id, p.eval_criteria_id,
-                                  p.combine_instructions_id, i.content_id)",
-                )?
-                .query_map([id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let by = format!("preset {}", users.join(", preset "));
+            let names = |sql: &str| -> Result<Vec<String>> {
+                Ok(tx.prepare(sql)?.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+            };
+            let presets = names(
+                "SELECT DISTINCT p.name FROM presets p LEFT JOIN preset_inputs i ON i.preset_id = p.id
+                 WHERE ?1 IN (p.generation_instructions_id, p.single_eval_instructions_id,
+                              p.pairwise_eval_instructions_id, p.eval_criteria_id,
+                              p.combine_instructions_id, i.content_id)
+                 ORDER BY p.name",
+            )?;
+            let bindings = names(
+                "SELECT c.name FROM contents c, json_each(c.variables) v WHERE v.value = ?1 ORDER BY c.name",
+            )?;
+            let mut users = Vec::new();
+            if !presets.is_empty() {
+                users.push(format!("preset {}", presets.join(", ")));
+            }
+            if !bindings.is_empty() {
+                users.push(format!("the {{{{VAR}}}} bindings of {}", bindings.join(", ")));
+            }
+            if !users.is_empty() {
+                return Err(Error::InUse { what: format!("content {name:?}"), by: users.join(" and ") });
+            }
             tx.execute("DELETE FROM contents WHERE id = ?1", [id])
-                .map_err(|e| super::in_use(e, format!("content {name:?}"), &by))?;
+                .map_err(|e| super::in_use(e, format!("content {name:?}"), "a preset"))?;
             Ok(())
         })
     }

@@ -286,8 +286,10 @@ impl Profiles {
             });
         }
         let key = self.load_key(&record, &dir, passphrase)?;
+        progress(SetupStatus::Migrating);
         let db = Database::open(&db_path, key, &record.name)?.holding(lock);
         self.registry.touch_opened(&record.id)?;
+        seed::ensure_seeded(&db, progress)?;
         Ok(OpenProfile {
             record,
             db: Arc::new(db),

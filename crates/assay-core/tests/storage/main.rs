@@ -5,6 +5,7 @@ mod at_rest;
 mod database;
 mod lifecycle;
 mod loss;
+mod seeding;
 mod sweep;
 
 use std::path::{Path, PathBuf};
