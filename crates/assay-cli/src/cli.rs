@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use assay_core::paths::{DataDir, DataDirSource};
 use assay_core::{Error, app_info};
 
+use crate::library_cmd::{self, ContentCommand, PresetCommand, RunCommand};
 use crate::output::{self, Render};
 use crate::profile_cmd::{self, ProfileCommand};
 
@@ -37,6 +38,7 @@ Exit codes:
   13 KEY_MISSING        14 DATA_MISSING       15 DECRYPT_FAILED or WRONG_PASSPHRASE
   16 NEWER_VERSION      17 KEYRING_UNAVAILABLE
   18 CORRUPT or SCHEMA_MISMATCH (also: verify found a problem)
+  19 NOT_READY (the profile's setup has not finished or failed)
 
 Passphrases are read from stdin (--passphrase-stdin) or a terminal prompt, never from
 arguments. Full reference: docs/cli.md";
@@ -46,9 +48,18 @@ arguments. Full reference: docs/cli.md";
 pub enum Command {
     /// Show the app version, the linked SQLCipher version and the data directory in use.
     Info,
-    /// Create, list, show, rename, delete and verify profiles.
+    /// Create, list, show, rename, delete, verify profiles, and show their setup status.
     #[command(subcommand, after_help = EXIT_CODES)]
     Profile(ProfileCommand),
+    /// The content library of a profile: instructions, input documents, criteria.
+    #[command(subcommand)]
+    Content(ContentCommand),
+    /// The presets of a profile.
+    #[command(subcommand)]
+    Preset(PresetCommand),
+    /// The runs of a profile and their results.
+    #[command(subcommand)]
+    Run(RunCommand),
 }
 
 /// Runs the parsed command and returns the process exit code for a success that still
@@ -58,7 +69,23 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Info => output::print(&Info::gather(&data_dir)?, cli.json).map(|()| 0),
         Command::Profile(command) => profile_cmd::run(command, &data_dir, cli.json),
+        Command::Content(command) => with_log(&data_dir, || {
+            library_cmd::content(&data_dir, command, cli.json)
+        }),
+        Command::Preset(command) => with_log(&data_dir, || {
+            library_cmd::preset(&data_dir, command, cli.json)
+        }),
+        Command::Run(command) => {
+            with_log(&data_dir, || library_cmd::run(&data_dir, command, cli.json))
+        }
     }
+}
+
+/// Runs `f` with the data dir's log installed. The log is best effort: a command does not
+/// fail because its log cannot be opened.
+pub fn with_log(data_dir: &DataDir, f: impl FnOnce() -> Result<u8, Error>) -> Result<u8, Error> {
+    let _ = assay_core::logging::init(&data_dir.logs_dir(), log::LevelFilter::Info);
+    f()
 }
 
 /// What `assay info` prints.

@@ -5,6 +5,7 @@
 //! as `{"error":{"code","message"}}` with `--json`, and map to stable exit codes (docs/cli.md).
 
 mod cli;
+mod library_cmd;
 mod output;
 mod passphrase;
 mod profile_cmd;

@@ -38,6 +38,7 @@ pub fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::NewerVersion => 16,
         ErrorCode::KeyringUnavailable => 17,
         ErrorCode::Corrupt | ErrorCode::SchemaMismatch => 18,
+        ErrorCode::NotReady => 19,
         _ => 1,
     }
 }

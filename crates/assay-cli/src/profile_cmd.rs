@@ -53,6 +53,15 @@ pub enum ProfileCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Open a profile (setting it up on first use) and show its setup status.
+    Status {
+        /// Name or id.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Read the passphrase of a passphrase profile from stdin.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
     /// Check a profile: decryption, SQLCipher and SQLite integrity, foreign keys, and that its
     /// registry row, directory and keys agree. Exits 18 if a check fails.
     Verify {
@@ -67,10 +76,22 @@ pub enum ProfileCommand {
 
 /// Runs one `profile` subcommand; returns the exit code.
 pub fn run(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result<u8, Error> {
-    // The log is best effort: a CLI command should not fail because its log cannot be opened.
-    let _ = assay_core::logging::init(&data_dir.logs_dir(), log::LevelFilter::Info);
+    crate::cli::with_log(data_dir, || run_logged(command, data_dir, json))
+}
+
+fn run_logged(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result<u8, Error> {
     let profiles = Profiles::open(data_dir)?;
     match command {
+        ProfileCommand::Status {
+            reference,
+            passphrase_stdin,
+        } => {
+            let arg = crate::library_cmd::ProfileArg {
+                reference,
+                passphrase_stdin,
+            };
+            crate::library_cmd::status(&profiles, &arg, json)
+        }
         ProfileCommand::Create {
             name,
             passphrase_stdin,

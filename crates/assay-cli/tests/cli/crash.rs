@@ -224,3 +224,71 @@ fn random_sigkills_during_create_and_delete_never_leave_a_half_profile() {
         verify(&data, id, "final");
     }
 }
+
+#[test]
+fn random_sigkills_during_first_open_seeding_never_leave_a_partial_seed() {
+    let iterations: usize = std::env::var("ASSAY_SEED_CRASH_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
+        | 1;
+    println!("seed crash harness: {iterations} kill points, seed {seed}");
+    let mut rng = XorShift(seed);
+    let data = DataDir::new();
+    // Calibrate on one uninterrupted first open.
+    data.create("calibration");
+    let started = Instant::now();
+    let out = assay_in(data.path(), &["--json", "profile", "status", "calibration"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let window = started.elapsed().as_micros() as u64 * 3 / 2;
+    let expected = json(&assay_in(
+        data.path(),
+        &["--json", "content", "list", "--profile", "calibration"],
+    ));
+
+    let mut interrupted = 0;
+    for i in 0..iterations {
+        let name = format!("s{i}");
+        data.create(&name);
+        let mut child = spawn(&data, &["profile", "status", &name], None);
+        std::thread::sleep(Duration::from_micros(rng.below(window)));
+        let _ = child.kill();
+        if !child.wait().expect("wait").success() {
+            interrupted += 1;
+        }
+        let listed = json(&assay_in(
+            data.path(),
+            &["--json", "content", "list", "--profile", &name],
+        ));
+        let names = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .expect("array")
+                .iter()
+                .filter_map(|c| c["name"].as_str().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(
+            names(&listed),
+            names(&expected),
+            "iteration {i}, seed {seed}: the library is exactly the package"
+        );
+        let runs = json(&assay_in(
+            data.path(),
+            &["--json", "run", "list", "--profile", &name],
+        ));
+        assert_eq!(
+            runs.as_array().map(Vec::len),
+            Some(1),
+            "iteration {i}, seed {seed}: exactly one seeded run"
+        );
+        assay_in(data.path(), &["profile", "delete", &name, "--yes"]);
+    }
+    println!("seed crash harness: {interrupted} of {iterations} first opens were killed");
+    assert!(
+        interrupted >= iterations / 4,
+        "most kill points should interrupt ({interrupted} of {iterations})"
+    );
+}

@@ -4,6 +4,7 @@
 
 mod basics;
 mod crash;
+mod library;
 mod profile;
 mod races;
 mod secrets;

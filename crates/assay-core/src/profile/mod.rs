@@ -373,6 +373,17 @@ impl Profiles {
     }
 }
 
+/// Test-only fault injection: when `ASSAY_FAIL_AT` names this point, the step fails with an
+/// error, as a failing disk or a bad package would. Used to test the failed-setup path.
+pub(crate) fn fault_point(point: &str) -> Result<()> {
+    if std::env::var_os("ASSAY_FAIL_AT").is_some_and(|p| p == point) {
+        return Err(Error::Corrupt(format!(
+            "injected failure at {point} (ASSAY_FAIL_AT)"
+        )));
+    }
+    Ok(())
+}
+
 /// Test-only fault injection: when `ASSAY_CRASH_AT` names this point, the process aborts
 /// here, as a crash would. The crash-safety tests use it to hit every step deterministically
 /// in addition to random SIGKILLs.

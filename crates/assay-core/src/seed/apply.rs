@@ -109,6 +109,7 @@ pub(crate) fn apply(
         step(progress);
     }
     crate::profile::crash_point("mid-seed");
+    crate::profile::fault_point("mid-seed")?;
     for p in &package.presets {
         let id = ids.id(&p.seed_id);
         tx.execute(
