@@ -13,6 +13,7 @@ pub mod library;
 pub mod logging;
 pub mod paths;
 pub mod profile;
+pub mod rankings;
 pub mod registry;
 pub mod secrets;
 pub mod seed;

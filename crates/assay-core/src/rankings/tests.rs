@@ -1,0 +1,200 @@
+//! Rankings of small hand-made runs.
+
+use super::*;
+use crate::domain::preset::{PresetConfig, PresetRoles};
+use crate::domain::run::{
+    GeneratedDocument, PairwiseVerdict, RunConfigSnapshot, RunSummary, Score,
+};
+
+fn doc(id: &str, model: &str, input: &str) -> GeneratedDocument {
+    GeneratedDocument {
+        id: id.into(),
+        input_id: Some(input.into()),
+        input_name: Some(input.into()),
+        model: model.into(),
+        iteration: 1,
+        body: String::new(),
+        tokens_in: 0,
+        tokens_out: 0,
+        latency_ms: 0,
+        cost: 0.0,
+        status: "succeeded".into(),
+    }
+}
+
+fn score(document: &str, criterion: &str, judge: &str, score: i64) -> Score {
+    Score {
+        document_id: document.into(),
+        criterion: criterion.into(),
+        judge: judge.into(),
+        trial: 1,
+        score,
+        reason: String::new(),
+    }
+}
+
+fn verdict(a: &str, b: &str, judge: &str, winner: Option<&str>) -> PairwiseVerdict {
+    PairwiseVerdict {
+        doc_a: a.into(),
+        doc_b: b.into(),
+        judge: judge.into(),
+        trial: 1,
+        winner: winner.map(Into::into),
+        shown_first: "A".into(),
+        reason: String::new(),
+    }
+}
+
+fn run(
+    documents: Vec<GeneratedDocument>,
+    scores: Vec<Score>,
+    pairwise: Vec<PairwiseVerdict>,
+) -> RunDetail {
+    RunDetail {
+        summary: RunSummary {
+            id: "r".into(),
+            title: "t".into(),
+            status: "completed".into(),
+            created_at: String::new(),
+            completed_at: None,
+            tasks_total: 0,
+            total_tokens: 0,
+            total_cost: 0.0,
+        },
+        preset_id: None,
+        phase: "done".into(),
+        error: None,
+        started_at: None,
+        config: RunConfigSnapshot {
+            preset_name: "p".into(),
+            config: PresetConfig {
+                models: Vec::new(),
+                judges: Vec::new(),
+                iterations: 1,
+                eval_iterations: 1,
+                evaluation_enabled: true,
+                pairwise_enabled: true,
+                pairwise_top_n: None,
+                generation_concurrency: 1,
+                eval_concurrency: 1,
+                max_retries: 0,
+                timeout_secs: 1,
+            },
+            roles: PresetRoles::default(),
+            inputs: Vec::new(),
+        },
+        documents,
+        scores,
+        pairwise,
+        events: Vec::new(),
+    }
+}
+
+#[test]
+fn score_statistics_are_per_model_and_criterion() {
+    let r = rank(&run(
+        vec![
+            doc("d1", "m/a", "in1"),
+            doc("d2", "m/a", "in2"),
+            doc("d3", "m/b", "in1"),
+        ],
+        vec![
+            score("d1", "Clarity", "j1", 2),
+            score("d2", "Clarity", "j1", 4),
+            score("d3", "Clarity", "j1", 5),
+        ],
+        vec![],
+    ));
+    let a = r
+        .by_model_criterion
+        .iter()
+        .find(|s| s.model == "m/a")
+        .expect("m/a");
+    assert_eq!((a.stats.n, a.stats.min, a.stats.max), (2, 2, 4));
+    assert!((a.stats.mean - 3.0).abs() < 1e-12);
+    assert!(
+        (a.stats.std_dev - 2f64.sqrt()).abs() < 1e-12,
+        "sample sd of 2 and 4 is sqrt(2)"
+    );
+    assert_eq!(r.by_model[0].model, "m/b", "best mean first");
+}
+
+#[test]
+fn judge_deviation_is_the_difference_from_the_other_judges() {
+    // On d1: j1 = 4, j2 = 2, j3 = 3. j1 vs mean(2, 3) = +1.5; j2 vs mean(4, 3) = -1.5; j3 vs 3 = 0.
+    let r = rank(&run(
+        vec![doc("d1", "m/a", "in")],
+        vec![
+            score("d1", "C", "j1", 4),
+            score("d1", "C", "j2", 2),
+            score("d1", "C", "j3", 3),
+        ],
+        vec![],
+    ));
+    let get = |j: &str| r.judges.iter().find(|d| d.judge == j).expect("judge");
+    assert!((get("j1").mean_deviation - 1.5).abs() < 1e-12);
+    assert!((get("j2").mean_deviation + 1.5).abs() < 1e-12);
+    assert!(get("j3").mean_deviation.abs() < 1e-12);
+    assert!((get("j2").mean_abs_deviation - 1.5).abs() < 1e-12);
+}
+
+#[test]
+fn the_win_matrix_and_elo_follow_the_verdicts() {
+    let r = rank(&run(
+        vec![
+            doc("a1", "m/a", "in1"),
+            doc("b1", "m/b", "in1"),
+            doc("a2", "m/a", "in2"),
+            doc("b2", "m/b", "in2"),
+        ],
+        vec![],
+        vec![
+            verdict("a1", "b1", "j1", Some("A")),
+            verdict("a2", "b2", "j1", None),
+            verdict("b2", "a2", "j2", Some("A")),
+        ],
+    ));
+    let m = &r.win_matrix;
+    assert_eq!(m.models, vec!["m/a".to_owned(), "m/b".to_owned()]);
+    assert_eq!(
+        m.wins,
+        vec![vec![0, 1], vec![1, 0]],
+        "a beat b once (in1), b beat a once (in2, j2)"
+    );
+    assert_eq!(m.ties[0][1], 1);
+    // Order: (in1, a, b, j1) a wins -> 1016/984; (in2, a, b, j1) tie: a expected 0.546 -> loses
+    // 32 * 0.046; (in2, b, a, j2) b wins.
+    let mut elo = pairwise::elo(
+        2,
+        &[
+            Match {
+                a: 0,
+                b: 1,
+                score_a: 1.0,
+            },
+            Match {
+                a: 0,
+                b: 1,
+                score_a: 0.5,
+            },
+            Match {
+                a: 1,
+                b: 0,
+                score_a: 1.0,
+            },
+        ],
+    );
+    let got: Vec<f64> = ["m/a", "m/b"]
+        .iter()
+        .map(|n| r.ratings.iter().find(|x| x.model == *n).expect("rated").elo)
+        .collect();
+    assert!(
+        (got[0] - elo[0]).abs() < 1e-9 && (got[1] - elo[1]).abs() < 1e-9,
+        "{got:?} vs {elo:?}"
+    );
+    elo.sort_by(f64::total_cmp);
+    assert!(
+        (elo.iter().sum::<f64>() - 2000.0).abs() < 1e-9,
+        "Elo is zero-sum"
+    );
+}
