@@ -33,8 +33,8 @@ pub fn elo(players: usize, matches: &[Match]) -> Vec<f64> {
 /// player against every other, which keeps a player with no wins at a finite strength.
 pub fn bradley_terry(players: usize, matches: &[Match], prior: f64) -> Vec<f64> {
     let mut wins = vec![vec![prior; players]; players];
-    for i in 0..players {
-        wins[i][i] = 0.0;
+    for (i, row) in wins.iter_mut().enumerate() {
+        row[i] = 0.0;
     }
     for m in matches {
         wins[m.a][m.b] += m.score_a;
