@@ -60,6 +60,19 @@ pub enum Command {
     /// The runs of a profile and their results.
     #[command(subcommand)]
     Run(RunCommand),
+    /// Write a run's report: offline HTML with charts, or JSON or CSV of the same data.
+    Report {
+        /// The run id.
+        run: String,
+        #[command(flatten)]
+        profile: library_cmd::ProfileArg,
+        /// Where to write it; the file is replaced atomically.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// html (default), json or csv.
+        #[arg(long, default_value = "html")]
+        format: String,
+    },
 }
 
 /// Runs the parsed command and returns the process exit code for a success that still
@@ -78,6 +91,14 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Run(command) => {
             with_log(&data_dir, || library_cmd::run(&data_dir, command, cli.json))
         }
+        Command::Report {
+            run,
+            profile,
+            out,
+            format,
+        } => with_log(&data_dir, || {
+            library_cmd::report(&data_dir, &profile, &run, &out, &format, cli.json)
+        }),
     }
 }
 

@@ -360,3 +360,39 @@ impl Render for RunItem {
         out
     }
 }
+
+/// Runs `assay report`.
+pub fn report(
+    data_dir: &DataDir,
+    profile: &ProfileArg,
+    run: &str,
+    out: &std::path::Path,
+    format: &str,
+    json: bool,
+) -> Result<u8, Error> {
+    let format = assay_core::reports::ReportFormat::parse(format)?;
+    let (_p, open) = open(data_dir, profile)?;
+    let detail = open.library()?.run(run)?;
+    let bytes = assay_core::reports::render(&detail, format)?;
+    assay_core::atomic_file::write(out, &bytes)?;
+    output::print(
+        &Written {
+            path: out.display().to_string(),
+            bytes: bytes.len(),
+        },
+        json,
+    )?;
+    Ok(0)
+}
+
+#[derive(serde::Serialize)]
+struct Written {
+    path: String,
+    bytes: usize,
+}
+
+impl Render for Written {
+    fn text(&self) -> String {
+        format!("Wrote {} ({} bytes).\n", self.path, self.bytes)
+    }
+}

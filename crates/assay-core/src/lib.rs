@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod app_info;
+pub mod atomic_file;
 pub mod db;
 pub mod domain;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod paths;
 pub mod profile;
 pub mod rankings;
 pub mod registry;
+pub mod reports;
 pub mod secrets;
 pub mod seed;
 

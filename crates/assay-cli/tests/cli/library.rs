@@ -212,3 +212,58 @@ fn a_crash_mid_seed_leaves_nothing_partial_and_the_next_open_seeds_once() {
     let verify = assay_in(data.path(), &["profile", "verify", "crashy"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
 }
+
+#[test]
+fn report_writes_html_json_and_csv_of_the_seeded_run() {
+    let data = DataDir::new();
+    data.create("Reports");
+    let runs = json(&assay_in(
+        data.path(),
+        &["--json", "run", "list", "--profile", "reports"],
+    ));
+    let run = runs[0]["id"].as_str().expect("run id").to_owned();
+    for (format, needle) in [
+        ("html", "<svg"),
+        ("json", "\"rankings\""),
+        ("csv", "kind,input,model"),
+    ] {
+        let out_file = data.path().join(format!("report.{format}"));
+        let out_arg = out_file.to_str().expect("utf-8 path");
+        let out = assay_in(
+            data.path(),
+            &[
+                "--json",
+                "report",
+                &run,
+                "--profile",
+                "reports",
+                "--out",
+                out_arg,
+                "--format",
+                format,
+            ],
+        );
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        let written = std::fs::read_to_string(&out_file).expect("report written");
+        assert!(
+            written.contains(needle),
+            "{format} report contains {needle:?}"
+        );
+        assert_eq!(json(&out)["bytes"].as_u64(), Some(written.len() as u64));
+    }
+    let bad = assay_in(
+        data.path(),
+        &[
+            "--json",
+            "report",
+            &run,
+            "--profile",
+            "reports",
+            "--out",
+            "x",
+            "--format",
+            "pdf",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+}

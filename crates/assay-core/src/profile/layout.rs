@@ -1,7 +1,5 @@
 //! Where a profile's files live inside the data dir, and small durable-write helpers.
 
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -35,27 +33,7 @@ pub fn db_key_entry(id: &str) -> String {
     format!("profile/{id}/db-key")
 }
 
-/// Writes `bytes` to `path` atomically: temp file, fsync, rename, fsync the directory.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-    file.write_all(bytes)
-        .map_err(|e| Error::io("write", &tmp, e))?;
-    file.sync_all().map_err(|e| Error::io("sync", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io("rename into place", path, e))?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
-}
-
-/// fsyncs a directory so a rename or create inside it survives a crash.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("sync the directory", dir, e))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
+pub use crate::atomic_file::{sync_dir, write as write_atomic};
 
 /// Removes a directory tree; one that is already gone is fine.
 pub fn remove_dir_if_present(dir: &Path) -> Result<()> {

@@ -1,0 +1,78 @@
+//! Durable file writes: a reader sees the old file or the new one, never half of either.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Writes `bytes` to `path` atomically: a hidden temp file beside it, fsync, rename over the
+/// target, fsync the directory. The temp file is removed if any step fails.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_path(path)?;
+    let written = (|| {
+        let mut file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+        file.write_all(bytes)
+            .map_err(|e| Error::io("write", &tmp, e))?;
+        file.sync_all().map_err(|e| Error::io("sync", &tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::io("rename into place", path, e))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
+    sync_dir(
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    )
+}
+
+/// `.<name>.<pid>.tmp` in the target's directory, so the rename stays on one file system and
+/// never clobbers a file of the person's.
+fn temp_path(path: &Path) -> Result<PathBuf> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::InvalidInput(format!("{} is not a file path", path.display())))?;
+    let mut tmp = std::ffi::OsString::from(".");
+    tmp.push(name);
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    Ok(path.with_file_name(tmp))
+}
+
+/// fsyncs a directory so a rename or create inside it survives a crash.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("sync the directory", dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_write_replaces_the_file_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().expect("temp");
+        let target = dir.path().join("report.html");
+        std::fs::write(dir.path().join("report.tmp"), b"mine").expect("a file of the person's");
+        super::write(&target, b"one").expect("write");
+        super::write(&target, b"two").expect("overwrite");
+        assert_eq!(std::fs::read(&target).expect("read"), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .map(|e| e.expect("e").file_name())
+            .collect();
+        assert_eq!(
+            names.len(),
+            2,
+            "only the target and the person's own file: {names:?}"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("report.tmp")).expect("kept"),
+            b"mine"
+        );
+    }
+}

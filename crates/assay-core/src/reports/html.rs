@@ -1,0 +1,314 @@
+//! The HTML report: one file, inline CSS and SVG, no scripts and no external resources.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use pulldown_cmark::{Event, Options, Parser};
+
+use super::charts::{self, Bar, Span};
+use super::{ReportData, esc};
+use crate::domain::run::RunDetail;
+
+const STYLE: &str = "
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Ubuntu,sans-serif;margin:2rem auto;max-width:70rem;color:#1c2330;line-height:1.5;padding:0 1rem}
+h1{color:#1f3a5f;margin-bottom:.2rem}h2{border-bottom:1px solid #dde2ea;padding-bottom:.2rem;margin-top:2.2rem}
+table{border-collapse:collapse;margin:.6rem 0}th,td{border:1px solid #dde2ea;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f3f5f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.meta{color:#5b6577}.chart text{font-size:12px;fill:#1c2330}.chart .head{font-weight:600}.chart .cell{font-size:12px}
+.chart .small{font-size:10px}.chart .bar{fill:#7fb3e6}.chart .whisker{stroke:#1f3a5f;stroke-width:1.5}
+.chart .axis{stroke:#8a94a6;stroke-dasharray:3 3}.chart .empty{fill:#eef0f4}
+.phase-generating{fill:#7fb3e6}.phase-single_eval{fill:#a8d08d}.phase-pairwise_eval{fill:#f2c14e}
+article.doc{border:1px solid #dde2ea;border-radius:6px;padding:.2rem 1.2rem;margin:1rem 0}
+article.doc header{color:#5b6577;font-size:.9rem;padding-top:.6rem}
+";
+
+pub(super) fn render(data: &ReportData<'_>) -> String {
+    let run = data.run;
+    let r = &data.rankings;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
+         <title>{}</title><style>{STYLE}</style></head><body>\n",
+        esc(&run.summary.title)
+    );
+    let _ = write!(
+        h,
+        "<h1>{}</h1><p class=\"meta\">Run {} · {} · preset “{}” · started {} · completed {}</p>",
+        esc(&run.summary.title),
+        esc(&run.summary.id),
+        esc(&run.summary.status),
+        esc(&run.config.preset_name),
+        esc(run.started_at.as_deref().unwrap_or("—")),
+        esc(run.summary.completed_at.as_deref().unwrap_or("—")),
+    );
+    let models: Vec<String> = run
+        .config
+        .config
+        .models
+        .iter()
+        .map(|m| format!("{}/{}", m.provider, m.model))
+        .collect();
+    let judges: Vec<String> = run.config.config.judges.iter().map(|j| j.label()).collect();
+    let _ = write!(
+        h,
+        "<p>{} documents from {} models ({}), judged by {} ({} trial{} each). {} tokens, ${:.4}.</p>",
+        run.documents.len(),
+        models.len(),
+        esc(&models.join(", ")),
+        esc(&judges.join(", ")),
+        run.config.config.eval_iterations,
+        if run.config.config.eval_iterations == 1 {
+            ""
+        } else {
+            "s"
+        },
+        run.summary.total_tokens,
+        run.summary.total_cost
+    );
+
+    h.push_str("<h2>Rankings</h2><table><tr><th>model</th><th>mean score</th><th>sd</th><th>min–max</th><th>Elo</th><th>Bradley–Terry (95% CI)</th></tr>");
+    for rating in &r.ratings {
+        let stats = r.by_model.iter().find(|m| m.model == rating.model);
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.2} ({:.2}–{:.2})</td></tr>",
+            esc(&rating.model),
+            stats.map_or("—".into(), |s| format!("{:.2}", s.stats.mean)),
+            stats.map_or("—".into(), |s| format!("{:.2}", s.stats.std_dev)),
+            stats.map_or("—".into(), |s| format!("{}–{}", s.stats.min, s.stats.max)),
+            rating.elo,
+            rating.bt_strength,
+            rating.bt_low,
+            rating.bt_high
+        );
+    }
+    h.push_str("</table>");
+
+    let criteria: Vec<String> = run
+        .scores
+        .iter()
+        .map(|s| s.criterion.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let rows: Vec<String> = run
+        .documents
+        .iter()
+        .map(|d| format!("{} · {}", d.input_name.as_deref().unwrap_or("?"), d.model))
+        .collect();
+    h.push_str("<h2>Scores</h2><h3>All judges, averaged</h3>");
+    h.push_str(&charts::heatmap(
+        &rows,
+        &criteria,
+        &cells(run, &criteria, None),
+    ));
+    for judge in run
+        .scores
+        .iter()
+        .map(|s| s.judge.as_str())
+        .collect::<BTreeSet<_>>()
+    {
+        let _ = write!(h, "<h3>{}</h3>", esc(judge));
+        h.push_str(&charts::heatmap(
+            &rows,
+            &criteria,
+            &cells(run, &criteria, Some(judge)),
+        ));
+    }
+    h.push_str("<h3>Per model and criterion</h3><table><tr><th>model</th><th>criterion</th><th>n</th><th>mean</th><th>sd</th><th>min</th><th>max</th></tr>");
+    for s in &r.by_model_criterion {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&s.model),
+            esc(&s.criterion),
+            s.stats.n,
+            s.stats.mean,
+            s.stats.std_dev,
+            s.stats.min,
+            s.stats.max
+        );
+    }
+    h.push_str("</table><h3>Judges</h3><table><tr><th>judge</th><th>scores compared</th><th>mean deviation from the other judges</th><th>mean absolute deviation</th></tr>");
+    for j in &r.judges {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:.2}</td></tr>",
+            esc(&j.judge),
+            j.n,
+            j.mean_deviation,
+            j.mean_abs_deviation
+        );
+    }
+    h.push_str("</table>");
+
+    h.push_str(
+        "<h2>Pairwise</h2><h3>Wins (row beat column), ties in brackets</h3><table><tr><th></th>",
+    );
+    for m in &r.win_matrix.models {
+        let _ = write!(h, "<th>{}</th>", esc(m));
+    }
+    h.push_str("</tr>");
+    for (i, m) in r.win_matrix.models.iter().enumerate() {
+        let _ = write!(h, "<tr><th>{}</th>", esc(m));
+        for j in 0..r.win_matrix.models.len() {
+            if i == j {
+                h.push_str("<td class=\"num\">—</td>");
+            } else {
+                let _ = write!(
+                    h,
+                    "<td class=\"num\">{} ({})</td>",
+                    r.win_matrix.wins[i][j], r.win_matrix.ties[i][j]
+                );
+            }
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table><h3>Elo (K = 32, start 1000)</h3>");
+    let elo: Vec<Bar> = r
+        .ratings
+        .iter()
+        .map(|x| Bar {
+            label: x.model.clone(),
+            value: x.elo,
+            interval: None,
+            text: format!("{:.1}", x.elo),
+        })
+        .collect();
+    h.push_str(&charts::bars(&elo, 1000.0, 1000.0));
+    h.push_str("<h3>Bradley–Terry strength, 95% bootstrap interval</h3>");
+    let bt: Vec<Bar> = r
+        .ratings
+        .iter()
+        .map(|x| Bar {
+            label: x.model.clone(),
+            value: x.bt_strength,
+            interval: Some((x.bt_low, x.bt_high)),
+            text: format!("{:.2}", x.bt_strength),
+        })
+        .collect();
+    h.push_str(&charts::bars(&bt, 0.0, 1.0));
+
+    cost_and_time(&mut h, run);
+    timeline(&mut h, run);
+
+    h.push_str("<h2>Documents</h2>");
+    for d in &run.documents {
+        let _ = write!(
+            h,
+            "<article class=\"doc\"><header>{} · {} · {} tokens in, {} out · {:.1} s · ${:.6}</header>{}</article>",
+            esc(d.input_name.as_deref().unwrap_or("?")),
+            esc(&d.model),
+            d.tokens_in,
+            d.tokens_out,
+            d.latency_ms as f64 / 1000.0,
+            d.cost,
+            markdown(&d.body)
+        );
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+fn cells(run: &RunDetail, criteria: &[String], judge: Option<&str>) -> Vec<Vec<Option<f64>>> {
+    run.documents
+        .iter()
+        .map(|d| {
+            criteria
+                .iter()
+                .map(|c| {
+                    let v: Vec<i64> = run
+                        .scores
+                        .iter()
+                        .filter(|s| {
+                            s.document_id == d.id
+                                && &s.criterion == c
+                                && judge.is_none_or(|j| s.judge == j)
+                        })
+                        .map(|s| s.score)
+                        .collect();
+                    (!v.is_empty()).then(|| v.iter().sum::<i64>() as f64 / v.len() as f64)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn seconds(from: &str, to: &str) -> Option<f64> {
+    let a: jiff::Timestamp = from.parse().ok()?;
+    let b: jiff::Timestamp = to.parse().ok()?;
+    Some((b.as_millisecond() - a.as_millisecond()) as f64 / 1000.0)
+}
+
+fn cost_and_time(h: &mut String, run: &RunDetail) {
+    // actor -> (phase, calls, tokens in, tokens out, cost, seconds)
+    let mut by: BTreeMap<(&str, &str), (u32, i64, i64, f64, f64)> = BTreeMap::new();
+    for e in &run.events {
+        let entry = by.entry((e.actor.as_str(), e.phase.as_str())).or_default();
+        entry.0 += 1;
+        entry.1 += e.tokens_in;
+        entry.2 += e.tokens_out;
+        entry.3 += e.cost;
+        entry.4 += seconds(&e.started_at, &e.ended_at).unwrap_or(0.0);
+    }
+    h.push_str("<h2>Cost and time by model</h2><table><tr><th>model</th><th>role</th><th>calls</th><th>tokens in</th><th>tokens out</th><th>cost (USD)</th><th>call time (s)</th></tr>");
+    for ((actor, phase), (calls, tin, tout, cost, secs)) in &by {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{calls}</td><td class=\"num\">{tin}</td><td class=\"num\">{tout}</td><td class=\"num\">{cost:.6}</td><td class=\"num\">{secs:.1}</td></tr>",
+            esc(actor),
+            esc(phase)
+        );
+    }
+    h.push_str("</table>");
+    let mut per_actor: BTreeMap<&str, f64> = BTreeMap::new();
+    for ((actor, _), v) in &by {
+        *per_actor.entry(actor).or_default() += v.3;
+    }
+    let bars: Vec<Bar> = per_actor
+        .into_iter()
+        .map(|(a, c)| Bar {
+            label: a.to_owned(),
+            value: c,
+            interval: None,
+            text: format!("${c:.4}"),
+        })
+        .collect();
+    h.push_str(&charts::bars(&bars, 0.0, 0.0));
+}
+
+fn timeline(h: &mut String, run: &RunDetail) {
+    let Some(start) = run
+        .started_at
+        .as_deref()
+        .or_else(|| run.events.first().map(|e| e.started_at.as_str()))
+    else {
+        return;
+    };
+    let spans: Vec<Span> = run
+        .events
+        .iter()
+        .map(|e| Span {
+            label: format!("{} · {}", e.phase.replace('_', " "), e.actor),
+            start: seconds(start, &e.started_at).unwrap_or(0.0),
+            end: seconds(start, &e.ended_at).unwrap_or(0.0),
+            phase: e.phase.clone(),
+        })
+        .collect();
+    h.push_str("<h2>Timeline</h2>");
+    h.push_str(&charts::timeline(&spans));
+}
+
+/// Markdown to HTML with any raw HTML in the source escaped, so a document cannot inject
+/// markup (or scripts) into the report.
+fn markdown(text: &str) -> String {
+    let events = Parser::new_ext(text, Options::ENABLE_TABLES).map(|e| match e {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}

@@ -1,0 +1,143 @@
+//! Reports of the seeded run: rendered offline and with the numbers core computes.
+
+use super::*;
+use crate::profile::{KeyProtection, Profiles};
+
+fn seeded_run() -> (tempfile::TempDir, RunDetail) {
+    use std::sync::Arc;
+    // The secret store is not touched by passphrase profiles, so no keyring is needed here.
+    #[derive(Debug)]
+    struct None_;
+    impl crate::secrets::SecretStore for None_ {
+        fn check_available(&self) -> crate::error::Result<()> {
+            Ok(())
+        }
+        fn get(&self, _: &str) -> crate::error::Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+            Ok(None)
+        }
+        fn set(&self, _: &str, _: &[u8]) -> crate::error::Result<()> {
+            Ok(())
+        }
+        fn delete(&self, _: &str) -> crate::error::Result<()> {
+            Ok(())
+        }
+        fn list(&self) -> crate::error::Result<Vec<String>> {
+            Ok(Vec::new())
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp");
+    let fast = crate::secrets::wrapped::KdfParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+    let profiles = Profiles::open_with(dir.path(), Arc::new(None_))
+        .expect("profiles")
+        .with_kdf_params(fast);
+    let pass = crate::secrets::Passphrase::new("report tests".into());
+    profiles
+        .create("r", KeyProtection::Passphrase(pass.clone()))
+        .expect("create");
+    let open = profiles.open_profile("r", Some(&pass)).expect("open");
+    let library = open.library().expect("ready");
+    let id = library.runs(1, None).expect("runs")[0].id.clone();
+    let run = library.run(&id).expect("run");
+    (dir, run)
+}
+
+#[test]
+fn the_seeded_run_ranks_as_hand_computed() {
+    let (_dir, run) = seeded_run();
+    let r = rankings::rank(&run);
+    let mean = |m: &str| {
+        r.by_model
+            .iter()
+            .find(|s| s.model == m)
+            .expect(m)
+            .stats
+            .mean
+    };
+    // haiku: 37 + 34 = 71 over 16 scores; mini: 23 + 35 = 58 over 16.
+    assert!((mean("anthropic/claude-3-5-haiku") - 71.0 / 16.0).abs() < 1e-12);
+    assert!((mean("openai/gpt-4o-mini") - 58.0 / 16.0).abs() < 1e-12);
+    assert_eq!(
+        r.win_matrix.models,
+        vec![
+            "anthropic/claude-3-5-haiku".to_owned(),
+            "openai/gpt-4o-mini".to_owned()
+        ]
+    );
+    assert_eq!(
+        r.win_matrix.wins,
+        vec![vec![0, 3], vec![1, 0]],
+        "haiku won 3 of 4 comparisons"
+    );
+    assert_eq!(
+        r.ratings[0].model, "anthropic/claude-3-5-haiku",
+        "best Elo first"
+    );
+}
+
+#[test]
+fn the_html_report_is_self_contained_and_shows_every_section() {
+    let (_dir, run) = seeded_run();
+    let html = String::from_utf8(render(&run, ReportFormat::Html).expect("render")).expect("utf-8");
+    for needle in [
+        "<svg",
+        "Rankings",
+        "Scores",
+        "Pairwise",
+        "Elo",
+        "Bradley–Terry",
+        "Cost and time",
+        "Timeline",
+        "Documents",
+        "Harbour House",
+    ] {
+        assert!(html.contains(needle), "the report has {needle:?}");
+    }
+    for forbidden in ["<script", "https://", "@import", "url(", "<link", "<iframe"] {
+        assert!(
+            !html.contains(forbidden),
+            "the report must not contain {forbidden:?}"
+        );
+    }
+    // The only http:// is the SVG namespace identifier, which is never fetched.
+    assert_eq!(
+        html.matches("http://").count(),
+        html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+    assert!(html.contains("4.44"), "haiku's mean score 4.4375 is shown");
+    let again = render(&run, ReportFormat::Html).expect("render");
+    assert_eq!(again, html.as_bytes(), "rendering is deterministic");
+}
+
+#[test]
+fn json_and_csv_exports_carry_the_same_data() {
+    let (_dir, run) = seeded_run();
+    let json: serde_json::Value =
+        serde_json::from_slice(&render(&run, ReportFormat::Json).expect("json")).expect("parses");
+    assert_eq!(json["run"]["scores"].as_array().map(Vec::len), Some(32));
+    assert_eq!(
+        json["rankings"]["ratings"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let csv = String::from_utf8(render(&run, ReportFormat::Csv).expect("csv")).expect("utf-8");
+    assert_eq!(csv.lines().filter(|l| l.starts_with("score,")).count(), 32);
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("pairwise,")).count(),
+        4
+    );
+}
+
+#[test]
+fn raw_html_in_a_document_is_escaped() {
+    let (_dir, mut run) = seeded_run();
+    run.documents[0].body = "Hello <script>alert(1)</script> **bold**".into();
+    let html = String::from_utf8(render(&run, ReportFormat::Html).expect("render")).expect("utf-8");
+    assert!(!html.contains("<script>"), "raw HTML must be escaped");
+    assert!(
+        html.contains("<strong>bold</strong>"),
+        "markdown still renders"
+    );
+}
