@@ -242,9 +242,11 @@ fn seconds(from: &str, to: &str) -> Option<f64> {
     Some((b.as_millisecond() - a.as_millisecond()) as f64 / 1000.0)
 }
 
+/// (calls, tokens in, tokens out, cost, call seconds) of one actor in one phase.
+type Usage = (u32, i64, i64, f64, f64);
+
 fn cost_and_time(h: &mut String, run: &RunDetail) {
-    // actor -> (phase, calls, tokens in, tokens out, cost, seconds)
-    let mut by: BTreeMap<(&str, &str), (u32, i64, i64, f64, f64)> = BTreeMap::new();
+    let mut by: BTreeMap<(&str, &str), Usage> = BTreeMap::new();
     for e in &run.events {
         let entry = by.entry((e.actor.as_str(), e.phase.as_str())).or_default();
         entry.0 += 1;
