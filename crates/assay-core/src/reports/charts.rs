@@ -23,7 +23,7 @@ pub(super) fn score_colour(score: f64) -> String {
 
 /// A heatmap: one row per label, one column per criterion, cells coloured by score.
 pub(super) fn heatmap(rows: &[String], cols: &[String], cells: &[Vec<Option<f64>>]) -> String {
-    let (label_w, cell_w, cell_h, head_h) = (300.0, 110.0, 30.0, 34.0);
+    let (label_w, cell_w, cell_h, head_h) = (470.0, 110.0, 30.0, 34.0);
     let width = label_w + cell_w * cols.len() as f64;
     let height = head_h + cell_h * rows.len() as f64;
     let mut svg = format!(
