@@ -56,9 +56,10 @@ nextest:
 e2e: ui
 	$(TEST_ENV) $(CARGO) nextest run --workspace -E 'binary(e2e)'
 
-## bench: storage benchmarks in release mode (warm open, create-to-open, SQLCipher vs SQLite)
+## bench: release-mode benchmarks: storage (warm open, create-to-open, SQLCipher vs SQLite)
+## and library (first launch, a page of runs among 100k runs / 1M documents)
 bench: setup-test ui
-	$(TEST_ENV) $(CARGO) bench --workspace --bench storage
+	$(TEST_ENV) $(CARGO) bench --workspace --bench storage --bench library
 
 ## soak: the crash harness with 5000 random kill points (about 15 minutes)
 soak: setup-test ui

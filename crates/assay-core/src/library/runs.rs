@@ -32,16 +32,22 @@ impl Library<'_> {
     /// pagination on the `runs_by_created` index, so every page costs the same).
     pub fn runs(&self, limit: u32, after: Option<&RunSummary>) -> Result<Vec<RunSummary>> {
         let limit = limit.clamp(1, MAX_PAGE);
-        let (created, id) = after.map_or((None, None), |a| {
-            (Some(a.created_at.as_str()), Some(a.id.as_str()))
-        });
         self.db.read(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "{SUMMARY} WHERE ?1 IS NULL OR (created_at, id) < (?1, ?2)
-                 ORDER BY created_at DESC, id DESC LIMIT ?3"
-            ))?;
-            let rows = stmt.query_map(params![created, id, limit], summary)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            // Two statements, not `?1 IS NULL OR ...`: the OR would stop SQLite from using
+            // the index as a range, and deep pages would scan.
+            let rows = match after {
+                None => conn
+                    .prepare_cached(&format!("{SUMMARY} ORDER BY created_at DESC, id DESC LIMIT ?1"))?
+                    .query_map(params![limit], summary)?
+                    .collect::<rusqlite::Result<_>>()?,
+                Some(a) => conn
+                    .prepare_cached(&format!(
+                        "{SUMMARY} WHERE (created_at, id) < (?1, ?2) ORDER BY created_at DESC, id DESC LIMIT ?3"
+                    ))?
+                    .query_map(params![a.created_at, a.id, limit], summary)?
+                    .collect::<rusqlite::Result<_>>()?,
+            };
+            Ok(rows)
         })
     }
 

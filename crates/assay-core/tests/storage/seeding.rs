@@ -335,3 +335,49 @@ fn raw_json_that_does_not_parse_is_refused_by_the_schema() {
         .expect_err("CHECK(json_valid)");
     assert_eq!(err.code(), ErrorCode::Storage);
 }
+
+#[test]
+fn run_pages_cover_every_run_once_even_when_timestamps_tie() {
+    let env = Env::new();
+    let open = open_new(&env, "Pages");
+    let snapshot: String = open
+        .db()
+        .read(|c| Ok(c.query_row("SELECT config_snapshot FROM runs", [], |r| r.get(0))?))
+        .expect("snapshot");
+    open.db()
+        .write(|tx| {
+            for i in 0..125 {
+                // Groups of five runs share one timestamp, so the id must break ties.
+                let created = format!("2026-01-01T00:{:02}:00Z", i / 5);
+                tx.execute(
+                    "INSERT INTO runs (id, title, config_snapshot, phase, status, created_at)
+                     VALUES (?1, ?2, ?3, 'done', 'completed', ?4)",
+                    rusqlite::params![
+                        uuid::Uuid::new_v4().to_string(),
+                        format!("r{i}"),
+                        snapshot,
+                        created
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .expect("insert runs");
+    let library = open.library().expect("ready");
+    let mut seen = Vec::new();
+    let mut page = library.runs(7, None).expect("first page");
+    while !page.is_empty() {
+        seen.extend(page.iter().map(|r| (r.created_at.clone(), r.id.clone())));
+        page = library.runs(7, page.last()).expect("next page");
+    }
+    assert_eq!(
+        seen.len(),
+        126,
+        "125 synthetic runs plus the seeded one, each once"
+    );
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first, ties broken by id");
+    sorted.dedup();
+    assert_eq!(sorted.len(), 126, "no run appears twice");
+}
