@@ -3,10 +3,12 @@
 //! domain of a profile that is not migrated and seeded.
 
 mod content;
+mod edit;
 mod presets;
 mod runs;
 
 pub use content::ContentFilter;
+pub use edit::{ContentDraft, PresetDraft};
 
 use crate::db::Database;
 

@@ -3,6 +3,7 @@
 
 mod at_rest;
 mod database;
+mod editing;
 mod lifecycle;
 mod loss;
 mod seeding;
