@@ -2,7 +2,17 @@
 //! `capabilities/main.json` must grant each command by name: nothing is allowed by default.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["app_info"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "app_info",
+        "profiles_overview",
+        "profile_create",
+        "profile_open",
+        "profile_retry_setup",
+        "profile_close",
+        "content_list",
+        "run_list",
+        "run_evaluation",
+    ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));
 }

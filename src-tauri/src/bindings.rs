@@ -11,8 +11,23 @@ use crate::commands;
 pub const BINDINGS_PATH: &str = "../ui/src/lib/bindings.ts";
 
 /// The command (and later event) registry shared by the app and the bindings export.
+///
+/// `i64` values cross as JS numbers: every one of them is a count, score, trial or duration,
+/// far below 2^53, and no id is an integer (ids are UUID strings). See docs/decisions.md.
 pub fn builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().commands(collect_commands![commands::app::app_info])
+    Builder::<tauri::Wry>::new()
+        .dangerously_cast_bigints_to_number()
+        .commands(collect_commands![
+            commands::app::app_info,
+            commands::profiles::profiles_overview,
+            commands::profiles::profile_create,
+            commands::profiles::profile_open,
+            commands::profiles::profile_retry_setup,
+            commands::profiles::profile_close,
+            commands::library::content_list,
+            commands::library::run_list,
+            commands::library::run_evaluation,
+        ])
 }
 
 /// Renders the TypeScript bindings into `path`.

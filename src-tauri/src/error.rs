@@ -11,6 +11,25 @@ pub struct IpcError {
     pub message: String,
 }
 
+impl IpcError {
+    /// The window has no profile open.
+    pub fn no_profile() -> Self {
+        Self {
+            code: ErrorCode::NotFound,
+            message: "no profile is open in this window; choose one first".into(),
+        }
+    }
+
+    /// A background task failed to run to completion (a bug, not a user error).
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        log::error!("background task failed: {err}");
+        Self {
+            code: ErrorCode::Storage,
+            message: "an internal task failed; see the log for details".into(),
+        }
+    }
+}
+
 impl From<assay_core::Error> for IpcError {
     fn from(err: assay_core::Error) -> Self {
         log::warn!("command failed: {} ({})", err, err.code().as_str());

@@ -3,3 +3,5 @@
 //! `capabilities/main.json`, or the webview cannot call it.
 
 pub mod app;
+pub mod library;
+pub mod profiles;

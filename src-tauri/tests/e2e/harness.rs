@@ -28,7 +28,15 @@ pub struct App {
 impl App {
     /// Launches the app with a fresh, empty data dir.
     pub async fn launch(test: &str) -> Result<Self> {
-        let data_dir = tempfile::tempdir().context("create the app's data dir")?;
+        Self::launch_in(
+            test,
+            tempfile::tempdir().context("create the app's data dir")?,
+        )
+        .await
+    }
+
+    /// Launches the app on `data_dir`, which a test may have filled beforehand.
+    pub async fn launch_in(test: &str, data_dir: TempDir) -> Result<Self> {
         let artifacts = artifacts_dir(test);
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).context("create the artifacts dir")?;
@@ -91,6 +99,74 @@ impl App {
         Ok(el.text().await?)
     }
 
+    /// Waits for the element with `data-testid=id` and clicks it.
+    pub async fn click(&self, id: &str) -> Result<()> {
+        self.element(id)
+            .await?
+            .click()
+            .await
+            .with_context(|| format!("click {id:?}"))?;
+        Ok(())
+    }
+
+    /// Waits for the input with `data-testid=id` and types `text` into it.
+    pub async fn type_into(&self, id: &str, text: &str) -> Result<()> {
+        self.element(id)
+            .await?
+            .send_keys(text)
+            .await
+            .with_context(|| format!("type into {id:?}"))?;
+        Ok(())
+    }
+
+    /// Waits until the element with `data-testid=id` has exactly `expected` as its text.
+    pub async fn wait_for_text(&self, id: &str, expected: &str) -> Result<()> {
+        let deadline = Instant::now() + ELEMENT_TIMEOUT;
+        loop {
+            let found = self
+                .client
+                .find_all(Locator::Css(&format!("[data-testid='{id}']")))
+                .await?;
+            for el in found {
+                if el.text().await.is_ok_and(|t| t.trim() == expected) {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("no {id:?} with text {expected:?} within {ELEMENT_TIMEOUT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The value of attribute `name` on the element with `data-testid=id`.
+    pub async fn attr(&self, id: &str, name: &str) -> Result<Option<String>> {
+        Ok(self.element(id).await?.attr(name).await?)
+    }
+
+    /// The texts of every element with `data-testid=id` (waiting for at least one).
+    pub async fn texts(&self, id: &str) -> Result<Vec<String>> {
+        self.element(id).await?;
+        let mut out = Vec::new();
+        for el in self
+            .client
+            .find_all(Locator::Css(&format!("[data-testid='{id}']")))
+            .await?
+        {
+            out.push(el.text().await?);
+        }
+        Ok(out)
+    }
+
+    async fn element(&self, id: &str) -> Result<fantoccini::elements::Element> {
+        self.client
+            .wait()
+            .at_most(ELEMENT_TIMEOUT)
+            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+            .await
+            .with_context(|| format!("no element with data-testid={id:?} appeared"))
+    }
+
     /// Waits until one of the `data-testid`s is present and returns which one.
     pub async fn first_of<'a>(&self, ids: &[&'a str]) -> Result<&'a str> {
         let deadline = Instant::now() + ELEMENT_TIMEOUT;
@@ -149,11 +225,29 @@ impl App {
 
 /// Runs `body` against a freshly launched app, with artifacts saved on failure.
 pub async fn with_app(test: &str, body: impl AsyncFnOnce(&App) -> Result<()>) {
-    let app = App::launch(test)
+    let dir = tempfile::tempdir().expect("temp data dir");
+    with_app_in(test, dir, body).await;
+}
+
+/// Runs `body` against the app launched on a prepared data dir.
+pub async fn with_app_in(
+    test: &str,
+    data_dir: TempDir,
+    body: impl AsyncFnOnce(&App) -> Result<()>,
+) {
+    let app = App::launch_in(test, data_dir)
         .await
         .unwrap_or_else(|e| panic!("launch the app: {e:#}"));
     let outcome = body(&app).await;
     app.finish(outcome).await;
+}
+
+/// The profiles of `dir` as the app will see them (same keyring namespace), for preparing
+/// data dirs before launch.
+pub fn profiles_in(dir: &Path) -> assay_core::profile::Profiles {
+    let dir = std::path::absolute(dir).expect("absolute");
+    let keyring = std::sync::Arc::new(assay_core::secrets::KeyringStore::for_data_dir(&dir));
+    assay_core::profile::Profiles::open_with(&dir, keyring).expect("profiles")
 }
 
 fn artifacts_dir(test: &str) -> PathBuf {

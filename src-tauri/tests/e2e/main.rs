@@ -7,4 +7,5 @@
 //! the driver's log under `target/tmp/e2e/<test>/`.
 
 mod harness;
+mod profiles;
 mod smoke;

@@ -142,6 +142,11 @@ impl Profiles {
         &self.secrets
     }
 
+    /// Whether the OS keyring can be used right now (so the UI can offer keyring mode).
+    pub fn keyring_available(&self) -> bool {
+        self.secrets.check_available().is_ok()
+    }
+
     /// Active profiles, oldest first.
     pub fn list(&self) -> Result<Vec<ProfileRecord>> {
         let all = self.registry.all()?;

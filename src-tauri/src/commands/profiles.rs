@@ -1,0 +1,140 @@
+//! Profile commands: list, create, open (with setup progress), close.
+//!
+//! Core calls block (SQLCipher, the keyring over D-Bus), so each runs on the blocking pool via
+//! [`blocking`]; nothing touches the database on the main thread.
+
+use std::sync::Arc;
+
+use assay_core::profile::KeyProtection;
+use assay_core::registry::{KeyMode, ProfileRecord};
+use assay_core::secrets::Passphrase;
+use assay_core::seed::SetupStatus;
+use tauri::ipc::Channel;
+use tauri::{State, Window};
+
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// What the first-launch and profile screens need to know.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct ProfilesOverview {
+    /// Active profiles, oldest first.
+    pub profiles: Vec<ProfileRecord>,
+    /// Whether keyring mode can be offered.
+    pub keyring_available: bool,
+}
+
+/// The profile a window has open, and its setup status.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct ProfileSession {
+    /// The profile.
+    pub profile: ProfileRecord,
+    /// Its setup status; domain screens render only when it is ready.
+    pub status: SetupStatus,
+}
+
+/// Runs blocking core work off the async runtime's threads.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, assay_core::Error> + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(IpcError::internal)?
+        .map_err(IpcError::from)
+}
+
+/// Lists profiles and whether the keyring is reachable.
+#[tauri::command]
+#[specta::specta]
+pub async fn profiles_overview(state: State<'_, AppState>) -> Result<ProfilesOverview, IpcError> {
+    let profiles = state.profiles()?;
+    blocking(move || {
+        Ok(ProfilesOverview {
+            profiles: profiles.list()?,
+            keyring_available: profiles.keyring_available(),
+        })
+    })
+    .await
+}
+
+/// Creates a profile. `passphrase` is required for `passphrase` mode and ignored otherwise.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_create(
+    state: State<'_, AppState>,
+    name: String,
+    key_mode: KeyMode,
+    passphrase: Option<String>,
+) -> Result<ProfileRecord, IpcError> {
+    let profiles = state.profiles()?;
+    blocking(move || {
+        let protection = match key_mode {
+            KeyMode::Keyring => KeyProtection::Keyring,
+            KeyMode::Passphrase => KeyProtection::Passphrase(Passphrase::new_for_creation(
+                passphrase.unwrap_or_default(),
+            )?),
+        };
+        profiles.create(&name, protection)
+    })
+    .await
+}
+
+/// Opens a profile in this window, reporting setup progress on `progress`, and closes the
+/// profile the window had open before.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_open(
+    window: Window,
+    state: State<'_, AppState>,
+    reference: String,
+    passphrase: Option<String>,
+    progress: Channel<SetupStatus>,
+) -> Result<ProfileSession, IpcError> {
+    let profiles = state.profiles()?;
+    let opened = blocking(move || {
+        let passphrase = passphrase.map(Passphrase::new);
+        let open =
+            profiles.open_profile_with_progress(&reference, passphrase.as_ref(), &mut |s| {
+                let _ = progress.send(s);
+            })?;
+        Ok(Arc::new(open))
+    })
+    .await?;
+    let session = ProfileSession {
+        profile: opened.record().clone(),
+        status: opened.status()?,
+    };
+    state.set_session(window.label(), opened);
+    Ok(session)
+}
+
+/// Runs setup again after a failure.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_retry_setup(
+    window: Window,
+    state: State<'_, AppState>,
+    progress: Channel<SetupStatus>,
+) -> Result<ProfileSession, IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    blocking(move || {
+        let status = open.retry_setup(&mut |s| {
+            let _ = progress.send(s);
+        })?;
+        Ok(ProfileSession {
+            profile: open.record().clone(),
+            status,
+        })
+    })
+    .await
+}
+
+/// Closes this window's profile.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_close(window: Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+    state.clear_session(window.label());
+    Ok(())
+}
