@@ -26,15 +26,6 @@ pub struct App {
 }
 
 impl App {
-    /// Launches the app with a fresh, empty data dir.
-    pub async fn launch(test: &str) -> Result<Self> {
-        Self::launch_in(
-            test,
-            tempfile::tempdir().context("create the app's data dir")?,
-        )
-        .await
-    }
-
     /// Launches the app on `data_dir`, which a test may have filled beforehand.
     pub async fn launch_in(test: &str, data_dir: TempDir) -> Result<Self> {
         let artifacts = artifacts_dir(test);

@@ -2,7 +2,7 @@
 
 use anyhow::ensure;
 use assay_core::profile::KeyProtection;
-use assay_core::secrets::{Passphrase, SecretStore};
+use assay_core::secrets::Passphrase;
 
 use crate::harness::{profiles_in, with_app, with_app_in};
 
