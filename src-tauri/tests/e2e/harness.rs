@@ -149,6 +149,11 @@ impl App {
         Ok(out)
     }
 
+    /// Runs a script in the page and returns its JSON result.
+    pub async fn script(&self, js: &str) -> Result<serde_json::Value> {
+        Ok(self.client.execute(js, vec![]).await?)
+    }
+
     async fn element(&self, id: &str) -> Result<fantoccini::elements::Element> {
         self.client
             .wait()

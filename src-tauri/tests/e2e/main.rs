@@ -6,6 +6,7 @@
 //! app with its own temp data dir. On failure a test saves a screenshot, the app's log and
 //! the driver's log under `target/tmp/e2e/<test>/`.
 
+mod evaluation;
 mod harness;
 mod profiles;
 mod smoke;

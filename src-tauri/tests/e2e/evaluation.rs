@@ -1,0 +1,47 @@
+//! The seeded run's Evaluation tabs show the numbers core computes.
+
+use anyhow::ensure;
+
+use crate::harness::with_app;
+
+#[tokio::test]
+async fn the_seeded_run_renders_every_evaluation_tab_with_cores_numbers() {
+    with_app("evaluation", async |app| {
+        app.type_into("profile-name", "Eval").await?;
+        app.click("create-submit").await?;
+        app.click("open-run").await?;
+        app.wait_for_text("run-title", "Decision briefings: first comparison").await?;
+
+        // Overview: haiku mean 71/16 = 4.44, mini 58/16 = 3.63 (rounded from 3.625); Elo from
+        // the four verdicts in input/model/judge order.
+        let means = app.texts("mean-score").await?;
+        ensure!(means == ["4.44", "3.63"] || means == ["4.44", "3.62"], "mean scores {means:?}");
+        let elo = app.texts("elo").await?;
+        ensure!(elo == ["1031.7", "968.3"], "Elo {elo:?}");
+        ensure!(app.text("run-tokens").await? == "38732", "total tokens");
+        app.screenshot("overview").await?;
+
+        app.click("tab-scores").await?;
+        let cells = app.texts("heat-cell").await?;
+        ensure!(cells.len() == 16, "4 documents x 4 criteria, got {}", cells.len());
+        let colour = app
+            .script("return getComputedStyle(document.querySelector(\"[data-testid='heat-cell']\")).backgroundColor")
+            .await?;
+        let colour = colour.as_str().unwrap_or_default().to_owned();
+        ensure!(colour.starts_with("rgb(") && colour != "rgba(0, 0, 0, 0)", "cells are coloured under the CSP: {colour}");
+        app.screenshot("scores").await?;
+
+        app.click("tab-pairwise").await?;
+        let bt = app.texts("bt").await?;
+        ensure!(bt.len() == 2 && bt[0].starts_with("1.53"), "Bradley-Terry {bt:?}");
+        app.screenshot("pairwise").await?;
+
+        app.click("tab-timeline").await?;
+        let rows = app.script("return document.querySelectorAll(\"[data-testid='timeline'] tbody tr\").length").await?;
+        ensure!(rows.as_u64() == Some(16), "16 timeline events, got {rows}");
+        app.click("tab-documents").await?;
+        app.text("documents").await?;
+        Ok(())
+    })
+    .await;
+}
