@@ -9,6 +9,8 @@ fn main() {
         "profile_open",
         "profile_retry_setup",
         "profile_close",
+        "profile_rename",
+        "profile_delete",
         "content_list",
         "run_list",
         "run_evaluation",

@@ -24,6 +24,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::profiles::profile_open,
             commands::profiles::profile_retry_setup,
             commands::profiles::profile_close,
+            commands::profiles::profile_rename,
+            commands::profiles::profile_delete,
             commands::library::content_list,
             commands::library::run_list,
             commands::library::run_evaluation,

@@ -61,3 +61,69 @@ impl AppState {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use assay_core::profile::{KeyProtection, Profiles};
+    use assay_core::secrets::Passphrase;
+
+    use super::*;
+
+    #[test]
+    fn a_command_holding_profile_a_finishes_on_a_after_the_window_switches_to_b() {
+        let dir = tempfile::tempdir().expect("temp");
+        let data_dir = DataDir::resolve_from(Some(dir.path()), None, || None).expect("data dir");
+        let state = AppState::new(data_dir);
+        let profiles = Profiles::open_with(
+            dir.path(),
+            Arc::new(assay_core::secrets::KeyringStore::for_data_dir(dir.path())),
+        )
+        .expect("profiles")
+        .with_kdf_params(assay_core::secrets::wrapped::KdfParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        });
+        let pass = Passphrase::new("switch test passphrase".into());
+        for name in ["A", "B"] {
+            profiles
+                .create(name, KeyProtection::Passphrase(pass.clone()))
+                .expect("create");
+        }
+        state.set_session(
+            "main",
+            Arc::new(profiles.open_profile("a", Some(&pass)).expect("open A")),
+        );
+
+        // A command starts on A and takes its profile...
+        let in_flight = state.session("main").expect("A is open");
+        // ...the person switches the window to B...
+        state.set_session(
+            "main",
+            Arc::new(profiles.open_profile("b", Some(&pass)).expect("open B")),
+        );
+        // ...and the command still works on A, whose lock it keeps until it finishes.
+        assert_eq!(in_flight.record().name, "A");
+        assert!(
+            in_flight
+                .library()
+                .expect("A is still usable")
+                .runs(10, None)
+                .is_ok()
+        );
+        assert_eq!(state.session("main").expect("B").record().name, "B");
+        assert_eq!(
+            profiles
+                .open_profile("a", Some(&pass))
+                .expect_err("A is still held by the command")
+                .code(),
+            assay_core::ErrorCode::ProfileInUse
+        );
+        drop(in_flight);
+        profiles
+            .open_profile("a", Some(&pass))
+            .expect("A is released once the command ends");
+    }
+}

@@ -138,3 +138,35 @@ pub async fn profile_close(window: Window, state: State<'_, AppState>) -> Result
     state.clear_session(window.label());
     Ok(())
 }
+
+/// Renames a profile.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_rename(
+    state: State<'_, AppState>,
+    reference: String,
+    new_name: String,
+) -> Result<ProfileRecord, IpcError> {
+    let profiles = state.profiles()?;
+    blocking(move || profiles.rename(&reference, &new_name)).await
+}
+
+/// Deletes a profile after the person typed its name. A profile open in this window is
+/// closed first; one open elsewhere answers `PROFILE_IN_USE`.
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_delete(
+    window: Window,
+    state: State<'_, AppState>,
+    reference: String,
+    typed_name: String,
+) -> Result<ProfileRecord, IpcError> {
+    let profiles = state.profiles()?;
+    if state
+        .session(window.label())
+        .is_some_and(|open| open.record().id == reference)
+    {
+        state.clear_session(window.label());
+    }
+    blocking(move || profiles.delete_confirmed(&reference, &typed_name)).await
+}

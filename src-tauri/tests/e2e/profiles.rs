@@ -82,3 +82,54 @@ async fn a_missing_key_shows_the_recovery_screen_and_creates_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn profiles_are_renamed_switched_without_restart_and_deleted_after_typing_the_name() {
+    let dir = tempfile::tempdir().expect("temp");
+    let profiles = profiles_in(dir.path());
+    profiles
+        .create("Alpha", KeyProtection::Keyring)
+        .expect("create");
+    let beta = profiles
+        .create("Beta", KeyProtection::Keyring)
+        .expect("create");
+    drop(profiles);
+    let data = dir.path().to_path_buf();
+    with_app_in("manage", dir, async |app| {
+        app.click("rename-profile").await?;
+        app.script("document.querySelector(\"[data-testid='rename-input']\").select()").await?;
+        app.type_into("rename-input", "Alpha Prime").await?;
+        app.click("rename-submit").await?;
+        app.wait_for_text("open-profile", "Alpha Prime").await?;
+
+        app.click("open-profile").await?;
+        app.wait_for_text("active-profile", "Alpha Prime").await?;
+        app.script(&format!(
+            "const s = document.querySelector(\"[data-testid='profile-switcher']\"); s.value = '{}'; s.dispatchEvent(new Event('change', {{ bubbles: true }}));",
+            beta.id
+        ))
+        .await?;
+        app.wait_for_text("active-profile", "Beta").await?;
+        app.wait_for_text("content-count", "9").await?;
+
+        app.click("show-profiles").await?;
+        let rows = app.texts("profile-row").await?;
+        let beta_row = rows.iter().position(|r| r.contains("Beta")).expect("Beta listed");
+        app.script(&format!("document.querySelectorAll(\"[data-testid='delete-profile']\")[{beta_row}].click()")).await?;
+        app.type_into("delete-confirm", "Alpha").await?;
+        let disabled = app.attr("delete-submit", "disabled").await?;
+        ensure!(disabled.is_some(), "the wrong name must not enable Delete");
+        app.script("const i = document.querySelector(\"[data-testid='delete-confirm']\"); i.value = ''; i.dispatchEvent(new Event('input', { bubbles: true }));").await?;
+        app.type_into("delete-confirm", "beta").await?;
+        app.click("delete-submit").await?;
+        app.wait_for_text("open-profile", "Alpha Prime").await?;
+        let left = app.texts("profile-row").await?;
+        ensure!(left.len() == 1, "only Alpha Prime is left: {left:?}");
+        ensure!(!data.join("profiles").join(&beta.id).exists(), "Beta's directory is gone");
+        let keys = profiles_in(&data).secrets().list()?;
+        ensure!(keys.len() == 1 && !keys[0].contains(&beta.id), "Beta's key is gone: {keys:?}");
+        app.screenshot("profiles").await?;
+        Ok(())
+    })
+    .await;
+}

@@ -20,6 +20,13 @@ export const commands = {
 	profileRetrySetup: (progress: Channel<SetupStatus>) => typedError<ProfileSession_Serialize, IpcError>(__TAURI_INVOKE("profile_retry_setup", { progress })),
 	/**  Closes this window's profile. */
 	profileClose: () => typedError<null, IpcError>(__TAURI_INVOKE("profile_close")),
+	/**  Renames a profile. */
+	profileRename: (reference: string, newName: string) => typedError<ProfileRecord_Serialize, IpcError>(__TAURI_INVOKE("profile_rename", { reference, newName })),
+	/**
+	 *  Deletes a profile after the person typed its name. A profile open in this window is
+	 *  closed first; one open elsewhere answers `PROFILE_IN_USE`.
+	 */
+	profileDelete: (reference: string, typedName: string) => typedError<ProfileRecord_Serialize, IpcError>(__TAURI_INVOKE("profile_delete", { reference, typedName })),
 	/**  Content items matching `filter`. */
 	contentList: (filter: ContentFilter_Deserialize) => typedError<ContentSummary[], IpcError>(__TAURI_INVOKE("content_list", { filter })),
 	/**  A page of runs, newest first. */

@@ -342,6 +342,19 @@ impl Profiles {
         self.registry.rename(&record.id, &name)
     }
 
+    /// Deletes a profile only if `typed_name` is its name (compared as names are: trimmed,
+    /// ignoring case), so a slip of the mouse cannot delete the wrong profile.
+    pub fn delete_confirmed(&self, reference: &str, typed_name: &str) -> Result<ProfileRecord> {
+        let record = self.registry.resolve(reference)?;
+        if name::lookup_key(typed_name) != name::lookup_key(&record.name) {
+            return Err(Error::InvalidInput(format!(
+                "confirm: type the profile's name, {:?}, to delete it",
+                record.name
+            )));
+        }
+        self.delete(&record.id)
+    }
+
     /// Deletes a profile: its keyring entries, its directory and its registry row.
     pub fn delete(&self, reference: &str) -> Result<ProfileRecord> {
         let record = self.registry.resolve(reference)?;
