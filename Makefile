@@ -73,6 +73,10 @@ bindings:
 ## screenshots: refresh docs/screenshots from the e2e suite's captures
 screenshots: e2e
 	cp target/tmp/e2e/smoke/main-window.png docs/screenshots/main-window.png
+	cp target/tmp/e2e/first-launch/home.png docs/screenshots/home.png
+	cp target/tmp/e2e/key-missing/key-missing.png docs/screenshots/key-missing.png
+	cp target/tmp/e2e/manage/profiles.png docs/screenshots/profiles.png
+	for f in overview scores pairwise; do cp target/tmp/e2e/evaluation/$$f.png docs/screenshots/run-$$f.png; done
 
 ## dev: the app with the Vite dev server and hot reload (Tauri CLI)
 dev: setup-app
