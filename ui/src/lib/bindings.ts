@@ -589,7 +589,7 @@ export type RunEvaluation_Serialize = {
 	rankings: RunRankings,
 };
 
-/**  One call on the timeline. */
+/**  One call on the timeline (also the seed package's event format). */
 export type RunEvent = {
 	/**  `generating`, `single_eval` or `pairwise_eval`. */
 	phase: string,

@@ -101,8 +101,9 @@ pub struct PairwiseVerdict {
     pub reason: String,
 }
 
-/// One call on the timeline.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+/// One call on the timeline (also the seed package's event format).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
 pub struct RunEvent {
     /// `generating`, `single_eval` or `pairwise_eval`.
     pub phase: String,

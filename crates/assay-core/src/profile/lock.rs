@@ -31,12 +31,7 @@ impl ProfileLock {
     /// Like [`ProfileLock::try_acquire`], but `None` when held elsewhere.
     pub fn try_acquire_quiet(dir: &Path) -> Result<Option<Self>> {
         let path = dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io("open the lock file", &path, e))?;
+        let file = open_lock_file(&path)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(Self { _file: file })),
             Err(TryLockError::WouldBlock) => Ok(None),
@@ -56,15 +51,20 @@ impl RegistryLock {
     /// Waits for and takes the data dir's registry lock.
     pub fn acquire(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(REGISTRY_LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io("open the lock file", &path, e))?;
+        let file = open_lock_file(&path)?;
         file.lock().map_err(|e| Error::io("lock", &path, e))?;
         Ok(Self { _file: file })
     }
+}
+
+/// Opens (creating if needed) a lock file. Its contents are never read or written.
+fn open_lock_file(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io("open the lock file", path, e))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::domain::content::{ContentKind, parse_criteria};
 use crate::domain::preset::{PresetConfig, PresetRoles};
-use crate::domain::run::RunConfigSnapshot;
+use crate::domain::run::{RunConfigSnapshot, RunEvent};
 use crate::error::{Error, Result};
 
 include!(concat!(env!("OUT_DIR"), "/seed_files.rs"));
@@ -94,8 +94,8 @@ pub struct SeedRun {
     pub scores: Vec<SeedScore>,
     /// Pairwise verdicts.
     pub pairwise: Vec<SeedPairwise>,
-    /// Timeline.
-    pub events: Vec<SeedEvent>,
+    /// Timeline; `target` may hold seed ids, rewritten when seeding.
+    pub events: Vec<RunEvent>,
 }
 
 /// A task and the document it produced.
@@ -177,30 +177,6 @@ pub struct SeedPairwise {
     pub shown_first: String,
     /// Reason.
     pub reason: String,
-}
-
-/// A timeline event.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedEvent {
-    /// Phase.
-    pub phase: String,
-    /// Model or judge.
-    pub actor: String,
-    /// What it worked on (may contain seed ids).
-    pub target: String,
-    /// RFC 3339.
-    pub started_at: String,
-    /// RFC 3339.
-    pub ended_at: String,
-    /// Prompt tokens.
-    pub tokens_in: i64,
-    /// Completion tokens.
-    pub tokens_out: i64,
-    /// USD.
-    pub cost: f64,
-    /// Status.
-    pub status: String,
 }
 
 /// A parsed, validated seed package.
