@@ -12,6 +12,9 @@ fn main() {
         "profile_rename",
         "profile_delete",
         "content_list",
+        "content_get",
+        "content_save",
+        "content_delete",
         "run_list",
         "run_evaluation",
     ]);

@@ -27,6 +27,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::profiles::profile_rename,
             commands::profiles::profile_delete,
             commands::library::content_list,
+            commands::library::content_get,
+            commands::library::content_save,
+            commands::library::content_delete,
             commands::library::run_list,
             commands::library::run_evaluation,
         ])

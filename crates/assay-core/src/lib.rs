@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod library;
 pub mod logging;
+pub mod markdown;
 pub mod paths;
 pub mod profile;
 pub mod rankings;

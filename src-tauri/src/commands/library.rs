@@ -2,9 +2,9 @@
 //! starts, so it finishes on that profile even if the window switches meanwhile; core's
 //! `library()` gate answers `NOT_READY` for a profile that is not set up.
 
-use assay_core::domain::content::ContentSummary;
+use assay_core::domain::content::{Content, ContentSummary};
 use assay_core::domain::run::{RunDetail, RunSummary};
-use assay_core::library::ContentFilter;
+use assay_core::library::{ContentDraft, ContentFilter};
 use assay_core::rankings::RunRankings;
 use tauri::{State, Window};
 
@@ -19,6 +19,69 @@ pub struct RunEvaluation {
     pub run: RunDetail,
     /// Rankings computed by core.
     pub rankings: RunRankings,
+}
+
+/// A content item with its markdown rendered by core (raw HTML escaped).
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct ContentView {
+    /// The item.
+    pub content: Content,
+    /// Its body as safe HTML.
+    pub html: String,
+}
+
+/// One content item, rendered.
+#[tauri::command]
+#[specta::specta]
+pub async fn content_get(
+    window: Window,
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<ContentView, IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    blocking(move || {
+        let content = open.library()?.content(&id)?;
+        Ok(ContentView {
+            html: assay_core::markdown::to_html(&content.body),
+            content,
+        })
+    })
+    .await
+}
+
+/// Creates a content item (`id` None) or replaces one.
+#[tauri::command]
+#[specta::specta]
+pub async fn content_save(
+    window: Window,
+    state: State<'_, AppState>,
+    id: Option<String>,
+    draft: ContentDraft,
+) -> Result<Content, IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    blocking(move || match id {
+        Some(id) => open.library()?.update_content(&id, &draft),
+        None => open.library()?.create_content(&draft),
+    })
+    .await
+}
+
+/// Deletes a content item; `IN_USE` names what still uses it.
+#[tauri::command]
+#[specta::specta]
+pub async fn content_delete(
+    window: Window,
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<(), IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    blocking(move || open.library()?.delete_content(&id)).await
 }
 
 /// Content items matching `filter`.

@@ -8,5 +8,6 @@
 
 mod evaluation;
 mod harness;
+mod library;
 mod profiles;
 mod smoke;

@@ -29,6 +29,12 @@ export const commands = {
 	profileDelete: (reference: string, typedName: string) => typedError<ProfileRecord_Serialize, IpcError>(__TAURI_INVOKE("profile_delete", { reference, typedName })),
 	/**  Content items matching `filter`. */
 	contentList: (filter: ContentFilter_Deserialize) => typedError<ContentSummary[], IpcError>(__TAURI_INVOKE("content_list", { filter })),
+	/**  One content item, rendered. */
+	contentGet: (id: string) => typedError<ContentView, IpcError>(__TAURI_INVOKE("content_get", { id })),
+	/**  Creates a content item (`id` None) or replaces one. */
+	contentSave: (id: string | null, draft: ContentDraft_Deserialize) => typedError<Content, IpcError>(__TAURI_INVOKE("content_save", { id, draft })),
+	/**  Deletes a content item; `IN_USE` names what still uses it. */
+	contentDelete: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("content_delete", { id })),
 	/**  A page of runs, newest first. */
 	runList: (limit: number) => typedError<RunSummary_Serialize[], IpcError>(__TAURI_INVOKE("run_list", { limit })),
 	/**  A run with its results and rankings. */
@@ -54,6 +60,57 @@ export type AppInfoReply = {
 	/**  The data directory in use. */
 	data_dir: string,
 } & AppInfo;
+
+/**  A content item as stored. */
+export type Content = {
+	/**  UUID. */
+	id: string,
+	/**  Display name. */
+	name: string,
+	/**  What it is for. */
+	kind: ContentKind,
+	/**  Markdown. */
+	body: string,
+	/**  Variable bindings. */
+	variables: { [key in string]: string },
+	/**  Free-form tags. */
+	tags: string[],
+	/**  RFC 3339. */
+	created_at: string,
+	/**  RFC 3339. */
+	updated_at: string,
+};
+
+/**  A content item to create, or the new state of one being edited. */
+export type ContentDraft = ContentDraft_Serialize | ContentDraft_Deserialize;
+
+/**  A content item to create, or the new state of one being edited. */
+export type ContentDraft_Deserialize = {
+	/**  1–200 characters. */
+	name: string,
+	/**  Type. */
+	kind: ContentKind,
+	/**  Markdown. */
+	body: string,
+	/**  `{{VAR}}` → content id. */
+	variables?: { [key in string]: string },
+	/**  Tags. */
+	tags?: string[],
+};
+
+/**  A content item to create, or the new state of one being edited. */
+export type ContentDraft_Serialize = {
+	/**  1–200 characters. */
+	name: string,
+	/**  Type. */
+	kind: ContentKind,
+	/**  Markdown. */
+	body: string,
+	/**  `{{VAR}}` → content id. */
+	variables: { [key in string]: string },
+	/**  Tags. */
+	tags: string[],
+};
 
 /**  Filters for listing content; all optional and combined with AND. */
 export type ContentFilter = ContentFilter_Serialize | ContentFilter_Deserialize;
@@ -109,6 +166,14 @@ export type ContentSummary = {
 	tags: string[],
 	/**  RFC 3339. */
 	updated_at: string,
+};
+
+/**  A content item with its markdown rendered by core (raw HTML escaped). */
+export type ContentView = {
+	/**  The item. */
+	content: Content,
+	/**  Its body as safe HTML. */
+	html: string,
 };
 
 /**

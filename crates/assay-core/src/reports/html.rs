@@ -3,8 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use pulldown_cmark::{Event, Options, Parser};
-
 use super::charts::{self, Bar, Span};
 use super::{ReportData, esc};
 use crate::domain::run::RunDetail;
@@ -205,7 +203,7 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             d.tokens_out,
             d.latency_ms as f64 / 1000.0,
             d.cost,
-            markdown(&d.body)
+            crate::markdown::to_html(&d.body)
         );
     }
     h.push_str("</body></html>\n");
@@ -301,16 +299,4 @@ fn timeline(h: &mut String, run: &RunDetail) {
         .collect();
     h.push_str("<h2>Timeline</h2>");
     h.push_str(&charts::timeline(&spans));
-}
-
-/// Markdown to HTML with any raw HTML in the source escaped, so a document cannot inject
-/// markup (or scripts) into the report.
-fn markdown(text: &str) -> String {
-    let events = Parser::new_ext(text, Options::ENABLE_TABLES).map(|e| match e {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
-    });
-    let mut out = String::new();
-    pulldown_cmark::html::push_html(&mut out, events);
-    out
 }
