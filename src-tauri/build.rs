@@ -15,6 +15,8 @@ fn main() {
         "content_get",
         "content_save",
         "content_delete",
+        "preset_list",
+        "preset_save",
         "run_list",
         "run_evaluation",
     ]);

@@ -30,6 +30,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::library::content_get,
             commands::library::content_save,
             commands::library::content_delete,
+            commands::library::preset_list,
+            commands::library::preset_save,
             commands::library::run_list,
             commands::library::run_evaluation,
         ])

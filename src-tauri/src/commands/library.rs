@@ -3,8 +3,9 @@
 //! `library()` gate answers `NOT_READY` for a profile that is not set up.
 
 use assay_core::domain::content::{Content, ContentSummary};
+use assay_core::domain::preset::Preset;
 use assay_core::domain::run::{RunDetail, RunSummary};
-use assay_core::library::{ContentDraft, ContentFilter};
+use assay_core::library::{ContentDraft, ContentFilter, PresetDraft};
 use assay_core::rankings::RunRankings;
 use tauri::{State, Window};
 
@@ -82,6 +83,39 @@ pub async fn content_delete(
         .session(window.label())
         .ok_or_else(IpcError::no_profile)?;
     blocking(move || open.library()?.delete_content(&id)).await
+}
+
+/// Every preset.
+#[tauri::command]
+#[specta::specta]
+pub async fn preset_list(
+    window: Window,
+    state: State<'_, AppState>,
+) -> Result<Vec<Preset>, IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    blocking(move || open.library()?.presets()).await
+}
+
+/// Creates a preset (`id` None) or replaces one. Validation errors start with the field
+/// (`models[0].temperature: …`) so the form can show them beside it.
+#[tauri::command]
+#[specta::specta]
+pub async fn preset_save(
+    window: Window,
+    state: State<'_, AppState>,
+    id: Option<String>,
+    draft: PresetDraft,
+) -> Result<Preset, IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    blocking(move || match id {
+        Some(id) => open.library()?.update_preset(&id, &draft),
+        None => open.library()?.create_preset(&draft),
+    })
+    .await
 }
 
 /// Content items matching `filter`.

@@ -9,5 +9,6 @@
 mod evaluation;
 mod harness;
 mod library;
+mod presets;
 mod profiles;
 mod smoke;

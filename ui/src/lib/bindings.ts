@@ -35,6 +35,13 @@ export const commands = {
 	contentSave: (id: string | null, draft: ContentDraft_Deserialize) => typedError<Content, IpcError>(__TAURI_INVOKE("content_save", { id, draft })),
 	/**  Deletes a content item; `IN_USE` names what still uses it. */
 	contentDelete: (id: string) => typedError<null, IpcError>(__TAURI_INVOKE("content_delete", { id })),
+	/**  Every preset. */
+	presetList: () => typedError<Preset_Serialize[], IpcError>(__TAURI_INVOKE("preset_list")),
+	/**
+	 *  Creates a preset (`id` None) or replaces one. Validation errors start with the field
+	 *  (`models[0].temperature: …`) so the form can show them beside it.
+	 */
+	presetSave: (id: string | null, draft: PresetDraft_Deserialize) => typedError<Preset_Serialize, IpcError>(__TAURI_INVOKE("preset_save", { id, draft })),
 	/**  A page of runs, newest first. */
 	runList: (limit: number) => typedError<RunSummary_Serialize[], IpcError>(__TAURI_INVOKE("run_list", { limit })),
 	/**  A run with its results and rankings. */
@@ -393,6 +400,9 @@ export type PairwiseVerdict_Serialize = {
 	reason: string,
 };
 
+/**  A preset as stored, with the content ids each role uses. */
+export type Preset = Preset_Serialize | Preset_Deserialize;
+
 /**  The `presets.config` column. */
 export type PresetConfig = PresetConfig_Serialize | PresetConfig_Deserialize;
 
@@ -448,6 +458,33 @@ export type PresetConfig_Serialize = {
 	timeout_secs: number,
 };
 
+/**  A preset to create, or the new state of one being edited. */
+export type PresetDraft = PresetDraft_Serialize | PresetDraft_Deserialize;
+
+/**  A preset to create, or the new state of one being edited. */
+export type PresetDraft_Deserialize = {
+	/**  Unique name, 1–200 characters. */
+	name: string,
+	/**  Models, judges and settings. */
+	config: PresetConfig_Deserialize,
+	/**  Content ids by role. */
+	roles: PresetRoles_Deserialize,
+	/**  Input document ids. */
+	inputs: string[],
+};
+
+/**  A preset to create, or the new state of one being edited. */
+export type PresetDraft_Serialize = {
+	/**  Unique name, 1–200 characters. */
+	name: string,
+	/**  Models, judges and settings. */
+	config: PresetConfig_Serialize,
+	/**  Content ids by role. */
+	roles: PresetRoles_Serialize,
+	/**  Input document ids. */
+	inputs: string[],
+};
+
 /**  The content a preset uses for each role. */
 export type PresetRoles = PresetRoles_Serialize | PresetRoles_Deserialize;
 
@@ -477,6 +514,42 @@ export type PresetRoles_Serialize = {
 	eval_criteria: string | null,
 	/**  `combine_instructions` content id. */
 	combine_instructions: string | null,
+};
+
+/**  A preset as stored, with the content ids each role uses. */
+export type Preset_Deserialize = {
+	/**  UUID. */
+	id: string,
+	/**  Unique name. */
+	name: string,
+	/**  Models, judges and settings. */
+	config: PresetConfig_Deserialize,
+	/**  Content ids by role. */
+	roles: PresetRoles_Deserialize,
+	/**  Input document ids, in order. */
+	inputs: string[],
+	/**  RFC 3339. */
+	created_at: string,
+	/**  RFC 3339. */
+	updated_at: string,
+};
+
+/**  A preset as stored, with the content ids each role uses. */
+export type Preset_Serialize = {
+	/**  UUID. */
+	id: string,
+	/**  Unique name. */
+	name: string,
+	/**  Models, judges and settings. */
+	config: PresetConfig_Serialize,
+	/**  Content ids by role. */
+	roles: PresetRoles_Serialize,
+	/**  Input document ids, in order. */
+	inputs: string[],
+	/**  RFC 3339. */
+	created_at: string,
+	/**  RFC 3339. */
+	updated_at: string,
 };
 
 /**  One row of the registry. */
