@@ -15,6 +15,7 @@ pub mod logging;
 pub mod markdown;
 pub mod paths;
 pub mod profile;
+pub mod providers;
 pub mod rankings;
 pub mod registry;
 pub mod reports;

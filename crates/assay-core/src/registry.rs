@@ -184,6 +184,28 @@ impl ProfileRegistry {
         })
     }
 
+    /// Adds `entry` to the keyring entries a profile owns (idempotent). Called *before* the
+    /// secret is stored, so a crash never leaves an entry that delete and the sweep miss.
+    pub fn add_keyring_entry(&self, id: &str, entry: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE profiles SET keyring_entries = json_insert(keyring_entries, '$[#]', ?2)
+             WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(keyring_entries) WHERE value = ?2)",
+            params![id, entry],
+        )?;
+        Ok(())
+    }
+
+    /// Removes `entry` from the keyring entries a profile owns; called *after* the secret is gone.
+    pub fn remove_keyring_entry(&self, id: &str, entry: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE profiles SET keyring_entries =
+                 (SELECT json_group_array(value) FROM json_each(keyring_entries) WHERE value <> ?2)
+             WHERE id = ?1",
+            params![id, entry],
+        )?;
+        Ok(())
+    }
+
     /// Records a successful open.
     pub fn touch_opened(&self, id: &str) -> Result<()> {
         self.conn().execute(

@@ -142,6 +142,11 @@ impl Profiles {
         &self.secrets
     }
 
+    /// The registry.
+    pub(crate) fn registry(&self) -> &ProfileRegistry {
+        &self.registry
+    }
+
     /// Whether the OS keyring can be used right now (so the UI can offer keyring mode).
     pub fn keyring_available(&self) -> bool {
         self.secrets.check_available().is_ok()

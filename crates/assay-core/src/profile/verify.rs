@@ -86,11 +86,13 @@ impl Profiles {
         let wrapped = dir.join(WRAPPED_KEY_FILE).is_file();
         let (ok, detail) = match record.key_mode {
             KeyMode::Keyring => {
+                // The DB key must exist; provider-key entries are recorded before they are stored,
+                // so one may legitimately be absent after a crash.
                 let mut missing = Vec::new();
-                for entry in &record.keyring_entries {
-                    if self.secrets.get(entry)?.is_none() {
-                        missing.push(entry.clone());
-                    }
+                let db_key = layout::db_key_entry(&record.id);
+                if !record.keyring_entries.contains(&db_key) || self.secrets.get(&db_key)?.is_none()
+                {
+                    missing.push(db_key);
                 }
                 let ok = missing.is_empty() && !wrapped && !record.keyring_entries.is_empty();
                 (

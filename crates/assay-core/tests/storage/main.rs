@@ -6,6 +6,7 @@ mod database;
 mod editing;
 mod lifecycle;
 mod loss;
+mod providers;
 mod seeding;
 mod sweep;
 

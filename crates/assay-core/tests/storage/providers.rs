@@ -1,0 +1,188 @@
+//! Provider keys: stored in the keyring (or the encrypted DB), shown only as the last 4,
+//! and removed with their profile.
+
+use assay_core::ErrorCode;
+use assay_core::profile::KeyProtection;
+use assay_core::providers::{Provider, ProviderKey, ProviderLimits};
+
+use crate::{Env, passphrase, snapshot};
+
+const KEY: &str = "sk-test-PROVIDERKEY-9f8e7d6c5b4a";
+
+fn key() -> ProviderKey {
+    ProviderKey::new(KEY.into()).expect("valid key")
+}
+
+#[test]
+fn a_keyring_profiles_key_lives_in_the_keyring_owned_by_the_profile() {
+    let env = Env::new();
+    let p = env
+        .profiles
+        .create("Keys", KeyProtection::Keyring)
+        .expect("create");
+    let open = env.profiles.open_profile("keys", None).expect("open");
+    let info = env
+        .profiles
+        .set_provider_key(&open, Provider::Openai, &key())
+        .expect("set");
+    assert_eq!(
+        info.key_last4.as_deref(),
+        Some("5b4a"),
+        "only the last 4 characters"
+    );
+    let shown = serde_json::to_string(&open.providers().expect("list")).expect("json");
+    assert!(
+        !shown.contains(KEY) && !shown.contains("PROVIDERKEY"),
+        "the key never comes back: {shown}"
+    );
+
+    let entry = format!("profile/{}/provider/openai", p.id);
+    assert!(
+        env.keyring_entries().contains(&entry),
+        "stored in the keyring"
+    );
+    assert!(
+        env.profiles
+            .show("keys")
+            .expect("row")
+            .keyring_entries
+            .contains(&entry),
+        "owned by the profile's row"
+    );
+    let got = env
+        .profiles
+        .provider_key(&open, Provider::Openai)
+        .expect("get")
+        .expect("set");
+    assert_eq!(format!("{got:?}"), "ProviderKey(<redacted>)");
+    drop(open);
+    for (path, bytes) in snapshot(&env.profile_dir(&p.id)) {
+        assert!(
+            !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+            "{} holds the key",
+            path.display()
+        );
+    }
+
+    env.profiles.delete("keys").expect("delete the profile");
+    assert!(
+        env.keyring_entries().is_empty(),
+        "deleting the profile removes its provider keys too"
+    );
+}
+
+#[test]
+fn a_passphrase_profiles_key_lives_only_in_the_encrypted_database() {
+    let env = Env::new();
+    let pass = passphrase("provider key test pass");
+    let p = env
+        .profiles
+        .create("Sealed", KeyProtection::Passphrase(pass.clone()))
+        .expect("create");
+    let open = env
+        .profiles
+        .open_profile("sealed", Some(&pass))
+        .expect("open");
+    env.profiles
+        .set_provider_key(&open, Provider::Anthropic, &key())
+        .expect("set");
+    assert!(
+        env.keyring_entries().is_empty(),
+        "no keyring in passphrase mode"
+    );
+    assert!(
+        env.profiles
+            .provider_key(&open, Provider::Anthropic)
+            .expect("get")
+            .is_some()
+    );
+    drop(open);
+    for (path, bytes) in snapshot(&env.profile_dir(&p.id)) {
+        assert!(
+            !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+            "{} holds the key in plaintext",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn deleting_a_key_removes_the_secret_and_the_ownership_record() {
+    let env = Env::new();
+    let p = env
+        .profiles
+        .create("Del", KeyProtection::Keyring)
+        .expect("create");
+    let open = env.profiles.open_profile("del", None).expect("open");
+    env.profiles
+        .set_provider_key(&open, Provider::Google, &key())
+        .expect("set");
+    let info = env
+        .profiles
+        .delete_provider_key(&open, Provider::Google)
+        .expect("delete");
+    assert_eq!(info.key_last4, None);
+    assert_eq!(
+        env.keyring_entries(),
+        vec![format!("profile/{}/db-key", p.id)]
+    );
+    assert_eq!(
+        env.profiles.show("del").expect("row").keyring_entries,
+        vec![format!("profile/{}/db-key", p.id)]
+    );
+    assert!(
+        env.profiles
+            .provider_key(&open, Provider::Google)
+            .expect("get")
+            .is_none()
+    );
+}
+
+#[test]
+fn bad_keys_and_limits_are_refused_with_the_field_named() {
+    let env = Env::new();
+    env.profiles
+        .create("Limits", KeyProtection::Keyring)
+        .expect("create");
+    let open = env.profiles.open_profile("limits", None).expect("open");
+    let err = ProviderKey::new("has space inside".into()).expect_err("spaces");
+    assert!(
+        err.to_string().starts_with("key:") && !err.to_string().contains("inside"),
+        "{err}"
+    );
+    let limits = ProviderLimits {
+        max_concurrent: 2,
+        min_delay_ms: 250,
+        requests_per_minute: Some(60),
+        base_url: None,
+    };
+    let err = open
+        .set_provider_limits(Provider::Custom, &limits)
+        .expect_err("custom needs a URL");
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().starts_with("base_url:"), "{err}");
+    let info = open
+        .set_provider_limits(Provider::Openai, &limits)
+        .expect("limits");
+    assert_eq!(
+        (
+            info.max_concurrent,
+            info.min_delay_ms,
+            info.requests_per_minute
+        ),
+        (2, 250, Some(60))
+    );
+    drop(open);
+    let again = env.reopen().open_profile("limits", None).expect("reopen");
+    let stored = again
+        .providers()
+        .expect("list")
+        .into_iter()
+        .find(|p| p.provider == Provider::Openai)
+        .expect("openai");
+    assert_eq!(
+        stored.requests_per_minute,
+        Some(60),
+        "limits persist per profile"
+    );
+}
