@@ -77,6 +77,7 @@ screenshots: e2e
 	cp target/tmp/e2e/key-missing/key-missing.png docs/screenshots/key-missing.png
 	cp target/tmp/e2e/manage/profiles.png docs/screenshots/profiles.png
 	cp target/tmp/e2e/library/content.png docs/screenshots/library.png
+	cp target/tmp/e2e/settings/provider-keys.png docs/screenshots/provider-keys.png
 	for f in overview scores pairwise; do cp target/tmp/e2e/evaluation/$$f.png docs/screenshots/run-$$f.png; done
 
 ## dev: the app with the Vite dev server and hot reload (Tauri CLI)

@@ -19,6 +19,10 @@ fn main() {
         "preset_save",
         "run_list",
         "run_evaluation",
+        "provider_list",
+        "provider_key_set",
+        "provider_key_delete",
+        "provider_limits_set",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));

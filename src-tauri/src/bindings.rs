@@ -34,6 +34,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::library::preset_save,
             commands::library::run_list,
             commands::library::run_evaluation,
+            commands::providers::provider_list,
+            commands::providers::provider_key_set,
+            commands::providers::provider_key_delete,
+            commands::providers::provider_limits_set,
         ])
 }
 

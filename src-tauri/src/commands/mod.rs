@@ -5,3 +5,4 @@
 pub mod app;
 pub mod library;
 pub mod profiles;
+pub mod providers;

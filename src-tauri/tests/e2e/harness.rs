@@ -154,6 +154,12 @@ impl App {
         Ok(self.client.execute(js, vec![]).await?)
     }
 
+    /// Runs an async script (its last argument is the callback) and returns its string result.
+    pub async fn client_async(&self, js: &str) -> Result<String> {
+        let v = self.client.execute_async(js, vec![]).await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
     async fn element(&self, id: &str) -> Result<fantoccini::elements::Element> {
         self.client
             .wait()

@@ -11,4 +11,5 @@ mod harness;
 mod library;
 mod presets;
 mod profiles;
+mod settings;
 mod smoke;

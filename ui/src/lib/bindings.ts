@@ -46,6 +46,14 @@ export const commands = {
 	runList: (limit: number) => typedError<RunSummary_Serialize[], IpcError>(__TAURI_INVOKE("run_list", { limit })),
 	/**  A run with its results and rankings. */
 	runEvaluation: (runId: string) => typedError<RunEvaluation_Serialize, IpcError>(__TAURI_INVOKE("run_evaluation", { runId })),
+	/**  Every provider's settings for this window's profile. */
+	providerList: () => typedError<ProviderInfo_Serialize[], IpcError>(__TAURI_INVOKE("provider_list")),
+	/**  Sets or replaces a provider's key. */
+	providerKeySet: (provider: Provider, key: string) => typedError<ProviderInfo_Serialize, IpcError>(__TAURI_INVOKE("provider_key_set", { provider, key })),
+	/**  Deletes a provider's key. */
+	providerKeyDelete: (provider: Provider) => typedError<ProviderInfo_Serialize, IpcError>(__TAURI_INVOKE("provider_key_delete", { provider })),
+	/**  Sets a provider's rate limits and base URL. */
+	providerLimitsSet: (provider: Provider, limits: ProviderLimits_Deserialize) => typedError<ProviderInfo_Serialize, IpcError>(__TAURI_INVOKE("provider_limits_set", { provider, limits })),
 };
 
 /* Types */
@@ -636,6 +644,85 @@ export type ProfilesOverview_Serialize = {
 	profiles: ProfileRecord_Serialize[],
 	/**  Whether keyring mode can be offered. */
 	keyring_available: boolean,
+};
+
+/**  The providers Assay talks to. */
+export type Provider = 
+/**  OpenAI. */
+"openai" | 
+/**  Anthropic. */
+"anthropic" | 
+/**  Google. */
+"google" | 
+/**  OpenRouter. */
+"openrouter" | 
+/**  Any OpenAI-compatible API at a custom base URL. */
+"custom";
+
+/**  What may be shown about a provider: never the key. */
+export type ProviderInfo = ProviderInfo_Serialize | ProviderInfo_Deserialize;
+
+/**  What may be shown about a provider: never the key. */
+export type ProviderInfo_Deserialize = {
+	/**  Which provider. */
+	provider: Provider,
+	/**  The key's last four characters, if a key is set. */
+	key_last4?: string | null,
+	/**  RFC 3339 time the key was set. */
+	key_updated_at?: string | null,
+	/**  Base URL (custom provider). */
+	base_url?: string | null,
+	/**  Concurrent calls allowed. */
+	max_concurrent: number,
+	/**  Minimum delay between calls, ms. */
+	min_delay_ms: number,
+	/**  Requests per minute, if limited. */
+	requests_per_minute?: number | null,
+};
+
+/**  What may be shown about a provider: never the key. */
+export type ProviderInfo_Serialize = {
+	/**  Which provider. */
+	provider: Provider,
+	/**  The key's last four characters, if a key is set. */
+	key_last4: string | null,
+	/**  RFC 3339 time the key was set. */
+	key_updated_at: string | null,
+	/**  Base URL (custom provider). */
+	base_url: string | null,
+	/**  Concurrent calls allowed. */
+	max_concurrent: number,
+	/**  Minimum delay between calls, ms. */
+	min_delay_ms: number,
+	/**  Requests per minute, if limited. */
+	requests_per_minute: number | null,
+};
+
+/**  Rate limits and base URL of a provider. */
+export type ProviderLimits = ProviderLimits_Serialize | ProviderLimits_Deserialize;
+
+/**  Rate limits and base URL of a provider. */
+export type ProviderLimits_Deserialize = {
+	/**  Concurrent calls allowed (1–64). */
+	max_concurrent: number,
+	/**  Minimum delay between calls, ms (0–600000). */
+	min_delay_ms: number,
+	/**  Requests per minute (1–100000), or none. */
+	requests_per_minute?: number | null,
+	/**  Base URL; required for `custom`, http(s) only. */
+	base_url?: string | null,
+};
+
+/**  Rate limits and base URL of a provider. */
+export type ProviderLimits_Serialize = {
+	/**  Concurrent calls allowed (1–64). */
+	max_concurrent: number,
+	/**  Minimum delay between calls, ms (0–600000). */
+	min_delay_ms: number,
+	/**  Requests per minute (1–100000), or none. */
+	requests_per_minute: number | null,
+	/**  Base URL; required for `custom`, http(s) only. */
+	base_url: string | null,
 };
 
 /**  The `runs.config_snapshot` column: what the run used, frozen when it started. */

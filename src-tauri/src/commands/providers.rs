@@ -1,0 +1,68 @@
+//! Provider keys and limits. Replies carry `ProviderInfo` only (provider, last 4, timestamps,
+//! limits); a key goes in, never out.
+
+use assay_core::providers::{Provider, ProviderInfo, ProviderKey, ProviderLimits};
+use tauri::{State, Window};
+
+use super::profiles::blocking;
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// Every provider's settings for this window's profile.
+#[tauri::command]
+#[specta::specta]
+pub async fn provider_list(
+    window: Window,
+    state: State<'_, AppState>,
+) -> Result<Vec<ProviderInfo>, IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    blocking(move || open.providers()).await
+}
+
+/// Sets or replaces a provider's key.
+#[tauri::command]
+#[specta::specta]
+pub async fn provider_key_set(
+    window: Window,
+    state: State<'_, AppState>,
+    provider: Provider,
+    key: String,
+) -> Result<ProviderInfo, IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    let profiles = state.profiles()?;
+    blocking(move || profiles.set_provider_key(&open, provider, &ProviderKey::new(key)?)).await
+}
+
+/// Deletes a provider's key.
+#[tauri::command]
+#[specta::specta]
+pub async fn provider_key_delete(
+    window: Window,
+    state: State<'_, AppState>,
+    provider: Provider,
+) -> Result<ProviderInfo, IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    let profiles = state.profiles()?;
+    blocking(move || profiles.delete_provider_key(&open, provider)).await
+}
+
+/// Sets a provider's rate limits and base URL.
+#[tauri::command]
+#[specta::specta]
+pub async fn provider_limits_set(
+    window: Window,
+    state: State<'_, AppState>,
+    provider: Provider,
+    limits: ProviderLimits,
+) -> Result<ProviderInfo, IpcError> {
+    let open = state
+        .session(window.label())
+        .ok_or_else(IpcError::no_profile)?;
+    blocking(move || open.set_provider_limits(provider, &limits)).await
+}

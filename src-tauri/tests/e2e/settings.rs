@@ -1,0 +1,71 @@
+//! Provider keys: set, replace and delete; the UI and every IPC reply only ever see the mask.
+
+use anyhow::ensure;
+
+use crate::harness::{profiles_in, with_app_in};
+
+const KEY: &str = "sk-e2e-SECRETKEY-0123456789abcd";
+const KEY2: &str = "sk-e2e-REPLACED-9876543210wxyz";
+
+#[tokio::test]
+async fn provider_keys_are_stored_in_the_keyring_and_only_the_mask_crosses_ipc() {
+    let dir = tempfile::tempdir().expect("temp");
+    let data = dir.path().to_path_buf();
+    with_app_in("settings", dir, async |app| {
+        app.type_into("profile-name", "Keys").await?;
+        app.click("create-submit").await?;
+        app.text("run-list").await?;
+        app.click("nav-settings").await?;
+        app.text("provider-openai").await?;
+
+        app.script("document.querySelector(\"[data-testid='provider-openai'] [data-testid='key-set']\").click()").await?;
+        app.type_into("key-input", "has spaces in it").await?;
+        app.click("key-save").await?;
+        let err = app.text("provider-error").await?;
+        ensure!(err.starts_with("key:"), "a bad key is refused at the key field: {err}");
+
+        // The form stays open after a refusal, with the field cleared.
+        app.type_into("key-input", KEY).await?;
+        app.click("key-save").await?;
+        app.wait_for_text("key-mask", "•••• abcd").await?;
+
+        app.script("document.querySelector(\"[data-testid='provider-openai'] [data-testid='key-set']\").click()").await?;
+        app.type_into("key-input", KEY2).await?;
+        app.click("key-save").await?;
+        app.wait_for_text("key-mask", "•••• wxyz").await?;
+        app.screenshot("provider-keys").await?;
+
+        // Every reply the webview can get about providers, straight from IPC.
+        let replies = app
+            .client_async(
+                "const done = arguments[arguments.length - 1];
+                 const invoke = window.__TAURI_INTERNALS__.invoke;
+                 Promise.all([invoke('provider_list'), invoke('profiles_overview')])
+                   .then(r => done(JSON.stringify(r)), e => done('ERR ' + String(e)));",
+            )
+            .await?;
+        ensure!(replies.contains("wxyz") && !replies.starts_with("ERR"), "the replies were read: {replies:.200}");
+        for secret in [KEY, KEY2, "SECRETKEY", "REPLACED"] {
+            ensure!(!replies.contains(secret), "an IPC reply carries the key: {secret}");
+        }
+        let page = app.script("return document.documentElement.outerHTML").await?;
+        ensure!(!page.as_str().unwrap_or_default().contains("REPLACED"), "the page holds no key");
+
+        let entries = profiles_in(&data).secrets().list()?;
+        ensure!(entries.iter().any(|e| e.ends_with("/provider/openai")), "the key is in the keyring: {entries:?}");
+
+        app.script("document.querySelector(\"[data-testid='provider-openai'] [data-testid='key-delete']\").click()").await?;
+        app.script("return 0").await?;
+        for _ in 0..50 {
+            let masks = app.texts("key-mask").await?;
+            if masks.iter().all(|m| m == "not set") {
+                let entries = profiles_in(&data).secrets().list()?;
+                ensure!(!entries.iter().any(|e| e.contains("/provider/")), "deleted from the keyring: {entries:?}");
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("the key was not shown as deleted")
+    })
+    .await;
+}
