@@ -49,7 +49,10 @@ impl App {
             .kill_on_drop(true)
             .spawn()
             .context("start tauri-driver (install it with `make setup`)")?;
+        // tauri-driver listens at once but proxies to WebKitWebDriver, which needs a moment
+        // to listen on the native port; a session request before then is dropped.
         wait_for_port(port, Duration::from_secs(10))?;
+        wait_for_port(native_port, Duration::from_secs(10))?;
 
         let mut caps = serde_json::Map::new();
         let app_path = env!("CARGO_BIN_EXE_assay-desktop");
@@ -57,14 +60,23 @@ impl App {
             "tauri:options".into(),
             serde_json::json!({ "application": app_path }),
         );
-        let connect = ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await;
-        let client = tokio::time::timeout(SESSION_TIMEOUT, async { connect })
-            .await
-            .map_err(|_| anyhow!("the app opened no window within {SESSION_TIMEOUT:?}"))?
-            .context("create a WebDriver session for the app")?;
+        let url = format!("http://127.0.0.1:{port}");
+        let mut attempt = 1;
+        let client = loop {
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            builder.capabilities(caps.clone());
+            let connect = builder.connect(&url);
+            match tokio::time::timeout(SESSION_TIMEOUT, connect).await {
+                Err(_) => bail!("the app opened no window within {SESSION_TIMEOUT:?}"),
+                Ok(Ok(client)) => break client,
+                // A request that raced the drivers' start-up fails at once; try twice more.
+                Ok(Err(_)) if attempt < 3 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Ok(Err(e)) => return Err(e).context("create a WebDriver session for the app"),
+            }
+        };
         Ok(Self {
             client,
             driver,
@@ -285,7 +297,7 @@ fn wait_for_port(port: u16, limit: Duration) -> Result<()> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
         if Instant::now() > deadline {
-            bail!("tauri-driver did not listen on port {port} within {limit:?}");
+            bail!("the WebDriver did not listen on port {port} within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -41,7 +41,10 @@ async fn the_library_filters_searches_renders_and_shows_cores_errors() {
         ensure!(html.contains("<h1>Hello &lt;script&gt;"), "raw HTML is shown as text, not run: {html}");
         app.click("content-delete").await?;
 
-        app.script("const i = document.querySelector(\"[data-testid='filter-search']\"); i.value = 'criteria'; i.dispatchEvent(new Event('input', { bubbles: true }));").await?;
+        // Search also matches text, and both instruction items mention "Criteria": select the
+        // criteria by type instead.
+        app.script("const i = document.querySelector(\"[data-testid='filter-search']\"); i.value = ''; i.dispatchEvent(new Event('input', { bubbles: true }));").await?;
+        app.script("const s = document.querySelector(\"[data-testid='filter-kind']\"); s.value = 'eval_criteria'; s.dispatchEvent(new Event('change', { bubbles: true }));").await?;
         wait_for_count(app, 1).await?;
         app.script("document.querySelector(\"[data-testid='content-item'] button\").click()").await?;
         app.click("content-delete").await?;
