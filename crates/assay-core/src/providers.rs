@@ -65,8 +65,9 @@ pub struct ProviderKey(Zeroizing<String>);
 impl ProviderKey {
     /// Validates a key: 8–512 printable characters without spaces.
     pub fn new(text: String) -> Result<Self> {
+        // Both the key as received and its trimmed copy are wiped when dropped.
+        let text = Zeroizing::new(text);
         let key = Zeroizing::new(text.trim().to_owned());
-        drop(text);
         let n = key.chars().count();
         if !(8..=512).contains(&n) || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Error::InvalidInput(
