@@ -47,6 +47,15 @@ impl AppState {
         self.lock().get(window).cloned()
     }
 
+    /// The profile open in `window`, or the error the UI shows when none is.
+    pub fn require_session(
+        &self,
+        window: &str,
+    ) -> Result<Arc<OpenProfile>, crate::error::IpcError> {
+        self.session(window)
+            .ok_or_else(crate::error::IpcError::no_profile)
+    }
+
     /// Makes `profile` the one open in `window`, returning the one it replaces.
     pub fn set_session(&self, window: &str, profile: Arc<OpenProfile>) -> Option<Arc<OpenProfile>> {
         self.lock().insert(window.to_owned(), profile)

@@ -91,10 +91,8 @@ pub enum RunCommand {
 }
 
 /// Opens a profile for a command, unlocking it if it is a passphrase profile.
-pub fn open(data_dir: &DataDir, arg: &ProfileArg) -> Result<(Profiles, OpenProfile), Error> {
-    let profiles = Profiles::open(data_dir)?;
-    let open = open_in(&profiles, arg)?;
-    Ok((profiles, open))
+pub fn open(data_dir: &DataDir, arg: &ProfileArg) -> Result<OpenProfile, Error> {
+    open_in(&Profiles::open(data_dir)?, arg)
 }
 
 /// [`open`] with the profiles already at hand.
@@ -138,14 +136,14 @@ pub fn content(data_dir: &DataDir, command: ContentCommand, json: bool) -> Resul
             search,
         } => {
             let kind = kind.as_deref().map(ContentKind::parse).transpose()?;
-            let (_p, open) = open(data_dir, &profile)?;
+            let open = open(data_dir, &profile)?;
             let items = open
                 .library()?
                 .contents(&ContentFilter { kind, tag, search })?;
             output::print(&ContentList(items), json)?;
         }
         ContentCommand::Show { id, profile } => {
-            let (_p, open) = open(data_dir, &profile)?;
+            let open = open(data_dir, &profile)?;
             output::print(&ContentItem(open.library()?.content(&id)?), json)?;
         }
     }
@@ -156,11 +154,11 @@ pub fn content(data_dir: &DataDir, command: ContentCommand, json: bool) -> Resul
 pub fn preset(data_dir: &DataDir, command: PresetCommand, json: bool) -> Result<u8, Error> {
     match command {
         PresetCommand::List { profile } => {
-            let (_p, open) = open(data_dir, &profile)?;
+            let open = open(data_dir, &profile)?;
             output::print(&PresetList(open.library()?.presets()?), json)?;
         }
         PresetCommand::Show { preset, profile } => {
-            let (_p, open) = open(data_dir, &profile)?;
+            let open = open(data_dir, &profile)?;
             output::print(&PresetItem(open.library()?.preset(&preset)?), json)?;
         }
     }
@@ -171,11 +169,11 @@ pub fn preset(data_dir: &DataDir, command: PresetCommand, json: bool) -> Result<
 pub fn run(data_dir: &DataDir, command: RunCommand, json: bool) -> Result<u8, Error> {
     match command {
         RunCommand::List { profile, limit } => {
-            let (_p, open) = open(data_dir, &profile)?;
+            let open = open(data_dir, &profile)?;
             output::print(&RunList(open.library()?.runs(limit, None)?), json)?;
         }
         RunCommand::Show { run, profile } => {
-            let (_p, open) = open(data_dir, &profile)?;
+            let open = open(data_dir, &profile)?;
             output::print(&RunItem(open.library()?.run(&run)?), json)?;
         }
     }
@@ -371,7 +369,7 @@ pub fn report(
     json: bool,
 ) -> Result<u8, Error> {
     let format = assay_core::reports::ReportFormat::parse(format)?;
-    let (_p, open) = open(data_dir, profile)?;
+    let open = open(data_dir, profile)?;
     let detail = open.library()?.run(run)?;
     let bytes = assay_core::reports::render(&detail, format)?;
     assay_core::atomic_file::write(out, &bytes)?;

@@ -165,7 +165,7 @@ impl Render for Profile {
             "name:        {}\nid:          {}\nkey mode:    {}\ncreated:     {}\nlast opened: {}\n",
             p.name,
             p.id,
-            key_mode(p.key_mode),
+            p.key_mode.as_str(),
             p.created_at,
             p.last_opened_at.as_deref().unwrap_or("never"),
         )
@@ -194,7 +194,7 @@ impl Render for List {
                 "{:<width$}  {:<36}  {:<10}  {}\n",
                 p.name,
                 p.id,
-                key_mode(p.key_mode),
+                p.key_mode.as_str(),
                 p.created_at
             ));
         }
@@ -236,12 +236,5 @@ impl Render for Verified {
             "Some checks FAILED.\n"
         });
         out
-    }
-}
-
-fn key_mode(mode: KeyMode) -> &'static str {
-    match mode {
-        KeyMode::Keyring => "keyring",
-        KeyMode::Passphrase => "passphrase",
     }
 }

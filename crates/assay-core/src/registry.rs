@@ -66,7 +66,8 @@ impl ProfileState {
 }
 
 impl KeyMode {
-    fn as_str(self) -> &'static str {
+    /// The stored name: `keyring` or `passphrase`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Keyring => "keyring",
             Self::Passphrase => "passphrase",

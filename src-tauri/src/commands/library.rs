@@ -39,9 +39,7 @@ pub async fn content_get(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<ContentView, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || {
         let content = open.library()?.content(&id)?;
         Ok(ContentView {
@@ -61,9 +59,7 @@ pub async fn content_save(
     id: Option<String>,
     draft: ContentDraft,
 ) -> Result<Content, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || match id {
         Some(id) => open.library()?.update_content(&id, &draft),
         None => open.library()?.create_content(&draft),
@@ -79,9 +75,7 @@ pub async fn content_delete(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<(), IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || open.library()?.delete_content(&id)).await
 }
 
@@ -92,9 +86,7 @@ pub async fn preset_list(
     window: Window,
     state: State<'_, AppState>,
 ) -> Result<Vec<Preset>, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || open.library()?.presets()).await
 }
 
@@ -108,9 +100,7 @@ pub async fn preset_save(
     id: Option<String>,
     draft: PresetDraft,
 ) -> Result<Preset, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || match id {
         Some(id) => open.library()?.update_preset(&id, &draft),
         None => open.library()?.create_preset(&draft),
@@ -126,9 +116,7 @@ pub async fn content_list(
     state: State<'_, AppState>,
     filter: ContentFilter,
 ) -> Result<Vec<ContentSummary>, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || open.library()?.contents(&filter)).await
 }
 
@@ -140,9 +128,7 @@ pub async fn run_list(
     state: State<'_, AppState>,
     limit: u32,
 ) -> Result<Vec<RunSummary>, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || open.library()?.runs(limit, None)).await
 }
 
@@ -154,9 +140,7 @@ pub async fn run_evaluation(
     state: State<'_, AppState>,
     run_id: String,
 ) -> Result<RunEvaluation, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || {
         let run = open.library()?.run(&run_id)?;
         let rankings = assay_core::rankings::rank(&run);

@@ -116,9 +116,7 @@ pub async fn profile_retry_setup(
     state: State<'_, AppState>,
     progress: Channel<SetupStatus>,
 ) -> Result<ProfileSession, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || {
         let status = open.retry_setup(&mut |s| {
             let _ = progress.send(s);

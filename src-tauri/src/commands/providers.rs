@@ -15,9 +15,7 @@ pub async fn provider_list(
     window: Window,
     state: State<'_, AppState>,
 ) -> Result<Vec<ProviderInfo>, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || open.providers()).await
 }
 
@@ -30,9 +28,7 @@ pub async fn provider_key_set(
     provider: Provider,
     key: String,
 ) -> Result<ProviderInfo, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     let profiles = state.profiles()?;
     blocking(move || profiles.set_provider_key(&open, provider, &ProviderKey::new(key)?)).await
 }
@@ -45,9 +41,7 @@ pub async fn provider_key_delete(
     state: State<'_, AppState>,
     provider: Provider,
 ) -> Result<ProviderInfo, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     let profiles = state.profiles()?;
     blocking(move || profiles.delete_provider_key(&open, provider)).await
 }
@@ -61,8 +55,6 @@ pub async fn provider_limits_set(
     provider: Provider,
     limits: ProviderLimits,
 ) -> Result<ProviderInfo, IpcError> {
-    let open = state
-        .session(window.label())
-        .ok_or_else(IpcError::no_profile)?;
+    let open = state.require_session(window.label())?;
     blocking(move || open.set_provider_limits(provider, &limits)).await
 }

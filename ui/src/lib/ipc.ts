@@ -44,6 +44,11 @@ export async function call<T>(command: () => Promise<CommandResult<T>>): Promise
   return unwrap(result);
 }
 
+/** Anything a command threw, as an `IpcFailure`. */
+export function toFailure(e: unknown): IpcFailure {
+  return e instanceof IpcFailure ? e : new IpcFailure("IPC_UNAVAILABLE", describe(e));
+}
+
 /** A one-line description of anything thrown. */
 export function describe(e: unknown): string {
   if (e instanceof Error) return e.message;

@@ -169,18 +169,13 @@ impl Profiles {
     /// Creates a profile: registry row, directory, key, and a migrated encrypted database.
     pub fn create(&self, raw_name: &str, protection: KeyProtection) -> Result<ProfileRecord> {
         let name = ProfileName::parse(raw_name)?;
+        let id = uuid::Uuid::new_v4().to_string();
         let (mode, entries) = match &protection {
             KeyProtection::Keyring => {
                 self.secrets.check_available()?;
-                (KeyMode::Keyring, true)
+                (KeyMode::Keyring, vec![layout::db_key_entry(&id)])
             }
-            KeyProtection::Passphrase(_) => (KeyMode::Passphrase, false),
-        };
-        let id = uuid::Uuid::new_v4().to_string();
-        let entries = if entries {
-            vec![layout::db_key_entry(&id)]
-        } else {
-            Vec::new()
+            KeyProtection::Passphrase(_) => (KeyMode::Passphrase, Vec::new()),
         };
         let dir = layout::profile_dir(&self.data_dir, &id);
 

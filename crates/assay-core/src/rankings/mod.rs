@@ -148,98 +148,90 @@ pub fn rank(run: &RunDetail) -> RunRankings {
             .then(a.model.cmp(&b.model))
     });
 
+    let (win_matrix, ratings) = pairwise_ratings(run, &model_of, &input_of);
     RunRankings {
         by_model_criterion,
         by_model,
         judges: judge_deviation(run),
-        win_matrix: WinMatrix {
-            models: Vec::new(),
-            wins: Vec::new(),
-            ties: Vec::new(),
-        },
-        ratings: Vec::new(),
+        win_matrix,
+        ratings,
     }
-    .with_pairwise(run, &model_of, &input_of)
 }
 
-impl RunRankings {
-    fn with_pairwise(
-        mut self,
-        run: &RunDetail,
-        model_of: &HashMap<&str, &str>,
-        input_of: &HashMap<&str, &str>,
-    ) -> Self {
-        let mut models: Vec<String> = run.documents.iter().map(|d| d.model.clone()).collect();
-        models.sort();
-        models.dedup();
-        let index: HashMap<&str, usize> = models
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.as_str(), i))
-            .collect();
-        let mut keyed = Vec::new();
-        for v in &run.pairwise {
-            let (Some(ma), Some(mb)) = (
-                model_of.get(v.doc_a.as_str()),
-                model_of.get(v.doc_b.as_str()),
-            ) else {
-                continue;
-            };
-            let score_a = match v.winner.as_deref() {
-                Some("A") => 1.0,
-                Some("B") => 0.0,
-                _ => 0.5,
-            };
-            let input = input_of.get(v.doc_a.as_str()).copied().unwrap_or("");
-            keyed.push((
-                (input, *ma, *mb, v.judge.as_str(), v.trial),
-                Match {
-                    a: index[ma],
-                    b: index[mb],
-                    score_a,
-                },
-            ));
-        }
-        keyed.sort_by(|x, y| x.0.cmp(&y.0));
-        let matches: Vec<Match> = keyed.into_iter().map(|(_, m)| m).collect();
+/// The win matrix and Elo/Bradley–Terry ratings between models.
+fn pairwise_ratings(
+    run: &RunDetail,
+    model_of: &HashMap<&str, &str>,
+    input_of: &HashMap<&str, &str>,
+) -> (WinMatrix, Vec<ModelRating>) {
+    let mut models: Vec<String> = run.documents.iter().map(|d| d.model.clone()).collect();
+    models.sort();
+    models.dedup();
+    let index: HashMap<&str, usize> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
+        .collect();
+    let mut keyed = Vec::new();
+    for v in &run.pairwise {
+        let (Some(ma), Some(mb)) = (
+            model_of.get(v.doc_a.as_str()),
+            model_of.get(v.doc_b.as_str()),
+        ) else {
+            continue;
+        };
+        let score_a = match v.winner.as_deref() {
+            Some("A") => 1.0,
+            Some("B") => 0.0,
+            _ => 0.5,
+        };
+        let input = input_of.get(v.doc_a.as_str()).copied().unwrap_or("");
+        keyed.push((
+            (input, *ma, *mb, v.judge.as_str(), v.trial),
+            Match {
+                a: index[ma],
+                b: index[mb],
+                score_a,
+            },
+        ));
+    }
+    keyed.sort_by(|x, y| x.0.cmp(&y.0));
+    let matches: Vec<Match> = keyed.into_iter().map(|(_, m)| m).collect();
 
-        let n = models.len();
-        let mut wins = vec![vec![0u32; n]; n];
-        let mut ties = vec![vec![0u32; n]; n];
-        for m in &matches {
-            match m.score_a {
-                s if s > 0.5 => wins[m.a][m.b] += 1,
-                s if s < 0.5 => wins[m.b][m.a] += 1,
-                _ => {
-                    ties[m.a][m.b] += 1;
-                    ties[m.b][m.a] += 1;
-                }
+    let n = models.len();
+    let mut wins = vec![vec![0u32; n]; n];
+    let mut ties = vec![vec![0u32; n]; n];
+    for m in &matches {
+        match m.score_a {
+            s if s > 0.5 => wins[m.a][m.b] += 1,
+            s if s < 0.5 => wins[m.b][m.a] += 1,
+            _ => {
+                ties[m.a][m.b] += 1;
+                ties[m.b][m.a] += 1;
             }
         }
-        let elo = pairwise::elo(n, &matches);
-        let bt = pairwise::bradley_terry_bootstrap(
-            n,
-            &matches,
-            BT_PRIOR,
-            BOOTSTRAP_RESAMPLES,
-            BOOTSTRAP_SEED,
-        );
-        let mut ratings: Vec<ModelRating> = models
-            .iter()
-            .enumerate()
-            .map(|(i, model)| ModelRating {
-                model: model.clone(),
-                elo: elo[i],
-                bt_strength: bt[i].value,
-                bt_low: bt[i].low,
-                bt_high: bt[i].high,
-            })
-            .collect();
-        ratings.sort_by(|a, b| b.elo.total_cmp(&a.elo).then(a.model.cmp(&b.model)));
-        self.win_matrix = WinMatrix { models, wins, ties };
-        self.ratings = ratings;
-        self
     }
+    let elo = pairwise::elo(n, &matches);
+    let bt = pairwise::bradley_terry_bootstrap(
+        n,
+        &matches,
+        BT_PRIOR,
+        BOOTSTRAP_RESAMPLES,
+        BOOTSTRAP_SEED,
+    );
+    let mut ratings: Vec<ModelRating> = models
+        .iter()
+        .enumerate()
+        .map(|(i, model)| ModelRating {
+            model: model.clone(),
+            elo: elo[i],
+            bt_strength: bt[i].value,
+            bt_low: bt[i].low,
+            bt_high: bt[i].high,
+        })
+        .collect();
+    ratings.sort_by(|a, b| b.elo.total_cmp(&a.elo).then(a.model.cmp(&b.model)));
+    (WinMatrix { models, wins, ties }, ratings)
 }
 
 fn judge_deviation(run: &RunDetail) -> Vec<JudgeDeviation> {
