@@ -92,34 +92,38 @@ impl App {
 
     /// Waits for the element with `data-testid=id` and returns its text.
     pub async fn text(&self, id: &str) -> Result<String> {
-        let el = self
-            .client
-            .wait()
-            .at_most(ELEMENT_TIMEOUT)
-            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
+        self.unstale(async || Ok(self.element(id).await?.text().await?))
             .await
-            .with_context(|| format!("no element with data-testid={id:?} appeared"))?;
-        Ok(el.text().await?)
     }
 
     /// Waits for the element with `data-testid=id` and clicks it.
     pub async fn click(&self, id: &str) -> Result<()> {
-        self.element(id)
-            .await?
-            .click()
+        self.unstale(async || Ok(self.element(id).await?.click().await?))
             .await
-            .with_context(|| format!("click {id:?}"))?;
-        Ok(())
+            .with_context(|| format!("click {id:?}"))
     }
 
     /// Waits for the input with `data-testid=id` and types `text` into it.
     pub async fn type_into(&self, id: &str, text: &str) -> Result<()> {
-        self.element(id)
-            .await?
-            .send_keys(text)
+        self.unstale(async || Ok(self.element(id).await?.send_keys(text).await?))
             .await
-            .with_context(|| format!("type into {id:?}"))?;
-        Ok(())
+            .with_context(|| format!("type into {id:?}"))
+    }
+
+    /// Runs `op` again when the element it found was replaced before it acted on it. The UI
+    /// re-renders lists when data arrives, so a node found by one WebDriver call can be gone by
+    /// the next; any other error is returned at once.
+    async fn unstale<T>(&self, mut op: impl AsyncFnMut() -> Result<T>) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            match op().await {
+                Err(e) if attempt < 5 && is_stale(&e) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Waits until the element with `data-testid=id` has exactly `expected` as its text.
@@ -144,21 +148,19 @@ impl App {
 
     /// The value of attribute `name` on the element with `data-testid=id`.
     pub async fn attr(&self, id: &str, name: &str) -> Result<Option<String>> {
-        Ok(self.element(id).await?.attr(name).await?)
+        self.unstale(async || Ok(self.element(id).await?.attr(name).await?))
+            .await
     }
 
-    /// The texts of every element with `data-testid=id` (waiting for at least one).
+    /// The texts of every element with `data-testid=id` (waiting for at least one), read in one
+    /// step in the page so a re-render cannot interleave.
     pub async fn texts(&self, id: &str) -> Result<Vec<String>> {
         self.element(id).await?;
-        let mut out = Vec::new();
-        for el in self
-            .client
-            .find_all(Locator::Css(&format!("[data-testid='{id}']")))
-            .await?
-        {
-            out.push(el.text().await?);
-        }
-        Ok(out)
+        let js = format!(
+            "return Array.from(document.querySelectorAll(\"[data-testid='{id}']\")).map(e => e.innerText.trim())"
+        );
+        let texts = self.script(&js).await?;
+        Ok(serde_json::from_value(texts)?)
     }
 
     /// Runs a script in the page and returns its JSON result.
@@ -262,6 +264,12 @@ pub fn profiles_in(dir: &Path) -> assay_core::profile::Profiles {
     let dir = std::path::absolute(dir).expect("absolute");
     let keyring = std::sync::Arc::new(assay_core::secrets::KeyringStore::for_data_dir(&dir));
     assay_core::profile::Profiles::open_with(&dir, keyring).expect("profiles")
+}
+
+/// Whether a WebDriver error means the element was replaced between finding and using it.
+fn is_stale(e: &anyhow::Error) -> bool {
+    let text = format!("{e:#}");
+    text.contains("was not found") || text.contains("stale element")
 }
 
 fn artifacts_dir(test: &str) -> PathBuf {
