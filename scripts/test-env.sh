@@ -32,25 +32,52 @@ export NO_AT_BRIDGE=1
 ASSAY_TEST_KEYRING_PASSWORD="$(head -c 18 /dev/urandom | base64)"
 export ASSAY_TEST_KEYRING_PASSWORD
 
+# The keyring daemon is started by D-Bus activation, through our own service file, which takes
+# precedence over the stock one (it starts the daemon locked); see scripts/test-keyring-daemon.sh.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+mkdir -p "$XDG_RUNTIME_DIR/dbus-1/services"
+cat >"$XDG_RUNTIME_DIR/dbus-1/services/org.freedesktop.secrets.service" <<SERVICE
+[D-BUS Service]
+Name=org.freedesktop.secrets
+Exec="$here/test-keyring-daemon.sh"
+SERVICE
+
 inner='
 set -euo pipefail
-printf %s "$ASSAY_TEST_KEYRING_PASSWORD" \
-  | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>"$ASSAY_TEST_SANDBOX/keyring.log"
-unset ASSAY_TEST_KEYRING_PASSWORD
-# The daemon forks and registers on the bus a moment later; wait for it, then note its pid
-# (asked of our private bus, so it is exactly this daemon) to stop it at the end.
-keyring_pid=
+unset ASSAY_TEST_KEYRING_PASSWORD # only the bus, which starts the daemon, keeps it
+bus() { dbus-send --session --print-reply=literal "$@" 2>/dev/null; }
+keyring_pid() {
+  bus --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk "{print \$2}"
+}
+bus --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.StartServiceByName \
+  string:org.freedesktop.secrets uint32:0 >/dev/null || true
+# Wait until the default collection answers, and check that it is unlocked: a locked one
+# would open a prompt no one answers, and the tests would hang.
+locked=
 for _ in $(seq 100); do
-  keyring_pid=$(dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus \
-    /org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID \
-    string:org.freedesktop.secrets 2>/dev/null | awk "{print \$2}") && break
+  locked=$(bus --dest=org.freedesktop.secrets /org/freedesktop/secrets/aliases/default \
+    org.freedesktop.DBus.Properties.Get string:org.freedesktop.Secret.Collection string:Locked \
+    | awk "{print \$NF}") && [[ -n "$locked" ]] && break
   sleep 0.05
 done
-[[ -n "$keyring_pid" ]] || { echo "test-env: the keyring daemon did not start" >&2; cat "$ASSAY_TEST_SANDBOX/keyring.log" >&2; exit 1; }
-trap "kill $keyring_pid 2>/dev/null || true" EXIT
+if [[ "$locked" != false ]]; then
+  echo "test-env: the keyring daemon did not start unlocked (Locked=${locked:-no answer})" >&2
+  cat "$ASSAY_TEST_SANDBOX/keyring.log" >&2
+  exit 1
+fi
+on_exit() {
+  pid=$(keyring_pid) && kill "$pid" 2>/dev/null || true
+  starts=$(grep -c "daemon starting" "$ASSAY_TEST_SANDBOX/keyring.log" || true)
+  if (( starts > 1 )); then
+    echo "test-env: the keyring daemon was restarted $((starts - 1)) time(s); its log:" >&2
+    cat "$ASSAY_TEST_SANDBOX/keyring.log" >&2
+  fi
+}
+trap on_exit EXIT
 status=0
 "$@" || status=$?
 exit $status
 '
 xvfb-run -a -s "-screen 0 1400x900x24 -nolisten tcp" \
-  dbus-run-session -- bash -c "$inner" bash "$@" 2> >(grep -v "Failed to set fd limit" >&2)
+  dbus-run-session -- bash -c "$inner" bash "$@" 2> >(grep -v -e "Failed to set fd limit" -e "ctivat.* service" >&2)

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use keyring_core::{CredentialStore, Entry};
 use sha2::{Digest, Sha256};
@@ -18,9 +18,13 @@ use crate::paths::APP_IDENTIFIER;
 
 /// The OS keyring, namespaced to one data dir. The connection is made on first use, so
 /// commands that never touch a key do not need a keyring at all.
+///
+/// If the keyring service goes away mid-session (gnome-keyring-daemon can abort and be
+/// restarted by D-Bus or systemd), an operation reconnects once and runs again. Every operation
+/// here is idempotent, so running one twice is safe.
 pub struct KeyringStore {
     service: String,
-    store: OnceLock<std::result::Result<Arc<CredentialStore>, String>>,
+    store: Mutex<Option<Arc<CredentialStore>>>,
 }
 
 impl std::fmt::Debug for KeyringStore {
@@ -38,7 +42,7 @@ impl KeyringStore {
         let tag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         Self {
             service: format!("{APP_IDENTIFIER}:{tag}"),
-            store: OnceLock::new(),
+            store: Mutex::new(None),
         }
     }
 
@@ -47,19 +51,41 @@ impl KeyringStore {
         &self.service
     }
 
-    fn store(&self) -> Result<&Arc<CredentialStore>> {
-        self.store
-            .get_or_init(|| platform_store().map_err(|e| describe(&e)))
-            .as_ref()
-            .map_err(|detail| Error::KeyringUnavailable {
-                detail: detail.clone(),
-            })
+    /// The connection, made now if there is none.
+    fn store(&self) -> Result<Arc<CredentialStore>> {
+        let mut slot = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(store) = slot.as_ref() {
+            return Ok(Arc::clone(store));
+        }
+        let store = platform_store().map_err(|e| Error::KeyringUnavailable {
+            detail: describe(&e),
+        })?;
+        *slot = Some(Arc::clone(&store));
+        Ok(store)
     }
 
-    fn entry(&self, name: &str) -> Result<Entry> {
-        self.store()?
-            .build(&self.service, name, None)
-            .map_err(map_error)
+    /// Runs `op` on the connection. If the service vanished under it, drops that connection and
+    /// runs `op` once more on a new one.
+    fn with_store<T>(&self, op: impl Fn(&CredentialStore) -> keyring_core::Result<T>) -> Result<T> {
+        let store = self.store()?;
+        match op(&*store) {
+            Err(err) if service_vanished(&err) => {
+                log::warn!(
+                    "the keyring service went away ({}); reconnecting",
+                    describe(&err)
+                );
+                self.store
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take_if(|current| Arc::ptr_eq(current, &store));
+                op(&*self.store()?).map_err(map_error)
+            }
+            other => other.map_err(map_error),
+        }
+    }
+
+    fn entry(&self, store: &CredentialStore, name: &str) -> keyring_core::Result<Entry> {
+        store.build(&self.service, name, None)
     }
 }
 
@@ -71,27 +97,29 @@ impl SecretStore for KeyringStore {
     }
 
     fn get(&self, entry: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        match self.entry(entry)?.get_secret() {
+        self.with_store(|store| match self.entry(store, entry)?.get_secret() {
             Ok(secret) => Ok(Some(Zeroizing::new(secret))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(e) => Err(map_error(e)),
-        }
+            Err(e) => Err(e),
+        })
     }
 
     fn set(&self, entry: &str, secret: &[u8]) -> Result<()> {
-        self.entry(entry)?.set_secret(secret).map_err(map_error)
+        self.with_store(|store| self.entry(store, entry)?.set_secret(secret))
     }
 
     fn delete(&self, entry: &str) -> Result<()> {
-        match self.entry(entry)?.delete_credential() {
-            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-            Err(e) => Err(map_error(e)),
-        }
+        self.with_store(
+            |store| match self.entry(store, entry)?.delete_credential() {
+                Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+                Err(e) => Err(e),
+            },
+        )
     }
 
     fn list(&self) -> Result<Vec<String>> {
         let spec = HashMap::from([("service", self.service.as_str())]);
-        let found = self.store()?.search(&spec).map_err(map_error)?;
+        let found = self.with_store(|store| store.search(&spec))?;
         Ok(found
             .iter()
             .filter_map(Entry::get_specifiers)
@@ -114,6 +142,22 @@ fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
 #[cfg(target_os = "windows")]
 fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
     Ok(windows_native_keyring_store::Store::new()?)
+}
+
+/// Whether `err` says the keyring service itself went away (its process died, or the session
+/// we opened with it no longer exists), as opposed to refusing or failing one request.
+fn service_vanished(err: &keyring_core::Error) -> bool {
+    const VANISHED: [&str; 5] = [
+        "org.freedesktop.DBus.Error.NoReply",
+        "org.freedesktop.DBus.Error.ServiceUnknown",
+        "org.freedesktop.DBus.Error.UnknownObject",
+        "org.freedesktop.DBus.Error.Disconnected",
+        "org.freedesktop.Secret.Error.NoSession",
+    ];
+    matches!(
+        err,
+        keyring_core::Error::PlatformFailure(_) | keyring_core::Error::NoStorageAccess(_)
+    ) && VANISHED.iter().any(|name| describe(err).contains(name))
 }
 
 fn map_error(err: keyring_core::Error) -> Error {

@@ -4,6 +4,7 @@
 mod at_rest;
 mod database;
 mod editing;
+mod keyring;
 mod lifecycle;
 mod loss;
 mod providers;
