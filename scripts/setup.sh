@@ -12,7 +12,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # --- Debian packages --------------------------------------------------------------------
 app_pkgs=(libwebkit2gtk-4.1-dev build-essential pkg-config curl)
-test_pkgs=(xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 keyutils procps)
+test_pkgs=(xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 keyutils procps xdotool)
 pkgs=("${app_pkgs[@]}")
 [[ "$mode" == test ]] && pkgs+=("${test_pkgs[@]}")
 

@@ -19,6 +19,7 @@ fn main() {
         "preset_save",
         "run_list",
         "run_evaluation",
+        "run_report_save",
         "provider_list",
         "provider_key_set",
         "provider_key_delete",

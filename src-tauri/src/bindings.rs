@@ -34,6 +34,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::library::preset_save,
             commands::library::run_list,
             commands::library::run_evaluation,
+            commands::reports::run_report_save,
             commands::providers::provider_list,
             commands::providers::provider_key_set,
             commands::providers::provider_key_delete,

@@ -6,7 +6,9 @@
 pub mod bindings;
 mod commands;
 mod error;
+mod report_protocol;
 mod state;
+mod window;
 
 use std::process::ExitCode;
 
@@ -30,11 +32,26 @@ pub fn run() -> ExitCode {
     );
 
     let builder = bindings::builder();
-    let result = tauri::Builder::default()
-        .manage(state::AppState::new(data_dir))
+    let window_state_file = data_dir.window_state_file();
+    // One app per data dir: a second launch on the same one focuses the first window and
+    // exits. (On Linux the instance is a D-Bus name carrying the data dir's tag.)
+    let single_instance = tauri_plugin_single_instance::Builder::new()
+        .dbus_id(format!(
+            "{}.d{}",
+            assay_core::paths::APP_IDENTIFIER,
+            data_dir.tag()
+        ))
+        .callback(|app, _argv, _cwd| window::focus_main(app))
+        .build();
+    let app = tauri::Builder::default()
+        .plugin(single_instance)
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state::AppState::new(data_dir));
+    let result = report_protocol::register(app)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            window::remember_state(app, window_state_file);
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -371,12 +371,11 @@ pub fn report(
     let format = assay_core::reports::ReportFormat::parse(format)?;
     let open = open(data_dir, profile)?;
     let detail = open.library()?.run(run)?;
-    let bytes = assay_core::reports::render(&detail, format)?;
-    assay_core::atomic_file::write(out, &bytes)?;
+    let bytes = assay_core::reports::write_file(&detail, format, out)?;
     output::print(
         &Written {
             path: out.display().to_string(),
-            bytes: bytes.len(),
+            bytes,
         },
         json,
     )?;

@@ -2,6 +2,8 @@
 //!
 //! - warm open: registry lookup + keyring read + keying + migration check + first query;
 //! - create-to-open: a new keyring profile until its first query answers;
+//! - switch: from opening seeded profile B while A is held, until B reports ready and its first
+//!   page of runs is loaded, and A is closed (what the app's `profile_open` does);
 //! - SQLCipher versus plain SQLite on one write workload, as a ratio measured in this run.
 //!
 //! Plain `main`, no framework: each figure is the median (and p95) of repeated runs.
@@ -52,6 +54,8 @@ fn main() {
         drop(open);
     }
 
+    let mut switch = switch_between_two_seeded_profiles(&profiles);
+
     let (mut plain, mut cipher) = (Vec::new(), Vec::new());
     for _ in 0..WORKLOAD_REPEATS {
         plain.push(write_workload(&dir.path().join("plain.db"), None));
@@ -78,6 +82,10 @@ fn main() {
         &mut create_to_open,
     );
     report(
+        "switch (open seeded B while A is held, until ready + first page of runs; close A)",
+        &mut switch,
+    );
+    report(
         &format!("plain SQLite: {ROWS} inserts in one transaction"),
         &mut plain,
     );
@@ -91,6 +99,32 @@ fn main() {
     for entry in keyring.list().unwrap_or_default() {
         let _ = keyring.delete(&entry);
     }
+}
+
+/// Alternates between two seeded profiles the way the app switches: the new one is opened and
+/// shown ready while the old one is still held, then the old one is dropped.
+fn switch_between_two_seeded_profiles(profiles: &Profiles) -> Vec<Duration> {
+    for name in ["switch a", "switch b"] {
+        profiles
+            .create(name, KeyProtection::Keyring)
+            .expect("create");
+        drop(profiles.open_profile(name, None).expect("first open seeds"));
+    }
+    let mut held = profiles.open_profile("switch a", None).expect("open a");
+    let mut samples = Vec::with_capacity(OPENS);
+    for i in 0..OPENS {
+        let target = if i % 2 == 0 { "switch b" } else { "switch a" };
+        let start = Instant::now();
+        let next = profiles
+            .open_profile_with_progress(target, None, &mut |_| {})
+            .expect("switch");
+        assert!(next.status().expect("status").is_ready());
+        let runs = next.library().expect("ready").runs(50, None).expect("runs");
+        assert_eq!(runs.len(), 1, "the seeded run");
+        drop(std::mem::replace(&mut held, next));
+        samples.push(start.elapsed());
+    }
+    samples
 }
 
 fn first_query(open: &assay_core::profile::OpenProfile) {

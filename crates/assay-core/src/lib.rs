@@ -21,5 +21,6 @@ pub mod registry;
 pub mod reports;
 pub mod secrets;
 pub mod seed;
+pub mod window_state;
 
 pub use error::{Error, ErrorCode};

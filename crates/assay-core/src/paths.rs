@@ -88,6 +88,16 @@ impl DataDir {
         self.source
     }
 
+    /// This data dir's [`dir_tag`].
+    pub fn tag(&self) -> String {
+        dir_tag(&self.path)
+    }
+
+    /// Where the app remembers its window's size and position.
+    pub fn window_state_file(&self) -> PathBuf {
+        self.path.join("window-state.json")
+    }
+
     /// `<data dir>/logs`, where redacted logs are written.
     pub fn logs_dir(&self) -> PathBuf {
         self.path.join("logs")
@@ -98,6 +108,14 @@ impl DataDir {
 /// home directory to put it under.
 pub fn platform_data_dir() -> Option<PathBuf> {
     directories::BaseDirs::new().map(|dirs| dirs.data_dir().join(APP_IDENTIFIER))
+}
+
+/// 16 hex digits of the SHA-256 of `dir`'s path: a short name for one data dir, used to keep
+/// its keyring entries and its running app instance apart from another data dir's.
+pub fn dir_tag(dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(dir.as_os_str().as_encoded_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use tempfile::TempDir;
 use tokio::process::{Child, Command};
 
 /// How long to wait for a window to appear. Session creation hangs forever if the app never
@@ -21,13 +20,13 @@ const ELEMENT_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct App {
     client: Client,
     driver: Child,
-    data_dir: TempDir,
+    data_dir: PathBuf,
     artifacts: PathBuf,
 }
 
 impl App {
     /// Launches the app on `data_dir`, which a test may have filled beforehand.
-    pub async fn launch_in(test: &str, data_dir: TempDir) -> Result<Self> {
+    pub async fn launch_in(test: &str, data_dir: &Path) -> Result<Self> {
         let artifacts = artifacts_dir(test);
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).context("create the artifacts dir")?;
@@ -42,7 +41,7 @@ impl App {
                 "--native-port",
                 &native_port.to_string(),
             ])
-            .env("ASSAY_DATA_DIR", data_dir.path())
+            .env("ASSAY_DATA_DIR", data_dir)
             .stdin(Stdio::null())
             .stdout(driver_log.try_clone()?)
             .stderr(driver_log)
@@ -80,14 +79,14 @@ impl App {
         Ok(Self {
             client,
             driver,
-            data_dir,
+            data_dir: data_dir.to_owned(),
             artifacts,
         })
     }
 
     /// The data dir the app was started with.
     pub fn data_dir(&self) -> &Path {
-        self.data_dir.path()
+        &self.data_dir
     }
 
     /// Waits for the element with `data-testid=id` and returns its text.
@@ -183,6 +182,76 @@ impl App {
             .with_context(|| format!("no element with data-testid={id:?} appeared"))
     }
 
+    /// The window's position and size: `(x, y, width, height)`.
+    pub async fn window_rect(&self) -> Result<(u64, u64, u64, u64)> {
+        Ok(self.client.get_window_rect().await?)
+    }
+
+    /// Moves and resizes the window, as a person dragging it would.
+    pub async fn set_window_rect(&self, x: u32, y: u32, width: u32, height: u32) -> Result<()> {
+        Ok(self.client.set_window_rect(x, y, width, height).await?)
+    }
+
+    /// The text of the document inside the iframe `id`, once its body has text.
+    pub async fn frame_text(&self, id: &str) -> Result<String> {
+        self.element(id).await?.enter_frame().await?;
+        let text = async {
+            let deadline = Instant::now() + ELEMENT_TIMEOUT;
+            loop {
+                let text = self
+                    .script("return document.body ? document.body.innerText : ''")
+                    .await?;
+                let text = text.as_str().unwrap_or_default().trim().to_owned();
+                if !text.is_empty() {
+                    return Ok(text);
+                }
+                if Instant::now() > deadline {
+                    bail!("the frame {id:?} stayed empty");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        .await;
+        self.client.enter_parent_frame().await?;
+        text
+    }
+
+    /// Answers the native (GTK) file dialog titled `title`, which the app opened outside the
+    /// webview, by typing `path` into it and pressing Enter, as a person would.
+    pub async fn answer_file_dialog(&self, title: &str, path: &Path) -> Result<()> {
+        let found = Command::new("xdotool")
+            .args(["search", "--sync", "--onlyvisible", "--name", title])
+            .output();
+        let found = tokio::time::timeout(ELEMENT_TIMEOUT, found)
+            .await
+            .with_context(|| format!("no {title:?} dialog appeared"))?
+            .context("run xdotool (install it with `make setup`)")?;
+        let window = String::from_utf8_lossy(&found.stdout)
+            .lines()
+            .next()
+            .map(str::to_owned)
+            .with_context(|| format!("no {title:?} dialog appeared"))?;
+        let path = path.to_str().context("a UTF-8 path")?;
+        let status = Command::new("xdotool")
+            .args(["windowfocus", "--sync", &window])
+            .args(["key", "--clearmodifiers", "ctrl+a"])
+            .args(["type", "--delay", "2", path])
+            .status()
+            .await?;
+        ensure!(status.success(), "xdotool could not type into the dialog");
+        // The chooser completes file names as they are typed; let it settle before Enter.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let status = Command::new("xdotool")
+            .args(["windowfocus", "--sync", &window, "key", "Return"])
+            .status()
+            .await?;
+        ensure!(
+            status.success(),
+            "xdotool could not press Enter in the dialog"
+        );
+        Ok(())
+    }
+
     /// Waits until one of the `data-testid`s is present and returns which one.
     pub async fn first_of<'a>(&self, ids: &[&'a str]) -> Result<&'a str> {
         let deadline = Instant::now() + ELEMENT_TIMEOUT;
@@ -228,7 +297,7 @@ impl App {
     pub async fn finish(mut self, outcome: Result<()>) {
         if outcome.is_err() {
             let _ = self.screenshot("failure").await;
-            let log = self.data_dir.path().join("logs/assay.log");
+            let log = self.data_dir.join("logs/assay.log");
             let _ = std::fs::copy(&log, self.artifacts.join("assay.log"));
         }
         let _ = self.client.close().await;
@@ -242,15 +311,12 @@ impl App {
 /// Runs `body` against a freshly launched app, with artifacts saved on failure.
 pub async fn with_app(test: &str, body: impl AsyncFnOnce(&App) -> Result<()>) {
     let dir = tempfile::tempdir().expect("temp data dir");
-    with_app_in(test, dir, body).await;
+    with_app_in(test, dir.path(), body).await;
 }
 
-/// Runs `body` against the app launched on a prepared data dir.
-pub async fn with_app_in(
-    test: &str,
-    data_dir: TempDir,
-    body: impl AsyncFnOnce(&App) -> Result<()>,
-) {
+/// Runs `body` against the app launched on a prepared data dir, which outlives the app so a
+/// test can look at it, change it, and launch again.
+pub async fn with_app_in(test: &str, data_dir: &Path, body: impl AsyncFnOnce(&App) -> Result<()>) {
     let app = App::launch_in(test, data_dir)
         .await
         .unwrap_or_else(|e| panic!("launch the app: {e:#}"));

@@ -11,5 +11,7 @@ mod harness;
 mod library;
 mod presets;
 mod profiles;
+mod report;
 mod settings;
 mod smoke;
+mod window;

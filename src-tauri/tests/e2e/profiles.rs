@@ -33,7 +33,7 @@ async fn a_passphrase_profile_opens_only_with_its_passphrase() {
     profiles_in(dir.path())
         .create("Vault", KeyProtection::Passphrase(pass))
         .expect("create");
-    with_app_in("unlock", dir, async |app| {
+    with_app_in("unlock", dir.path(), async |app| {
         app.click("open-profile").await?;
         app.type_into("unlock-passphrase", "wrong horse battery")
             .await?;
@@ -65,7 +65,7 @@ async fn a_missing_key_shows_the_recovery_screen_and_creates_nothing() {
         .expect("lose the key");
     drop(profiles);
     let data = dir.path().to_path_buf();
-    with_app_in("key-missing", dir, async |app| {
+    with_app_in("key-missing", dir.path(), async |app| {
         app.click("open-profile").await?;
         let code = app.attr("problem", "data-code").await?;
         ensure!(code.as_deref() == Some("KEY_MISSING"), "got {code:?}");
@@ -95,7 +95,7 @@ async fn profiles_are_renamed_switched_without_restart_and_deleted_after_typing_
         .expect("create");
     drop(profiles);
     let data = dir.path().to_path_buf();
-    with_app_in("manage", dir, async |app| {
+    with_app_in("manage", dir.path(), async |app| {
         app.click("rename-profile").await?;
         app.script("document.querySelector(\"[data-testid='rename-input']\").select()").await?;
         app.type_into("rename-input", "Alpha Prime").await?;

@@ -11,7 +11,7 @@ const KEY2: &str = "sk-e2e-REPLACED-9876543210wxyz";
 async fn provider_keys_are_stored_in_the_keyring_and_only_the_mask_crosses_ipc() {
     let dir = tempfile::tempdir().expect("temp");
     let data = dir.path().to_path_buf();
-    with_app_in("settings", dir, async |app| {
+    with_app_in("settings", dir.path(), async |app| {
         app.type_into("profile-name", "Keys").await?;
         app.click("create-submit").await?;
         app.text("run-list").await?;

@@ -46,6 +46,11 @@ export const commands = {
 	runList: (limit: number) => typedError<RunSummary_Serialize[], IpcError>(__TAURI_INVOKE("run_list", { limit })),
 	/**  A run with its results and rankings. */
 	runEvaluation: (runId: string) => typedError<RunEvaluation_Serialize, IpcError>(__TAURI_INVOKE("run_evaluation", { runId })),
+	/**
+	 *  Asks where to save the report of `run_id` in `format`, then writes it there atomically.
+	 *  `None` when the person cancels the dialog.
+	 */
+	runReportSave: (runId: string, format: ReportFormat) => typedError<SavedReport | null, IpcError>(__TAURI_INVOKE("run_report_save", { runId, format })),
 	/**  Every provider's settings for this window's profile. */
 	providerList: () => typedError<ProviderInfo_Serialize[], IpcError>(__TAURI_INVOKE("provider_list")),
 	/**  Sets or replaces a provider's key. */
@@ -725,6 +730,15 @@ export type ProviderLimits_Serialize = {
 	base_url: string | null,
 };
 
+/**  Output formats. */
+export type ReportFormat = 
+/**  One self-contained HTML file. */
+"html" | 
+/**  The run and its rankings as one JSON document. */
+"json" | 
+/**  One row per score and per pairwise verdict. */
+"csv";
+
 /**  The `runs.config_snapshot` column: what the run used, frozen when it started. */
 export type RunConfigSnapshot = RunConfigSnapshot_Serialize | RunConfigSnapshot_Deserialize;
 
@@ -891,6 +905,14 @@ export type RunSummary_Serialize = {
 	total_tokens: number,
 	/**  Cost of every call, in USD. */
 	total_cost: number | null,
+};
+
+/**  Where a report was saved. */
+export type SavedReport = {
+	/**  The file the person chose. */
+	path: string,
+	/**  Its size in bytes. */
+	bytes: number,
 };
 
 /**  One 1–5 score. */

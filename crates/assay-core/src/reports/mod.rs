@@ -24,6 +24,15 @@ pub enum ReportFormat {
 }
 
 impl ReportFormat {
+    /// The file extension, which is also the name `parse` accepts.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Html => "html",
+            Self::Json => "json",
+            Self::Csv => "csv",
+        }
+    }
+
     /// Parses `html`, `json` or `csv`.
     pub fn parse(text: &str) -> crate::error::Result<Self> {
         match text {
@@ -63,6 +72,43 @@ pub fn render(run: &RunDetail, format: ReportFormat) -> crate::error::Result<Vec
         }
         ReportFormat::Csv => csv::render(&data).into_bytes(),
     })
+}
+
+/// Renders `run` in `format` and writes it to `path` atomically (a crash leaves the old file or
+/// the new one, never half of one). Returns the number of bytes written.
+pub fn write_file(
+    run: &RunDetail,
+    format: ReportFormat,
+    path: &std::path::Path,
+) -> crate::error::Result<usize> {
+    let bytes = render(run, format)?;
+    crate::atomic_file::write(path, &bytes)?;
+    Ok(bytes.len())
+}
+
+/// A file name to suggest when saving `run`'s report: its title in lowercase words joined by
+/// `-` (letters and digits only, at most 60 characters), then the format's extension.
+pub fn file_name(run: &RunDetail, format: ReportFormat) -> String {
+    let mut stem = String::new();
+    for word in run
+        .summary
+        .title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let word = word.to_lowercase();
+        if stem.chars().count() + word.chars().count() >= 60 {
+            break;
+        }
+        if !stem.is_empty() {
+            stem.push('-');
+        }
+        stem.push_str(&word);
+    }
+    if stem.is_empty() {
+        stem.push_str("report");
+    }
+    format!("{stem}.{}", format.extension())
 }
 
 /// Escapes text for HTML and SVG.

@@ -141,3 +141,29 @@ fn raw_html_in_a_document_is_escaped() {
         "markdown still renders"
     );
 }
+
+#[test]
+fn the_suggested_file_name_is_the_title_in_safe_words() {
+    let (_dir, mut run) = seeded_run();
+    run.summary.title = "Q3 briefing: ../../etc/passwd <draft> — v2".into();
+    assert_eq!(
+        file_name(&run, ReportFormat::Html),
+        "q3-briefing-etc-passwd-draft-v2.html"
+    );
+    run.summary.title = "///".into();
+    assert_eq!(file_name(&run, ReportFormat::Csv), "report.csv");
+    run.summary.title = "word ".repeat(40);
+    let long = file_name(&run, ReportFormat::Json);
+    assert!(long.len() <= 65 && long.ends_with("word.json"), "{long}");
+}
+
+#[test]
+fn write_file_writes_exactly_the_rendered_bytes() {
+    let (dir, run) = seeded_run();
+    let path = dir.path().join("saved.json");
+    std::fs::write(&path, b"old contents").expect("seed file");
+    let written = write_file(&run, ReportFormat::Json, &path).expect("write");
+    let on_disk = std::fs::read(&path).expect("read");
+    assert_eq!(on_disk.len(), written);
+    assert_eq!(on_disk, render(&run, ReportFormat::Json).expect("render"));
+}

@@ -9,12 +9,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use keyring_core::{CredentialStore, Entry};
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::SecretStore;
 use crate::error::{Error, Result};
-use crate::paths::APP_IDENTIFIER;
+use crate::paths::{APP_IDENTIFIER, dir_tag};
 
 /// The OS keyring, namespaced to one data dir. The connection is made on first use, so
 /// commands that never touch a key do not need a keyring at all.
@@ -38,10 +37,8 @@ impl std::fmt::Debug for KeyringStore {
 impl KeyringStore {
     /// The keyring namespace for `data_dir`: service `dev.assay.desktop:<16 hex of sha256>`.
     pub fn for_data_dir(data_dir: &Path) -> Self {
-        let digest = Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
-        let tag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         Self {
-            service: format!("{APP_IDENTIFIER}:{tag}"),
+            service: format!("{APP_IDENTIFIER}:{}", dir_tag(data_dir)),
             store: Mutex::new(None),
         }
     }

@@ -1,0 +1,66 @@
+//! Saving a run's report through the native save dialog. The Report tab's in-app view is served
+//! by [`crate::report_protocol`].
+//!
+//! The dialog is opened from Rust, not from the webview, so the webview needs no file system or
+//! dialog permission: it asks for a report to be saved, and the person picks the place.
+
+use assay_core::reports::{self, ReportFormat};
+use tauri::{State, Window};
+use tauri_plugin_dialog::DialogExt;
+
+use super::profiles::blocking;
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// Where a report was saved.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct SavedReport {
+    /// The file the person chose.
+    pub path: String,
+    /// Its size in bytes.
+    pub bytes: u32,
+}
+
+/// Asks where to save the report of `run_id` in `format`, then writes it there atomically.
+/// `None` when the person cancels the dialog.
+#[tauri::command]
+#[specta::specta]
+pub async fn run_report_save(
+    window: Window,
+    state: State<'_, AppState>,
+    run_id: String,
+    format: ReportFormat,
+) -> Result<Option<SavedReport>, IpcError> {
+    let open = state.require_session(window.label())?;
+    let run = blocking(move || open.library()?.run(&run_id)).await?;
+    let dialog = window
+        .dialog()
+        .file()
+        .set_parent(&window)
+        .set_title("Save report")
+        .set_file_name(reports::file_name(&run, format))
+        .add_filter(format.extension().to_uppercase(), &[format.extension()]);
+    let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+        .await
+        .map_err(IpcError::internal)?;
+    let Some(chosen) = chosen else {
+        return Ok(None);
+    };
+    let path = chosen.into_path().map_err(|err| IpcError {
+        code: assay_core::ErrorCode::InvalidInput,
+        message: format!("the chosen place is not a file path: {err}"),
+    })?;
+    blocking(move || {
+        let bytes = reports::write_file(&run, format, &path)?;
+        log::info!(
+            "saved a {} report to {}",
+            format.extension(),
+            path.display()
+        );
+        Ok(Some(SavedReport {
+            path: path.display().to_string(),
+            bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
+        }))
+    })
+    .await
+}

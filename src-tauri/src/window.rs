@@ -1,0 +1,75 @@
+//! The main window: brought forward when a second launch is refused, and reopened where the
+//! person left it (see `assay_core::window_state`).
+
+use std::path::PathBuf;
+
+use assay_core::window_state::{Area, Saver, WindowState};
+use tauri::{AppHandle, Manager, PhysicalPosition, PhysicalSize, WebviewWindow, WindowEvent};
+
+const MAIN: &str = "main";
+
+/// Shows, unminimizes and focuses the main window.
+pub fn focus_main(app: &AppHandle) {
+    let Some(window) = app.get_webview_window(MAIN) else {
+        return;
+    };
+    log::info!("a second launch was refused; focusing the running window");
+    let _ = window.unminimize();
+    let _ = window.show();
+    let _ = window.set_focus();
+}
+
+/// Restores the main window's saved size and position, and saves them as they change.
+pub fn remember_state(app: &tauri::App, file: PathBuf) {
+    let Some(window) = app.get_webview_window(MAIN) else {
+        return;
+    };
+    let loaded = WindowState::load(&file);
+    if let Some(saved) = loaded {
+        restore(&window, saved);
+    }
+    let saver = Saver::spawn(file, loaded);
+    let watched = window.clone();
+    window.on_window_event(move |event| {
+        if let WindowEvent::Moved(_) | WindowEvent::Resized(_) = event
+            && let Some(state) = current(&watched)
+        {
+            saver.note(state);
+        }
+    });
+}
+
+fn restore(window: &WebviewWindow, saved: WindowState) {
+    let _ = window.set_size(PhysicalSize::new(saved.width, saved.height));
+    let screens: Vec<Area> = window
+        .available_monitors()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| Area {
+            x: m.position().x,
+            y: m.position().y,
+            width: m.size().width,
+            height: m.size().height,
+        })
+        .collect();
+    if saved.is_reachable_on(&screens) {
+        let _ = window.set_position(PhysicalPosition::new(saved.x, saved.y));
+    } else {
+        log::info!("the saved window position is off every screen; using the default");
+    }
+    if saved.maximized {
+        let _ = window.maximize();
+    }
+}
+
+fn current(window: &WebviewWindow) -> Option<WindowState> {
+    let position = window.outer_position().ok()?;
+    let size = window.inner_size().ok()?;
+    Some(WindowState {
+        x: position.x,
+        y: position.y,
+        width: size.width,
+        height: size.height,
+        maximized: window.is_maximized().unwrap_or(false),
+    })
+}
