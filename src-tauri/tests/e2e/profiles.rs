@@ -84,6 +84,48 @@ async fn a_missing_key_shows_the_recovery_screen_and_creates_nothing() {
 }
 
 #[tokio::test]
+async fn a_database_deleted_between_launches_shows_data_missing_and_keeps_the_key() {
+    let dir = tempfile::tempdir().expect("temp");
+    with_app_in("data-missing-first", dir.path(), async |app| {
+        app.type_into("profile-name", "Vanishing").await?;
+        app.click("create-submit").await?;
+        app.text("open-run").await?;
+        Ok(())
+    })
+    .await;
+    let record = profiles_in(dir.path()).list().expect("list").remove(0);
+    let profile_dir = dir.path().join("profiles").join(&record.id);
+    std::fs::remove_file(profile_dir.join("profile.db")).expect("lose the database");
+
+    with_app_in("data-missing", dir.path(), async |app| {
+        app.click("open-profile").await?;
+        let code = app.attr("problem", "data-code").await?;
+        ensure!(code.as_deref() == Some("DATA_MISSING"), "got {code:?}");
+        let message = app.text("problem-message").await?;
+        ensure!(
+            message.contains("bundle"),
+            "the message names the recovery path: {message}"
+        );
+        app.text("import-bundle").await?;
+        app.screenshot("data-missing").await?;
+        app.click("problem-back").await?;
+        app.text("open-profile").await?;
+        Ok(())
+    })
+    .await;
+    let profiles = profiles_in(dir.path());
+    let keys = profiles.secrets().list().expect("keys");
+    assert_eq!(
+        keys, record.keyring_entries,
+        "the key is kept for a restore"
+    );
+    assert!(
+        !profile_dir.join("profile.db").exists(),
+        "nothing recreated an empty database in its place"
+    );
+}
+
+#[tokio::test]
 async fn profiles_are_renamed_switched_without_restart_and_deleted_after_typing_the_name() {
     let dir = tempfile::tempdir().expect("temp");
     let profiles = profiles_in(dir.path());

@@ -142,6 +142,34 @@ impl XorShift {
     }
 }
 
+/// Where in a command a kill lands: a random point in `[0, window]`. The window starts at 1.5x
+/// one uninterrupted run and then adapts, shrinking when a command finished before the kill and
+/// growing when it did not, so kills keep landing inside commands even when the machine's speed
+/// changes under load (about two in three do at equilibrium).
+struct KillWindow {
+    micros: u64,
+}
+
+impl KillWindow {
+    fn calibrated(uninterrupted: Duration) -> Self {
+        Self {
+            micros: (uninterrupted.as_micros() as u64 * 3 / 2).max(1_000),
+        }
+    }
+
+    fn pick(&self, rng: &mut XorShift) -> Duration {
+        Duration::from_micros(rng.below(self.micros))
+    }
+
+    fn record(&mut self, interrupted: bool) {
+        self.micros = if interrupted {
+            self.micros + self.micros / 20
+        } else {
+            (self.micros - self.micros / 10).max(1_000)
+        };
+    }
+}
+
 #[test]
 fn random_sigkills_during_create_and_delete_never_leave_a_half_profile() {
     let iterations: usize = std::env::var("ASSAY_CRASH_ITERATIONS")
@@ -161,10 +189,9 @@ fn random_sigkills_during_create_and_delete_never_leave_a_half_profile() {
     let mut rng = XorShift(seed);
     let data = DataDir::new();
 
-    // How long an uninterrupted create takes here; kills land anywhere in [0, 1.5 x that].
     let started = Instant::now();
     let calibration = data.create("calibration");
-    let window = started.elapsed().as_micros() as u64 * 3 / 2;
+    let mut window = KillWindow::calibrated(started.elapsed());
     let mut active = check_invariants(&data, "calibration");
     assert!(active.contains(&calibration));
 
@@ -194,9 +221,10 @@ fn random_sigkills_during_create_and_delete_never_leave_a_half_profile() {
         };
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut child = spawn(&data, &argv, None);
-        std::thread::sleep(Duration::from_micros(rng.below(window)));
+        std::thread::sleep(window.pick(&mut rng));
         let _ = child.kill();
         let status = child.wait().expect("wait");
+        window.record(!status.success());
         if status.success() {
             completed += 1
         } else {
@@ -243,7 +271,7 @@ fn random_sigkills_during_first_open_seeding_never_leave_a_partial_seed() {
     let started = Instant::now();
     let out = assay_in(data.path(), &["--json", "profile", "status", "calibration"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let window = started.elapsed().as_micros() as u64 * 3 / 2;
+    let mut window = KillWindow::calibrated(started.elapsed());
     let expected = json(&assay_in(
         data.path(),
         &["--json", "content", "list", "--profile", "calibration"],
@@ -254,9 +282,11 @@ fn random_sigkills_during_first_open_seeding_never_leave_a_partial_seed() {
         let name = format!("s{i}");
         data.create(&name);
         let mut child = spawn(&data, &["profile", "status", &name], None);
-        std::thread::sleep(Duration::from_micros(rng.below(window)));
+        std::thread::sleep(window.pick(&mut rng));
         let _ = child.kill();
-        if !child.wait().expect("wait").success() {
+        let killed = !child.wait().expect("wait").success();
+        window.record(killed);
+        if killed {
             interrupted += 1;
         }
         let listed = json(&assay_in(
