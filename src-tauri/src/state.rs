@@ -15,7 +15,15 @@ use assay_core::profile::{OpenProfile, Profiles};
 pub struct AppState {
     data_dir: DataDir,
     profiles: OnceLock<Arc<Profiles>>,
-    sessions: Mutex<HashMap<String, Arc<OpenProfile>>>,
+    windows: Mutex<Windows>,
+}
+
+/// Per window: the open profile, and the ticket of the latest open request.
+#[derive(Debug, Default)]
+struct Windows {
+    sessions: HashMap<String, Arc<OpenProfile>>,
+    latest_open: HashMap<String, u64>,
+    next_ticket: u64,
 }
 
 impl AppState {
@@ -24,7 +32,7 @@ impl AppState {
         Self {
             data_dir,
             profiles: OnceLock::new(),
-            sessions: Mutex::new(HashMap::new()),
+            windows: Mutex::new(Windows::default()),
         }
     }
 
@@ -44,7 +52,7 @@ impl AppState {
 
     /// The profile open in `window`, if any.
     pub fn session(&self, window: &str) -> Option<Arc<OpenProfile>> {
-        self.lock().get(window).cloned()
+        self.lock().sessions.get(window).cloned()
     }
 
     /// The profile open in `window`, or the error the UI shows when none is.
@@ -57,17 +65,44 @@ impl AppState {
     }
 
     /// Makes `profile` the one open in `window`, returning the one it replaces.
+    #[cfg(test)]
     pub fn set_session(&self, window: &str, profile: Arc<OpenProfile>) -> Option<Arc<OpenProfile>> {
-        self.lock().insert(window.to_owned(), profile)
+        self.lock().sessions.insert(window.to_owned(), profile)
+    }
+
+    /// Starts an open request in `window`; the ticket makes it the latest one there.
+    pub fn begin_open(&self, window: &str) -> u64 {
+        let mut windows = self.lock();
+        windows.next_ticket += 1;
+        let ticket = windows.next_ticket;
+        windows.latest_open.insert(window.to_owned(), ticket);
+        ticket
+    }
+
+    /// Ends the open request `ticket`: its profile becomes the window's only if no later
+    /// request started meanwhile, so the profile a person picked last always wins, whatever
+    /// order the opens finish in. A superseded profile is handed back (to be dropped).
+    pub fn finish_open(
+        &self,
+        window: &str,
+        ticket: u64,
+        profile: Arc<OpenProfile>,
+    ) -> Result<(), Arc<OpenProfile>> {
+        let mut windows = self.lock();
+        if windows.latest_open.get(window) != Some(&ticket) {
+            return Err(profile);
+        }
+        windows.sessions.insert(window.to_owned(), profile);
+        Ok(())
     }
 
     /// Closes `window`'s profile.
     pub fn clear_session(&self, window: &str) -> Option<Arc<OpenProfile>> {
-        self.lock().remove(window)
+        self.lock().sessions.remove(window)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<OpenProfile>>> {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
+        self.windows.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -134,5 +169,50 @@ mod tests {
         profiles
             .open_profile("a", Some(&pass))
             .expect("A is released once the command ends");
+    }
+
+    #[test]
+    fn the_profile_picked_last_wins_whatever_order_the_opens_finish_in() {
+        let dir = tempfile::tempdir().expect("temp");
+        let data_dir = DataDir::resolve_from(Some(dir.path()), None, || None).expect("data dir");
+        let state = AppState::new(data_dir);
+        let profiles = Profiles::open_with(
+            dir.path(),
+            Arc::new(assay_core::secrets::KeyringStore::for_data_dir(dir.path())),
+        )
+        .expect("profiles")
+        .with_kdf_params(assay_core::secrets::wrapped::KdfParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        });
+        let pass = Passphrase::new("switch test passphrase".into());
+        for name in ["A", "B"] {
+            profiles
+                .create(name, KeyProtection::Passphrase(pass.clone()))
+                .expect("create");
+        }
+        // The person picks A, then B before A has finished opening.
+        let ticket_a = state.begin_open("main");
+        let ticket_b = state.begin_open("main");
+        let b = Arc::new(profiles.open_profile("b", Some(&pass)).expect("open B"));
+        assert!(state.finish_open("main", ticket_b, b).is_ok());
+        // A finishes last, and is refused rather than replacing B.
+        let a = Arc::new(profiles.open_profile("a", Some(&pass)).expect("open A"));
+        let refused = state
+            .finish_open("main", ticket_a, a)
+            .expect_err("A was superseded");
+        assert_eq!(refused.record().name, "A");
+        assert_eq!(state.session("main").expect("open").record().name, "B");
+        // Another window's opens are independent.
+        let other = state.begin_open("second");
+        drop(refused);
+        let a = Arc::new(
+            profiles
+                .open_profile("a", Some(&pass))
+                .expect("A is free again"),
+        );
+        assert!(state.finish_open("second", other, a).is_ok());
+        assert_eq!(state.session("main").expect("open").record().name, "B");
     }
 }

@@ -44,6 +44,9 @@ pub enum ErrorCode {
     NotReady,
     /// The object is still used by another (e.g. content a preset uses).
     InUse,
+    /// A newer request replaced this one before it finished (the app's window switched to
+    /// another profile while this one was opening); nothing was changed.
+    Superseded,
     /// The database engine failed in a way not covered by a more specific code.
     Storage,
     /// The OS keyring failed in a way not covered by a more specific code.
@@ -71,6 +74,7 @@ impl ErrorCode {
             Self::Corrupt => "CORRUPT",
             Self::SchemaMismatch => "SCHEMA_MISMATCH",
             Self::NotReady => "NOT_READY",
+            Self::Superseded => "SUPERSEDED",
             Self::InUse => "IN_USE",
             Self::Storage => "STORAGE",
             Self::Keyring => "KEYRING",

@@ -79,8 +79,19 @@ pub async fn profile_create(
     .await
 }
 
+/// One setup step of one profile, as sent on a progress channel. The UI shows it only while
+/// that profile is the one its window is opening.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct SetupEvent {
+    /// The profile being set up.
+    pub profile_id: String,
+    /// Its step.
+    pub status: SetupStatus,
+}
+
 /// Opens a profile in this window, reporting setup progress on `progress`, and closes the
-/// profile the window had open before.
+/// profile the window had open before. If the window asks for another profile before this one
+/// is open, this one is closed again and the reply is `SUPERSEDED`.
 #[tauri::command]
 #[specta::specta]
 pub async fn profile_open(
@@ -88,15 +99,21 @@ pub async fn profile_open(
     state: State<'_, AppState>,
     reference: String,
     passphrase: Option<String>,
-    progress: Channel<SetupStatus>,
+    progress: Channel<SetupEvent>,
 ) -> Result<ProfileSession, IpcError> {
     let profiles = state.profiles()?;
+    let ticket = state.begin_open(window.label());
     let opened = blocking(move || {
         let passphrase = passphrase.map(Passphrase::new);
-        let open =
-            profiles.open_profile_with_progress(&reference, passphrase.as_ref(), &mut |s| {
-                let _ = progress.send(s);
-            })?;
+        let profile_id = profiles.show(&reference)?.id;
+        let open = profiles.open_profile_with_progress(
+            &reference,
+            passphrase.as_ref(),
+            &mut |status| {
+                let profile_id = profile_id.clone();
+                let _ = progress.send(SetupEvent { profile_id, status });
+            },
+        )?;
         Ok(Arc::new(open))
     })
     .await?;
@@ -104,7 +121,16 @@ pub async fn profile_open(
         profile: opened.record().clone(),
         status: opened.status()?,
     };
-    state.set_session(window.label(), opened);
+    if state.finish_open(window.label(), ticket, opened).is_err() {
+        log::info!(
+            "an open of {} was superseded by a later one",
+            session.profile.id
+        );
+        return Err(IpcError {
+            code: assay_core::ErrorCode::Superseded,
+            message: "another profile was chosen in this window meanwhile".into(),
+        });
+    }
     Ok(session)
 }
 
@@ -114,12 +140,14 @@ pub async fn profile_open(
 pub async fn profile_retry_setup(
     window: Window,
     state: State<'_, AppState>,
-    progress: Channel<SetupStatus>,
+    progress: Channel<SetupEvent>,
 ) -> Result<ProfileSession, IpcError> {
     let open = state.require_session(window.label())?;
     blocking(move || {
-        let status = open.retry_setup(&mut |s| {
-            let _ = progress.send(s);
+        let profile_id = open.record().id.clone();
+        let status = open.retry_setup(&mut |status| {
+            let profile_id = profile_id.clone();
+            let _ = progress.send(SetupEvent { profile_id, status });
         })?;
         Ok(ProfileSession {
             profile: open.record().clone(),

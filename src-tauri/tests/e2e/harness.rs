@@ -162,6 +162,24 @@ impl App {
         Ok(serde_json::from_value(texts)?)
     }
 
+    /// Waits until exactly `n` elements have `data-testid=id`, and returns their texts.
+    pub async fn wait_for_count(&self, id: &str, n: usize) -> Result<Vec<String>> {
+        let deadline = Instant::now() + ELEMENT_TIMEOUT;
+        loop {
+            let texts = self.texts(id).await?;
+            if texts.len() == n {
+                return Ok(texts);
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "expected {n} {id:?} elements, still {}: {texts:?}",
+                    texts.len()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Runs a script in the page and returns its JSON result.
     pub async fn script(&self, js: &str) -> Result<serde_json::Value> {
         Ok(self.client.execute(js, vec![]).await?)
@@ -302,6 +320,7 @@ impl App {
         }
         let _ = self.client.close().await;
         stop(&mut self.driver).await;
+        app_exited(&self.data_dir).await;
         if let Err(err) = outcome {
             panic!("{err:#}\n(artifacts in {})", self.artifacts.display());
         }
@@ -380,6 +399,45 @@ fn wait_for_port(port: u16, limit: Duration) -> Result<()> {
 
 /// Stops tauri-driver with SIGTERM so it takes WebKitWebDriver and the app down with it
 /// (SIGKILL would leave both running); SIGKILL only if it does not exit in time.
+/// Waits until the app on `data_dir` has exited, killing it after 10 s. The app holds a
+/// single-instance D-Bus name for its data dir, so a relaunch on the same dir while the old
+/// process lingers would be refused (and focus the old window).
+async fn app_exited(data_dir: &Path) {
+    let dir = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let name = format!(
+        "string:{}.d{}.SingleInstance",
+        assay_core::paths::APP_IDENTIFIER,
+        assay_core::paths::dir_tag(&dir)
+    );
+    let ask = async |method: &str| {
+        let out = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply=literal",
+                "--dest=org.freedesktop.DBus",
+            ])
+            .args(["/org/freedesktop/DBus", method, &name])
+            .output()
+            .await
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ask("org.freedesktop.DBus.GetNameOwner").await.is_some() {
+        if Instant::now() > deadline {
+            if let Some(pid) = ask("org.freedesktop.DBus.GetConnectionUnixProcessID").await
+                && let Some(pid) = pid.split_whitespace().last()
+            {
+                let _ = Command::new("kill").args(["-KILL", pid]).status().await;
+            }
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn stop(driver: &mut Child) {
     if let Some(pid) = driver.id() {
         let _ = Command::new("kill")

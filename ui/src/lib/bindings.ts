@@ -13,11 +13,12 @@ export const commands = {
 	profileCreate: (name: string, keyMode: KeyMode, passphrase: string | null) => typedError<ProfileRecord_Serialize, IpcError>(__TAURI_INVOKE("profile_create", { name, keyMode, passphrase })),
 	/**
 	 *  Opens a profile in this window, reporting setup progress on `progress`, and closes the
-	 *  profile the window had open before.
+	 *  profile the window had open before. If the window asks for another profile before this one
+	 *  is open, this one is closed again and the reply is `SUPERSEDED`.
 	 */
-	profileOpen: (reference: string, passphrase: string | null, progress: Channel<SetupStatus>) => typedError<ProfileSession_Serialize, IpcError>(__TAURI_INVOKE("profile_open", { reference, passphrase, progress })),
+	profileOpen: (reference: string, passphrase: string | null, progress: Channel<SetupEvent>) => typedError<ProfileSession_Serialize, IpcError>(__TAURI_INVOKE("profile_open", { reference, passphrase, progress })),
 	/**  Runs setup again after a failure. */
-	profileRetrySetup: (progress: Channel<SetupStatus>) => typedError<ProfileSession_Serialize, IpcError>(__TAURI_INVOKE("profile_retry_setup", { progress })),
+	profileRetrySetup: (progress: Channel<SetupEvent>) => typedError<ProfileSession_Serialize, IpcError>(__TAURI_INVOKE("profile_retry_setup", { progress })),
 	/**  Closes this window's profile. */
 	profileClose: () => typedError<null, IpcError>(__TAURI_INVOKE("profile_close")),
 	/**  Renames a profile. */
@@ -233,6 +234,11 @@ export type ErrorCode =
 "NOT_READY" | 
 /**  The object is still used by another (e.g. content a preset uses). */
 "IN_USE" | 
+/**
+ *  A newer request replaced this one before it finished (the app's window switched to
+ *  another profile while this one was opening); nothing was changed.
+ */
+"SUPERSEDED" | 
 /**  The database engine failed in a way not covered by a more specific code. */
 "STORAGE" | 
 /**  The OS keyring failed in a way not covered by a more specific code. */
@@ -937,6 +943,17 @@ export type SeedProgress = {
 	done: number,
 	/**  Objects in the package. */
 	total: number,
+};
+
+/**
+ *  One setup step of one profile, as sent on a progress channel. The UI shows it only while
+ *  that profile is the one its window is opening.
+ */
+export type SetupEvent = {
+	/**  The profile being set up. */
+	profile_id: string,
+	/**  Its step. */
+	status: SetupStatus,
 };
 
 /**  Where a profile's setup stands, as the UI's gate and `assay profile status` show it. */

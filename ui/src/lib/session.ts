@@ -1,27 +1,46 @@
 // Opening a profile with live setup progress. The progress channel belongs to this one call,
-// so only the window that asked sees its events.
+// so only the window that asked sees its events, and each event names its profile.
 
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type ProfileSession_Serialize, type SetupStatus } from "./bindings";
-import { call } from "./ipc";
+import { commands, type ProfileSession_Serialize, type SetupEvent, type SetupStatus } from "./bindings";
+import { IpcFailure, call } from "./ipc";
 
 export type Session = ProfileSession_Serialize;
 
-/** Opens `reference` in this window, calling `onProgress` for each setup step. */
-export function openProfile(
-  reference: string,
-  passphrase: string | null,
-  onProgress: (status: SetupStatus) => void,
-): Promise<Session> {
-  const channel = new Channel<SetupStatus>();
-  channel.onmessage = onProgress;
-  return call(() => commands.profileOpen(reference, passphrase, channel));
+/**
+ * Opens profiles in one window so that the profile picked last wins. If the person picks A and
+ * then B before A is open, A's progress is not shown and A's result is dropped (`null`), in
+ * whatever order the two finish; the shell likewise refuses A with `SUPERSEDED`.
+ */
+export class ProfileOpener {
+  private latest = 0;
+
+  /** Opens profile `id`, calling `onProgress` for each of its setup steps. */
+  async open(
+    id: string,
+    passphrase: string | null,
+    onProgress: (status: SetupStatus) => void,
+  ): Promise<Session | null> {
+    const ticket = ++this.latest;
+    const current = () => ticket === this.latest;
+    const channel = new Channel<SetupEvent>();
+    channel.onmessage = (event) => {
+      if (current() && event.profile_id === id) onProgress(event.status);
+    };
+    try {
+      const session = await call(() => commands.profileOpen(id, passphrase, channel));
+      return current() ? session : null;
+    } catch (e) {
+      if (!current() || (e instanceof IpcFailure && e.code === "SUPERSEDED")) return null;
+      throw e;
+    }
+  }
 }
 
-/** Runs setup again after a failure. */
+/** Runs setup of the window's profile again after a failure. */
 export function retrySetup(onProgress: (status: SetupStatus) => void): Promise<Session> {
-  const channel = new Channel<SetupStatus>();
-  channel.onmessage = onProgress;
+  const channel = new Channel<SetupEvent>();
+  channel.onmessage = (event) => onProgress(event.status);
   return call(() => commands.profileRetrySetup(channel));
 }
 

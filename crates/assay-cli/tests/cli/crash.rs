@@ -34,6 +34,13 @@ fn spawn(data: &DataDir, args: &[&str], crash_at: Option<&str>) -> Child {
     cmd.spawn().expect("spawn assay")
 }
 
+/// The last lines of the data dir's log, for failure messages.
+fn log_tail(data: &DataDir) -> String {
+    let log = std::fs::read_to_string(data.path().join("logs/assay.log")).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
 /// After a crash: run a command (which sweeps) and check every invariant. Returns the ids of
 /// the active profiles.
 fn check_invariants(data: &DataDir, context: &str) -> BTreeSet<String> {
@@ -58,7 +65,8 @@ fn check_invariants(data: &DataDir, context: &str) -> BTreeSet<String> {
         .expect("states");
     assert!(
         states.iter().all(|s| s == "active"),
-        "{context}: half-made rows remain: {states:?}"
+        "{context}: half-made rows remain: {states:?}; the log ends:\n{}",
+        log_tail(data)
     );
 
     let dirs: BTreeSet<String> = match std::fs::read_dir(data.path().join("profiles")) {

@@ -49,35 +49,59 @@ impl KeyringStore {
     }
 
     /// The connection, made now if there is none.
-    fn store(&self) -> Result<Arc<CredentialStore>> {
+    fn connect(&self) -> keyring_core::Result<Arc<CredentialStore>> {
         let mut slot = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(store) = slot.as_ref() {
             return Ok(Arc::clone(store));
         }
-        let store = platform_store().map_err(|e| Error::KeyringUnavailable {
-            detail: describe(&e),
-        })?;
+        let store = platform_store()?;
         *slot = Some(Arc::clone(&store));
         Ok(store)
     }
 
-    /// Runs `op` on the connection. If the service vanished under it, drops that connection and
-    /// runs `op` once more on a new one.
+    /// Forgets `store` if it is still the current connection.
+    fn forget(&self, store: &Arc<CredentialStore>) {
+        self.store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take_if(|current| Arc::ptr_eq(current, store));
+    }
+
+    /// Runs `op` on the connection. If the service vanished under it (while connecting or
+    /// during `op`), waits a moment, reconnects and runs `op` again, up to [`ATTEMPTS`] times.
     fn with_store<T>(&self, op: impl Fn(&CredentialStore) -> keyring_core::Result<T>) -> Result<T> {
-        let store = self.store()?;
-        match op(&*store) {
-            Err(err) if service_vanished(&err) => {
-                log::warn!(
-                    "the keyring service went away ({}); reconnecting",
-                    describe(&err)
-                );
-                self.store
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take_if(|current| Arc::ptr_eq(current, &store));
-                op(&*self.store()?).map_err(map_error)
+        let mut attempt = 1;
+        loop {
+            let (result, connected) = match self.connect() {
+                Ok(store) => {
+                    let result = op(&*store);
+                    if let Err(err) = &result
+                        && service_vanished(err)
+                    {
+                        self.forget(&store);
+                    }
+                    (result, true)
+                }
+                Err(err) => (Err(err), false),
+            };
+            match result {
+                Ok(value) => return Ok(value),
+                Err(err) if attempt < ATTEMPTS && service_vanished(&err) => {
+                    log::warn!(
+                        "the keyring service went away ({}); reconnecting",
+                        describe(&err)
+                    );
+                    std::thread::sleep(RETRY_PAUSE * attempt);
+                    attempt += 1;
+                }
+                // No connection at all means no keyring, whatever the platform's reason.
+                Err(err) if !connected => {
+                    return Err(Error::KeyringUnavailable {
+                        detail: describe(&err),
+                    });
+                }
+                Err(err) => return Err(map_error(err)),
             }
-            other => other.map_err(map_error),
         }
     }
 
@@ -140,6 +164,11 @@ fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
 fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
     Ok(windows_native_keyring_store::Store::new()?)
 }
+
+/// How many times an operation is tried when the keyring service vanishes under it.
+const ATTEMPTS: u32 = 3;
+/// The pause before the second attempt; the third waits twice as long.
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Whether `err` says the keyring service itself went away (its process died, or the session
 /// we opened with it no longer exists), as opposed to refusing or failing one request.
