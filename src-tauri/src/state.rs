@@ -96,9 +96,11 @@ impl AppState {
         Ok(())
     }
 
-    /// Closes `window`'s profile.
+    /// Closes `window`'s profile; an open still under way there will not take its place.
     pub fn clear_session(&self, window: &str) -> Option<Arc<OpenProfile>> {
-        self.lock().sessions.remove(window)
+        let mut windows = self.lock();
+        windows.latest_open.remove(window);
+        windows.sessions.remove(window)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
@@ -204,15 +206,21 @@ mod tests {
             .expect_err("A was superseded");
         assert_eq!(refused.record().name, "A");
         assert_eq!(state.session("main").expect("open").record().name, "B");
+        drop(refused);
+        // Closing the window's profile also drops an open still under way.
+        let pending = state.begin_open("main");
+        state.clear_session("main");
+        let late = Arc::new(profiles.open_profile("a", Some(&pass)).expect("open A"));
+        assert!(state.finish_open("main", pending, late).is_err());
+        assert!(state.session("main").is_none());
         // Another window's opens are independent.
         let other = state.begin_open("second");
-        drop(refused);
         let a = Arc::new(
             profiles
                 .open_profile("a", Some(&pass))
                 .expect("A is free again"),
         );
         assert!(state.finish_open("second", other, a).is_ok());
-        assert_eq!(state.session("main").expect("open").record().name, "B");
+        assert_eq!(state.session("second").expect("open").record().name, "A");
     }
 }

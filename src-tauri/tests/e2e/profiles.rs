@@ -31,8 +31,9 @@ async fn a_passphrase_profile_opens_only_with_its_passphrase() {
     let dir = tempfile::tempdir().expect("temp");
     let pass = Passphrase::new("correct horse battery".into());
     profiles_in(dir.path())
-        .create("Vault", KeyProtection::Passphrase(pass))
+        .create("Vault", KeyProtection::Passphrase(pass.clone()))
         .expect("create");
+    let data = dir.path().to_path_buf();
     with_app_in("unlock", dir.path(), async |app| {
         app.click("open-profile").await?;
         app.type_into("unlock-passphrase", "wrong horse battery")
@@ -46,6 +47,28 @@ async fn a_passphrase_profile_opens_only_with_its_passphrase() {
             .await?;
         app.click("unlock-submit").await?;
         app.wait_for_text("active-profile", "Vault").await?;
+        app.wait_for_text("content-count", "9").await?;
+
+        // Lock: the app lets go of the profile, and only the passphrase opens it again.
+        app.click("lock-profile").await?;
+        app.text("unlock-passphrase").await?;
+        let shown = app
+            .script("return document.querySelectorAll(\"[data-testid='content-count']\").length")
+            .await?;
+        ensure!(
+            shown.as_u64() == Some(0),
+            "nothing of the profile stays on screen"
+        );
+        let free = profiles_in(&data).open_profile("vault", Some(&pass));
+        ensure!(
+            free.is_ok(),
+            "the locked profile is released: {:?}",
+            free.err()
+        );
+        drop(free);
+        app.type_into("unlock-passphrase", "correct horse battery")
+            .await?;
+        app.click("unlock-submit").await?;
         app.wait_for_text("content-count", "9").await?;
         Ok(())
     })

@@ -35,6 +35,11 @@ export class ProfileOpener {
       throw e;
     }
   }
+
+  /** Drops whatever open is under way (the window's profile is being closed). */
+  cancel(): void {
+    this.latest++;
+  }
 }
 
 /** Runs setup of the window's profile again after a failure. */
