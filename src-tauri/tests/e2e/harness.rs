@@ -89,6 +89,24 @@ impl App {
         &self.data_dir
     }
 
+    /// Presses `key` (a WebDriver key code such as `"\u{E014}"` for the right arrow) with the
+    /// focus on the element `id`.
+    pub async fn press(&self, id: &str, key: &str) -> Result<()> {
+        self.unstale(async || Ok(self.element(id).await?.send_keys(key).await?))
+            .await
+            .with_context(|| format!("press a key on {id:?}"))
+    }
+
+    /// The `data-testid` of the focused element, if it has one.
+    pub async fn focused(&self) -> Result<Option<String>> {
+        let id = self
+            .script(
+                "return document.activeElement && document.activeElement.dataset.testid || null",
+            )
+            .await?;
+        Ok(id.as_str().map(str::to_owned))
+    }
+
     /// Waits for the element with `data-testid=id` and returns its text.
     pub async fn text(&self, id: &str) -> Result<String> {
         self.unstale(async || Ok(self.element(id).await?.text().await?))

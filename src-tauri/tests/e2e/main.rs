@@ -8,6 +8,7 @@
 
 mod evaluation;
 mod harness;
+mod keyboard;
 mod library;
 mod presets;
 mod profiles;
