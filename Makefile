@@ -78,7 +78,12 @@ screenshots: e2e
 	cp target/tmp/e2e/manage/profiles.png docs/screenshots/profiles.png
 	cp target/tmp/e2e/library/content.png docs/screenshots/library.png
 	cp target/tmp/e2e/settings/provider-keys.png docs/screenshots/provider-keys.png
-	for f in overview scores pairwise; do cp target/tmp/e2e/evaluation/$$f.png docs/screenshots/run-$$f.png; done
+	for f in overview scores pairwise documents; do cp target/tmp/e2e/evaluation/$$f.png docs/screenshots/run-$$f.png; done
+	cp target/tmp/e2e/report/report.png docs/screenshots/report-tab.png
+	cp target/tmp/e2e/usage/usage.png docs/screenshots/usage.png
+	cp target/tmp/e2e/data-missing/data-missing.png docs/screenshots/data-missing.png
+	cp target/tmp/e2e/presets/field-error.png docs/screenshots/preset-errors.png
+	cp target/tmp/e2e/unlock/unlock.png docs/screenshots/unlock.png
 
 ## dev: the app with the Vite dev server and hot reload (Tauri CLI)
 dev: setup-app

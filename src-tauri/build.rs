@@ -24,6 +24,7 @@ fn main() {
         "provider_key_set",
         "provider_key_delete",
         "provider_limits_set",
+        "usage_list",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));

@@ -39,6 +39,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::providers::provider_key_set,
             commands::providers::provider_key_delete,
             commands::providers::provider_limits_set,
+            commands::providers::usage_list,
         ])
 }
 

@@ -20,6 +20,8 @@ pub struct RunEvaluation {
     pub run: RunDetail,
     /// Rankings computed by core.
     pub rankings: RunRankings,
+    /// Each document's markdown rendered by core (raw HTML escaped), in `run.documents` order.
+    pub documents_html: Vec<String>,
 }
 
 /// A content item with its markdown rendered by core (raw HTML escaped).
@@ -144,7 +146,16 @@ pub async fn run_evaluation(
     blocking(move || {
         let run = open.library()?.run(&run_id)?;
         let rankings = assay_core::rankings::rank(&run);
-        Ok(RunEvaluation { run, rankings })
+        let documents_html = run
+            .documents
+            .iter()
+            .map(|d| assay_core::markdown::to_html(&d.body))
+            .collect();
+        Ok(RunEvaluation {
+            run,
+            rankings,
+            documents_html,
+        })
     })
     .await
 }

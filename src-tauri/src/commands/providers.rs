@@ -58,3 +58,14 @@ pub async fn provider_limits_set(
     let open = state.require_session(window.label())?;
     blocking(move || open.set_provider_limits(provider, &limits)).await
 }
+
+/// Tokens, calls and cost per provider and model in this window's profile.
+#[tauri::command]
+#[specta::specta]
+pub async fn usage_list(
+    window: Window,
+    state: State<'_, AppState>,
+) -> Result<Vec<assay_core::library::UsageRow>, IpcError> {
+    let open = state.require_session(window.label())?;
+    blocking(move || open.library()?.usage()).await
+}

@@ -41,6 +41,18 @@ async fn the_seeded_run_renders_every_evaluation_tab_with_cores_numbers() {
         ensure!(rows.as_u64() == Some(16), "16 timeline events, got {rows}");
         app.click("tab-documents").await?;
         app.text("documents").await?;
+        // Side by side, rendered by core: headings and lists, not markdown source.
+        let rendered = app
+            .script(
+                "const docs = document.querySelectorAll(\"[data-testid='document-html']\");
+                 return [docs.length, docs[0].querySelectorAll('h1,h2,h3,li,strong').length,
+                         docs[0].innerText.includes('## ') || docs[0].innerText.includes('**')];",
+            )
+            .await?;
+        ensure!(rendered[0] == 2, "two documents side by side: {rendered}");
+        ensure!(rendered[1].as_u64() > Some(0), "markdown is rendered: {rendered}");
+        ensure!(rendered[2] == false, "no markdown source shows: {rendered}");
+        app.screenshot("documents").await?;
         Ok(())
     })
     .await;

@@ -52,6 +52,7 @@ async fn a_passphrase_profile_opens_only_with_its_passphrase() {
         // Lock: the app lets go of the profile, and only the passphrase opens it again.
         app.click("lock-profile").await?;
         app.text("unlock-passphrase").await?;
+        app.screenshot("unlock").await?;
         let shown = app
             .script("return document.querySelectorAll(\"[data-testid='content-count']\").length")
             .await?;

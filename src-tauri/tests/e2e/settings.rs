@@ -69,3 +69,27 @@ async fn provider_keys_are_stored_in_the_keyring_and_only_the_mask_crosses_ipc()
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_usage_table_shows_the_seeded_runs_calls_per_model() {
+    crate::harness::with_app("usage", async |app| {
+        app.type_into("profile-name", "Spend").await?;
+        app.click("create-submit").await?;
+        app.text("run-list").await?;
+        app.click("nav-settings").await?;
+        let rows = app.wait_for_count("usage-row", 4).await?;
+        ensure!(
+            rows[0] == "openai\tgpt-4o\t6\t14549\t1977\t$0.0561\t2026-10-20",
+            "the most expensive model first: {rows:?}"
+        );
+        ensure!(app.text("usage-calls").await? == "16", "16 calls");
+        ensure!(
+            app.text("usage-tokens").await? == "38732 tokens",
+            "the run's tokens"
+        );
+        ensure!(app.text("usage-cost").await? == "$0.0888", "the run's cost");
+        app.screenshot("usage").await?;
+        Ok(())
+    })
+    .await;
+}

@@ -60,6 +60,8 @@ export const commands = {
 	providerKeyDelete: (provider: Provider) => typedError<ProviderInfo_Serialize, IpcError>(__TAURI_INVOKE("provider_key_delete", { provider })),
 	/**  Sets a provider's rate limits and base URL. */
 	providerLimitsSet: (provider: Provider, limits: ProviderLimits_Deserialize) => typedError<ProviderInfo_Serialize, IpcError>(__TAURI_INVOKE("provider_limits_set", { provider, limits })),
+	/**  Tokens, calls and cost per provider and model in this window's profile. */
+	usageList: () => typedError<UsageRow[], IpcError>(__TAURI_INVOKE("usage_list")),
 };
 
 /* Types */
@@ -824,6 +826,8 @@ export type RunEvaluation_Deserialize = {
 	run: RunDetail_Deserialize,
 	/**  Rankings computed by core. */
 	rankings: RunRankings,
+	/**  Each document's markdown rendered by core (raw HTML escaped), in `run.documents` order. */
+	documents_html: string[],
 };
 
 /**  A run with its rankings, for the Evaluation tabs. */
@@ -832,6 +836,8 @@ export type RunEvaluation_Serialize = {
 	run: RunDetail_Serialize,
 	/**  Rankings computed by core. */
 	rankings: RunRankings,
+	/**  Each document's markdown rendered by core (raw HTML escaped), in `run.documents` order. */
+	documents_html: string[],
 };
 
 /**  One call on the timeline (also the seed package's event format). */
@@ -991,6 +997,26 @@ export type Summary = {
 	min: number,
 	/**  Highest score. */
 	max: number,
+};
+
+/**  One provider and model's totals. */
+export type UsageRow = {
+	/**  `openai`, `anthropic`, ... (`unknown` if a call named no provider). */
+	provider: string,
+	/**  The model, without the provider prefix. */
+	model: string,
+	/**  Calls made. */
+	calls: number,
+	/**  Prompt tokens. */
+	tokens_in: number,
+	/**  Completion tokens. */
+	tokens_out: number,
+	/**  Cost in US dollars. */
+	cost: number | null,
+	/**  The first and last day with usage, `YYYY-MM-DD`. */
+	first_day: string,
+	/**  See `first_day`. */
+	last_day: string,
 };
 
 /**  Pairwise outcomes between models: `wins[i][j]` is how often model i beat model j. */

@@ -6,9 +6,12 @@ mod content;
 mod edit;
 mod presets;
 mod runs;
+mod usage;
 
 pub use content::ContentFilter;
 pub use edit::{ContentDraft, PresetDraft};
+pub use usage::UsageRow;
+pub(crate) use usage::record_run as record_run_usage;
 
 use crate::db::Database;
 

@@ -239,5 +239,6 @@ fn apply_run(tx: &Transaction<'_>, run: &SeedRun, ids: &mut IdMap) -> Result<()>
             ],
         )?;
     }
+    crate::library::record_run_usage(tx, &run_id)?;
     Ok(())
 }
