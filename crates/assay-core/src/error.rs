@@ -159,6 +159,10 @@ pub enum Error {
         name: String,
     },
 
+    /// The passphrase does not open a bundle (its header is intact, so it is the passphrase).
+    #[error("the passphrase does not open this bundle")]
+    BundleWrongPassphrase,
+
     /// A passphrase-mode profile was opened without its passphrase.
     #[error(
         "profile {name:?} is protected by a passphrase; give it (the CLI reads it from a prompt or with --passphrase-stdin)"
@@ -267,7 +271,9 @@ impl Error {
             Self::KeyMissing { .. } => ErrorCode::KeyMissing,
             Self::DataMissing { .. } => ErrorCode::DataMissing,
             Self::DecryptFailed { .. } => ErrorCode::DecryptFailed,
-            Self::WrongPassphrase { .. } => ErrorCode::WrongPassphrase,
+            Self::WrongPassphrase { .. } | Self::BundleWrongPassphrase => {
+                ErrorCode::WrongPassphrase
+            }
             Self::PassphraseRequired { .. } => ErrorCode::PassphraseRequired,
             Self::NewerVersion { .. } => ErrorCode::NewerVersion,
             Self::KeyringUnavailable { .. } => ErrorCode::KeyringUnavailable,

@@ -7,6 +7,7 @@
 
 pub mod app_info;
 pub mod atomic_file;
+pub mod bundle;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -58,7 +58,7 @@ impl Default for KdfParams {
 
 impl KdfParams {
     /// Rejects parameters a damaged or hostile file could use to exhaust memory or time.
-    fn check(self) -> Result<Self> {
+    pub(crate) fn check(self) -> Result<Self> {
         let sane = (8..=4 * 1024 * 1024).contains(&self.memory_kib)
             && (1..=64).contains(&self.iterations)
             && (1..=16).contains(&self.parallelism);
@@ -69,7 +69,11 @@ impl KdfParams {
         }
     }
 
-    fn derive(self, passphrase: &Passphrase, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+    pub(crate) fn derive(
+        self,
+        passphrase: &Passphrase,
+        salt: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>> {
         let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
             .map_err(|e| corrupt(&format!("invalid key-derivation parameters: {e}")))?;
         let mut out = Zeroizing::new([0u8; 32]);
