@@ -9,11 +9,19 @@ use crate::error::{Error, Result};
 /// Writes `bytes` to `path` atomically: a hidden temp file beside it, fsync, rename over the
 /// target, fsync the directory. The temp file is removed if any step fails.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_with(path, |file| {
+        file.write_all(bytes)
+            .map_err(|e| Error::io("write", path, e))
+    })
+}
+
+/// Like [`write`], but `fill` streams the contents into the temp file, so a large file never
+/// has to be held in memory. If `fill` fails, the target is untouched and the temp file gone.
+pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
     let tmp = temp_path(path)?;
     let written = (|| {
         let mut file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-        file.write_all(bytes)
-            .map_err(|e| Error::io("write", &tmp, e))?;
+        fill(&mut file)?;
         file.sync_all().map_err(|e| Error::io("sync", &tmp, e))?;
         std::fs::rename(&tmp, path).map_err(|e| Error::io("rename into place", path, e))
     })();

@@ -77,6 +77,11 @@ impl ProviderKey {
         Ok(Self(key))
     }
 
+    /// The key itself, for code that hands it on (a provider call, an opted-in bundle).
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
     fn last4(&self) -> String {
         let chars: Vec<char> = self.0.chars().collect();
         chars[chars.len() - 4..].iter().collect()

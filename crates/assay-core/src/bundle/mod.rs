@@ -4,6 +4,7 @@
 //! wrapped per-bundle key, a key check, a checksum and a MAC) followed by a [`stream`] of
 //! AES-256-GCM chunks in the STREAM construction. [`seal`] and [`open`] are the entry points.
 
+pub mod entries;
 pub mod header;
 pub mod stream;
 
@@ -35,6 +36,30 @@ pub fn seal<W: Write>(
 pub fn open<R: Read>(mut input: R, passphrase: &Passphrase) -> Result<StreamReader<R>> {
     let opened = header::open(&mut input, passphrase)?;
     Ok(StreamReader::new(input, &opened))
+}
+
+/// What a profile bundle says about itself (entry 1). Never holds a secret: it is shown to
+/// people, and a CLI may print it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// The bundle format version.
+    pub format_version: u16,
+    /// The Assay version that wrote it.
+    pub app_version: String,
+    /// The profile database's schema version.
+    pub schema_version: i64,
+    /// The seed package version applied to the profile, if it was seeded.
+    pub seed_version: Option<i64>,
+    /// The profile's name.
+    pub profile_name: String,
+    /// When the profile was created (RFC 3339).
+    pub created_at: String,
+    /// When the bundle was written (RFC 3339).
+    pub exported_at: String,
+    /// Rows per table in the snapshot.
+    pub row_counts: std::collections::BTreeMap<String, i64>,
+    /// Whether the bundle carries the provider keys.
+    pub includes_provider_keys: bool,
 }
 
 #[cfg(test)]

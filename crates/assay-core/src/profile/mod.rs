@@ -21,6 +21,7 @@ mod layout;
 mod lock;
 pub mod name;
 mod sweep;
+pub mod transfer;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -168,6 +169,21 @@ impl Profiles {
 
     /// Creates a profile: registry row, directory, key, and a migrated encrypted database.
     pub fn create(&self, raw_name: &str, protection: KeyProtection) -> Result<ProfileRecord> {
+        self.create_with(raw_name, protection, |record, dir, key| {
+            self.create_db(record, dir, key)
+        })
+    }
+
+    /// The crash-safe skeleton of every way a profile comes to be (new, or imported): the row
+    /// in `creating` state, the locked directory and the stored key, then `fill` makes the
+    /// database, and only then the row turns active. Any failure, or a crash at any point,
+    /// leaves nothing once undone here or by the next start's sweep.
+    pub(crate) fn create_with(
+        &self,
+        raw_name: &str,
+        protection: KeyProtection,
+        fill: impl FnOnce(&ProfileRecord, &Path, DbKey) -> Result<()>,
+    ) -> Result<ProfileRecord> {
         let name = ProfileName::parse(raw_name)?;
         let id = uuid::Uuid::new_v4().to_string();
         let (mode, entries) = match &protection {
@@ -202,7 +218,9 @@ impl Profiles {
         crash_point("after-lock");
 
         let finished = self
-            .store_key_and_create_db(&record, &dir, &protection)
+            .store_key(&record, &dir, &protection)
+            .and_then(|key| fill(&record, &dir, key))
+            .and_then(|()| layout::sync_dir(&dir))
             .and_then(|()| self.registry.set_state(&id, ProfileState::Active));
         if let Err(err) = finished {
             log::warn!(
@@ -222,12 +240,12 @@ impl Profiles {
         })
     }
 
-    fn store_key_and_create_db(
+    fn store_key(
         &self,
         record: &ProfileRecord,
         dir: &Path,
         protection: &KeyProtection,
-    ) -> Result<()> {
+    ) -> Result<DbKey> {
         let key = DbKey::generate()?;
         match protection {
             KeyProtection::Keyring => {
@@ -240,6 +258,10 @@ impl Profiles {
             }
         }
         crash_point("after-key");
+        Ok(key)
+    }
+
+    fn create_db(&self, record: &ProfileRecord, dir: &Path, key: DbKey) -> Result<()> {
         let db = Database::create(&dir.join(DB_FILE), key, &record.name)?;
         crash_point("after-db");
         db.write(|tx| {
@@ -251,7 +273,7 @@ impl Profiles {
             Ok(())
         })?;
         drop(db);
-        layout::sync_dir(dir)
+        Ok(())
     }
 
     /// Opens a profile: takes its lock, loads its key, opens and migrates its database.

@@ -42,14 +42,30 @@ impl DbKey {
     /// The `PRAGMA key` statement for this key as a raw key (`x'…'`), which skips SQLCipher's
     /// own key derivation. Zeroized when dropped.
     pub(crate) fn pragma_key_sql(&self) -> Zeroizing<String> {
-        let mut sql = Zeroizing::new(String::with_capacity(16 + 2 * Self::LEN));
-        sql.push_str("PRAGMA key = \"x'");
-        for byte in self.0.iter() {
-            sql.push(hex_digit(byte >> 4));
-            sql.push(hex_digit(byte & 0x0f));
-        }
-        sql.push_str("'\";");
+        self.pragma_sql("key")
+    }
+
+    /// `PRAGMA <pragma> = "x'<hex>'";`, e.g. `key` or `rekey`.
+    pub(crate) fn pragma_sql(&self, pragma: &str) -> Zeroizing<String> {
+        let mut sql = Zeroizing::new(String::with_capacity(24 + 2 * Self::LEN));
+        sql.push_str("PRAGMA ");
+        sql.push_str(pragma);
+        sql.push_str(" = \"");
+        sql.push_str(&self.raw_key_literal());
+        sql.push_str("\";");
         sql
+    }
+
+    /// `x'<hex>'`: SQLCipher's spelling of a raw key (no key derivation), as a bindable value.
+    pub(crate) fn raw_key_literal(&self) -> Zeroizing<String> {
+        let mut text = Zeroizing::new(String::with_capacity(3 + 2 * Self::LEN));
+        text.push_str("x'");
+        for byte in self.0.iter() {
+            text.push(hex_digit(byte >> 4));
+            text.push(hex_digit(byte & 0x0f));
+        }
+        text.push('\'');
+        text
     }
 }
 

@@ -10,6 +10,7 @@ mod loss;
 mod providers;
 mod seeding;
 mod sweep;
+mod transfer;
 mod usage;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,207 @@
+//! Export and import of whole profiles through bundles, against the real keyring and SQLCipher.
+
+use assay_core::ErrorCode;
+use assay_core::bundle::header::DEFAULT_KDF;
+use assay_core::library::ContentFilter;
+use assay_core::profile::transfer::ExportOptions;
+use assay_core::profile::{KeyProtection, OpenProfile, Profiles};
+use assay_core::providers::{Provider, ProviderKey};
+use assay_core::reports::{self, ReportFormat};
+use assay_core::secrets::Passphrase;
+
+use crate::{Env, FAST_KDF};
+
+const OPENAI_KEY: &str = "sk-transfer-KEEPSECRET-1234";
+
+fn bundle_pass() -> Passphrase {
+    Passphrase::new("bundle passphrase for tests".into())
+}
+
+fn options(include_provider_keys: bool) -> ExportOptions {
+    ExportOptions {
+        include_provider_keys,
+        verify: true,
+        kdf: FAST_KDF,
+    }
+}
+
+/// Everything a person can see of a profile, as JSON, plus the seeded run's report bytes.
+fn everything(open: &OpenProfile) -> (serde_json::Value, Vec<u8>) {
+    let library = open.library().expect("ready");
+    let contents = library
+        .contents(&ContentFilter::default())
+        .expect("contents");
+    let bodies: Vec<_> = contents
+        .iter()
+        .map(|c| library.content(&c.id).expect("content"))
+        .collect();
+    let runs = library.runs(100, None).expect("runs");
+    let run = library.run(&runs[0].id).expect("run");
+    let view = serde_json::json!({
+        "contents": contents,
+        "bodies": bodies,
+        "presets": library.presets().expect("presets"),
+        "runs": runs,
+        "run": run,
+        "usage": library.usage().expect("usage"),
+    });
+    (
+        view,
+        reports::render(&run, ReportFormat::Html).expect("report"),
+    )
+}
+
+fn source(env: &Env) -> OpenProfile {
+    env.profiles
+        .create("Travelling", KeyProtection::Keyring)
+        .expect("create");
+    let open = env.profiles.open_profile("travelling", None).expect("open");
+    let key = ProviderKey::new(OPENAI_KEY.into()).expect("key");
+    env.profiles
+        .set_provider_key(&open, Provider::Openai, &key)
+        .expect("set key");
+    open
+}
+
+/// Whether OpenAI's key is stored, and the last four characters shown for it.
+fn key_of(profiles: &Profiles, open: &OpenProfile) -> (bool, Option<String>) {
+    let stored = profiles
+        .provider_key(open, Provider::Openai)
+        .expect("read key")
+        .is_some();
+    let shown = open
+        .providers()
+        .expect("providers")
+        .into_iter()
+        .find(|p| p.provider == Provider::Openai)
+        .and_then(|p| p.key_last4);
+    (stored, shown)
+}
+
+#[test]
+fn a_round_trip_preserves_every_row_and_the_report_bytes_and_leaves_keys_behind() {
+    let env = Env::new();
+    let open = source(&env);
+    let (before, report) = everything(&open);
+    let file = env.dir.path().join("travelling.assaybundle");
+    let exported = env
+        .profiles
+        .export(&open, &bundle_pass(), &file, options(false))
+        .expect("export");
+    assert!(exported.verified && !exported.manifest.includes_provider_keys);
+    assert_eq!(exported.manifest.row_counts["contents"], 9);
+    assert_eq!(exported.manifest.row_counts["runs"], 1);
+    let bytes = std::fs::read(&file).expect("bundle");
+    assert!(!bytes.windows(10).any(|w| w == &OPENAI_KEY.as_bytes()[..10]));
+    assert!(
+        std::fs::read_dir(env.dir.path().join("transfers"))
+            .map_or(true, |mut d| d.next().is_none()),
+        "no scratch files stay behind"
+    );
+    drop(open);
+
+    // Another machine: a new data dir and keyring namespace.
+    let other = Env::new();
+    let record = other
+        .profiles
+        .import(&file, &bundle_pass(), None, KeyProtection::Keyring)
+        .expect("import");
+    assert_eq!(record.name, "Travelling");
+    let source_id = env.profiles.show("travelling").expect("source").id;
+    assert_ne!(record.id, source_id, "a new id");
+    let copy = other
+        .profiles
+        .open_profile(&record.id, None)
+        .expect("open copy");
+    let (after, copied_report) = everything(&copy);
+    assert_eq!(after, before, "every row survives");
+    assert_eq!(
+        copied_report, report,
+        "the report is byte for byte the same"
+    );
+    assert_eq!(
+        key_of(&other.profiles, &copy),
+        (false, None),
+        "keys stay behind unless asked, and no stale mask shows"
+    );
+}
+
+#[test]
+fn provider_keys_travel_only_when_asked_and_land_in_the_new_keyring() {
+    let env = Env::new();
+    let open = source(&env);
+    let file = env.dir.path().join("with-keys.assaybundle");
+    env.profiles
+        .export(&open, &bundle_pass(), &file, options(true))
+        .expect("export");
+    let other = Env::new();
+    let pass = Passphrase::new("the copy's own passphrase".into());
+    let record = other
+        .profiles
+        .import(
+            &file,
+            &bundle_pass(),
+            Some("Copy"),
+            KeyProtection::Passphrase(pass.clone()),
+        )
+        .expect("import");
+    let copy = other
+        .profiles
+        .open_profile(&record.id, Some(&pass))
+        .expect("open");
+    assert_eq!(
+        key_of(&other.profiles, &copy),
+        (true, Some("1234".into())),
+        "the key arrived"
+    );
+}
+
+#[test]
+fn a_bad_import_creates_nothing() {
+    let env = Env::new();
+    let open = source(&env);
+    let file = env.dir.path().join("b.assaybundle");
+    env.profiles
+        .export(&open, &bundle_pass(), &file, options(false))
+        .expect("export");
+    drop(open);
+
+    let err = env
+        .profiles
+        .import(&file, &bundle_pass(), None, KeyProtection::Keyring)
+        .expect_err("the name is taken");
+    assert_eq!(err.code(), ErrorCode::AlreadyExists);
+    let err = env
+        .profiles
+        .import(
+            &file,
+            &Passphrase::new("not the passphrase".into()),
+            Some("X"),
+            KeyProtection::Keyring,
+        )
+        .expect_err("wrong passphrase");
+    assert_eq!(err.code(), ErrorCode::WrongPassphrase);
+    let mut bytes = std::fs::read(&file).expect("read");
+    let at = bytes.len() - 100;
+    bytes[at] ^= 1;
+    let tampered = env.dir.path().join("t.assaybundle");
+    std::fs::write(&tampered, &bytes).expect("write");
+    let err = env
+        .profiles
+        .import(&tampered, &bundle_pass(), Some("Y"), KeyProtection::Keyring)
+        .expect_err("tampered");
+    assert_eq!(err.code(), ErrorCode::Corrupt);
+    let names: Vec<String> = env
+        .profiles
+        .list()
+        .expect("list")
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["Travelling"], "nothing was created");
+    assert_eq!(
+        DEFAULT_KDF.memory_kib,
+        64 * 1024,
+        "the default stays within the memory budget"
+    );
+}
