@@ -26,6 +26,19 @@ pub fn read_for_creation(source: Source) -> Result<Passphrase, Error> {
     Passphrase::new_for_creation(text)
 }
 
+/// All of stdin as lines (without their `\n` or `\r\n`), for commands that need more than
+/// one passphrase.
+pub fn read_stdin_lines() -> Result<Vec<String>, Error> {
+    let mut text = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Error::InvalidInput(format!("could not read passphrases from stdin: {e}")))?;
+    Ok(text
+        .lines()
+        .map(|line| line.strip_suffix('\r').unwrap_or(line).to_owned())
+        .collect())
+}
+
 fn read(source: Source, prompt: &str, confirm: bool) -> Result<String, Error> {
     match source {
         Source::Stdin => {

@@ -62,6 +62,43 @@ pub enum ProfileCommand {
         #[arg(long)]
         passphrase_stdin: bool,
     },
+    /// Write a profile to a passphrase-encrypted bundle, to move it or keep a backup. The
+    /// bundle is read back and checked before this reports success. Passphrases come from a
+    /// prompt, or with --passphrase-stdin one per line: the profile's (passphrase profiles
+    /// only), then the bundle's.
+    Export {
+        /// Name or id.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The bundle file to write (replaced atomically).
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        /// Also put the provider keys in the bundle (encrypted with it).
+        #[arg(long)]
+        include_keys: bool,
+        /// Do not read the bundle back before reporting success.
+        #[arg(long)]
+        no_verify: bool,
+        /// Read the passphrases from stdin, one per line.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
+    /// Create a new profile from a bundle (a new id and a new key). Passphrases come from a
+    /// prompt, or with --passphrase-stdin one per line: the bundle's, then (with
+    /// --key-mode passphrase) the new profile's.
+    Import {
+        /// The bundle file.
+        file: std::path::PathBuf,
+        /// Name the new profile this instead of the name in the bundle.
+        #[arg(long)]
+        name: Option<String>,
+        /// Where the new profile's key is kept: `keyring` (default) or `passphrase`.
+        #[arg(long, value_parser = ["keyring", "passphrase"])]
+        key_mode: Option<String>,
+        /// Read the passphrases from stdin, one per line.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
     /// Check a profile: decryption, SQLCipher and SQLite integrity, foreign keys, and that its
     /// registry row, directory and keys agree. Exits 18 if a check fails.
     Verify {
@@ -106,6 +143,35 @@ fn run_logged(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result
             };
             print(&Profile(profiles.create(&name, protection)?), json)
         }
+        ProfileCommand::Export {
+            reference,
+            out,
+            include_keys,
+            no_verify,
+            passphrase_stdin,
+        } => {
+            let args = crate::transfer_cmd::Export {
+                reference: &reference,
+                out: &out,
+                include_keys,
+                no_verify,
+                passphrase_stdin,
+            };
+            crate::transfer_cmd::export(&profiles, args, json)
+        }
+        ProfileCommand::Import {
+            file,
+            name,
+            key_mode,
+            passphrase_stdin,
+        } => crate::transfer_cmd::import(
+            &profiles,
+            &file,
+            name.as_deref(),
+            key_mode.as_deref(),
+            passphrase_stdin,
+            json,
+        ),
         ProfileCommand::List => print(&List(profiles.list()?), json),
         ProfileCommand::Show { reference } => print(&Profile(profiles.show(&reference)?), json),
         ProfileCommand::Rename {

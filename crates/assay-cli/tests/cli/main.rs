@@ -8,6 +8,7 @@ mod library;
 mod profile;
 mod races;
 mod secrets;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,172 @@
+//! `assay profile export` and `import`, black-box: a round trip keeps everything a person can
+//! see (the `--json` outputs and the report bytes), and bad bundles create nothing.
+
+use crate::{DataDir, assay_in, assay_with_stdin, error_code, json, stderr, stdout};
+
+const BUNDLE_PASS: &str = "a long bundle passphrase";
+
+/// Every `--json` view of `profile`, and its run's HTML report.
+fn views(data: &DataDir, profile: &str) -> (Vec<serde_json::Value>, Vec<u8>) {
+    let run = |args: &[&str]| {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--profile", profile]);
+        let out = assay_in(data.path(), &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        json(&out)
+    };
+    let contents = run(&["content", "list"]);
+    let presets = run(&["preset", "list"]);
+    let runs = run(&["run", "list"]);
+    let id = runs[0]["id"].as_str().expect("run id").to_owned();
+    let shown = run(&["run", "show", &id]);
+    let report = data.path().join(format!("{profile}.html"));
+    let out = assay_in(
+        data.path(),
+        &[
+            "report",
+            &id,
+            "--profile",
+            profile,
+            "--out",
+            report.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    (
+        vec![contents, presets, runs, shown],
+        std::fs::read(report).expect("report"),
+    )
+}
+
+#[test]
+fn a_bundle_round_trip_keeps_every_view_and_the_report_bytes() {
+    let source = DataDir::new();
+    source.create("Trip");
+    let bundle = source.path().join("trip.bundle");
+    let out = assay_with_stdin(
+        source.path(),
+        &[
+            "--json",
+            "profile",
+            "export",
+            "trip",
+            "--out",
+            bundle.to_str().expect("utf-8"),
+            "--passphrase-stdin",
+        ],
+        &format!("{BUNDLE_PASS}\n"),
+    );
+    assert!(out.status.success(), "export: {}", stderr(&out));
+    let written = json(&out);
+    assert_eq!(written["verified"], true);
+    assert_eq!(written["manifest"]["includes_provider_keys"], false);
+    assert!(!stdout(&out).contains(BUNDLE_PASS) && !stderr(&out).contains(BUNDLE_PASS));
+
+    let target = DataDir::new();
+    let out = assay_with_stdin(
+        target.path(),
+        &[
+            "--json",
+            "profile",
+            "import",
+            bundle.to_str().expect("utf-8"),
+            "--passphrase-stdin",
+        ],
+        &format!("{BUNDLE_PASS}\n"),
+    );
+    assert!(out.status.success(), "import: {}", stderr(&out));
+    assert_eq!(json(&out)["name"], "Trip");
+    assert_eq!(views(&target, "trip"), views(&source, "trip"));
+    let verify = assay_in(target.path(), &["profile", "verify", "trip"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    for data in [&source, &target] {
+        let log = std::fs::read_to_string(data.path().join("logs/assay.log")).unwrap_or_default();
+        assert!(!log.contains(BUNDLE_PASS), "the passphrase reached a log");
+    }
+}
+
+#[test]
+fn bad_bundles_fail_with_typed_exits_and_create_nothing() {
+    let source = DataDir::new();
+    source.create("Trip");
+    let bundle = source.path().join("trip.bundle");
+    let path = bundle.to_str().expect("utf-8");
+    let out = assay_with_stdin(
+        source.path(),
+        &[
+            "profile",
+            "export",
+            "trip",
+            "--out",
+            path,
+            "--passphrase-stdin",
+        ],
+        &format!("{BUNDLE_PASS}\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let target = DataDir::new();
+    let import = |file: &str, pass: &str| {
+        assay_with_stdin(
+            target.path(),
+            &["--json", "profile", "import", file, "--passphrase-stdin"],
+            &format!("{pass}\n"),
+        )
+    };
+    let wrong = import(path, "not the passphrase");
+    assert_eq!(
+        (wrong.status.code(), error_code(&wrong).as_str()),
+        (Some(15), "WRONG_PASSPHRASE")
+    );
+
+    let mut bytes = std::fs::read(&bundle).expect("read");
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x10;
+    let tampered = source.path().join("tampered.bundle");
+    std::fs::write(&tampered, &bytes).expect("write");
+    let out = import(tampered.to_str().expect("utf-8"), BUNDLE_PASS);
+    assert_eq!(
+        (out.status.code(), error_code(&out).as_str()),
+        (Some(18), "CORRUPT")
+    );
+
+    bytes[at] ^= 0x10;
+    bytes.truncate(bytes.len() - 1);
+    std::fs::write(&tampered, &bytes).expect("write");
+    let out = import(tampered.to_str().expect("utf-8"), BUNDLE_PASS);
+    assert_eq!(
+        (out.status.code(), error_code(&out).as_str()),
+        (Some(18), "CORRUPT")
+    );
+
+    let listed = json(&assay_in(target.path(), &["--json", "profile", "list"]));
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(0),
+        "nothing was created: {listed}"
+    );
+    assert!(
+        std::fs::read_dir(target.path().join("profiles")).map_or(true, |mut d| d.next().is_none()),
+        "no directory was left behind"
+    );
+
+    // The same name again is ALREADY_EXISTS unless renamed.
+    let first = import(path, BUNDLE_PASS);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let again = import(path, BUNDLE_PASS);
+    assert_eq!(error_code(&again), "ALREADY_EXISTS");
+    let renamed = assay_with_stdin(
+        target.path(),
+        &[
+            "profile",
+            "import",
+            path,
+            "--name",
+            "Trip copy",
+            "--passphrase-stdin",
+        ],
+        &format!("{BUNDLE_PASS}\n"),
+    );
+    assert!(renamed.status.success(), "{}", stderr(&renamed));
+}
