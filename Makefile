@@ -9,7 +9,7 @@ APP := target/debug/assay-desktop
 TEST_ENV := scripts/test-env.sh
 
 .PHONY: run test setup-app setup-test ui build lint fmt clippy ui-check ui-test nextest \
-        e2e bindings screenshots dev clean bench soak
+        e2e bindings screenshots dev clean bench soak fuzz
 
 ## run: install what is missing, build, and launch the desktop app
 run: setup-app ui
@@ -65,6 +65,11 @@ bench: setup-test ui
 soak: setup-test ui
 	ASSAY_CRASH_ITERATIONS=$${ASSAY_CRASH_ITERATIONS:-5000} $(TEST_ENV) $(CARGO) nextest run \
 	  --workspace -E 'test(random_sigkills)' --no-capture
+
+## fuzz: the bundle reader's mutation fuzzer, long (release build; ASSAY_FUZZ_ITERATIONS)
+fuzz:
+	ASSAY_FUZZ_ITERATIONS=$${ASSAY_FUZZ_ITERATIONS:-1000000} $(CARGO) test --release \
+	  -p assay-core --test bundle_fuzz -- --nocapture
 
 ## bindings: regenerate ui/src/lib/bindings.ts from the Rust commands
 bindings:
