@@ -330,3 +330,118 @@ fn random_sigkills_during_first_open_seeding_never_leave_a_partial_seed() {
         "most kill points should interrupt ({interrupted} of {iterations})"
     );
 }
+
+/// Named points inside an import, after create's own (`after-row` … `after-key`).
+const IMPORT_POINTS: [&str; 5] = [
+    "after-row",
+    "after-lock",
+    "after-key",
+    "import-after-copy",
+    "import-after-rekey",
+];
+
+fn spawn_import(
+    data: &DataDir,
+    bundle: &std::path::Path,
+    name: &str,
+    crash_at: Option<&str>,
+) -> Child {
+    let mut cmd = assay();
+    cmd.arg("--data-dir")
+        .arg(data.path())
+        .args(["profile", "import"])
+        .arg(bundle)
+        .args(["--name", name, "--passphrase-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(point) = crash_at {
+        cmd.env("ASSAY_CRASH_AT", point);
+    }
+    let mut child = cmd.spawn().expect("spawn assay");
+    use std::io::Write;
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"crash test bundle passphrase\n");
+    child
+}
+
+fn exported_bundle(data: &DataDir) -> std::path::PathBuf {
+    data.create("Source");
+    let bundle = data.path().join("source.bundle");
+    let out = crate::assay_with_stdin(
+        data.path(),
+        &[
+            "profile",
+            "export",
+            "source",
+            "--out",
+            bundle.to_str().expect("utf-8"),
+            "--passphrase-stdin",
+        ],
+        "crash test bundle passphrase\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    bundle
+}
+
+#[test]
+fn an_import_killed_at_any_point_leaves_nothing_behind() {
+    let data = DataDir::new();
+    let bundle = exported_bundle(&data);
+    let source: BTreeSet<String> = check_invariants(&data, "before");
+
+    for point in IMPORT_POINTS {
+        let status = spawn_import(&data, &bundle, point, Some(point))
+            .wait()
+            .expect("wait");
+        assert!(!status.success(), "the crash point {point} was reached");
+        let active = check_invariants(&data, point);
+        assert_eq!(
+            active, source,
+            "{point}: an interrupted import must be undone"
+        );
+    }
+
+    let iterations: usize = std::env::var("ASSAY_IMPORT_CRASH_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
+        | 1;
+    println!("import crash harness: {iterations} kill points, seed {seed}");
+    let mut rng = XorShift(seed);
+    let started = Instant::now();
+    let status = spawn_import(&data, &bundle, "calibration", None)
+        .wait()
+        .expect("wait");
+    assert!(status.success(), "an uninterrupted import works");
+    let mut window = KillWindow::calibrated(started.elapsed());
+    let mut interrupted = 0;
+    for i in 0..iterations {
+        let name = format!("i{i}");
+        let mut child = spawn_import(&data, &bundle, &name, None);
+        std::thread::sleep(window.pick(&mut rng));
+        let _ = child.kill();
+        let killed = !child.wait().expect("wait").success();
+        window.record(killed);
+        interrupted += usize::from(killed);
+        let context = format!("import {i}, seed {seed}");
+        let before = check_invariants(&data, &context);
+        for id in before.difference(&source) {
+            verify(&data, id, &context);
+        }
+        for id in before.difference(&source) {
+            assay_in(data.path(), &["profile", "delete", id, "--yes"]);
+        }
+    }
+    println!("import crash harness: {interrupted} of {iterations} imports were killed");
+    assert!(
+        interrupted >= iterations / 4,
+        "kills should land inside imports ({interrupted})"
+    );
+}

@@ -156,7 +156,7 @@ impl Profiles {
         drop(scratch);
 
         if options.verify {
-            let scanned = scan(out, passphrase, |_| Ok(()))?;
+            let scanned = scan(out, &unlock(out, passphrase)?, |_| Ok(()))?;
             if scanned.database_sha256 != written_sha || scanned.manifest != manifest {
                 return Err(Error::Corrupt(format!(
                     "{} does not read back as written",
@@ -178,7 +178,7 @@ impl Profiles {
 
     /// The manifest of the bundle at `path`, after authenticating all of it.
     pub fn inspect_bundle(&self, path: &Path, passphrase: &Passphrase) -> Result<Manifest> {
-        Ok(scan(path, passphrase, |_| Ok(()))?.manifest)
+        Ok(scan(path, &unlock(path, passphrase)?, |_| Ok(()))?.manifest)
     }
 
     /// Creates a new profile (new id, new database key) from the bundle at `path`, named
@@ -191,7 +191,9 @@ impl Profiles {
         new_name: Option<&str>,
         protection: KeyProtection,
     ) -> Result<ProfileRecord> {
-        let manifest = scan(path, passphrase, |_| Ok(()))?.manifest;
+        // The passphrase is stretched once; both passes below reuse the keys.
+        let unlocked = unlock(path, passphrase)?;
+        let manifest = scan(path, &unlocked, |_| Ok(()))?.manifest;
         let supported = crate::db::migrations::latest_version();
         if manifest.schema_version > supported {
             return Err(Error::NewerVersion {
@@ -209,7 +211,7 @@ impl Profiles {
         let record = self.create_with(&name, protection, |record, dir, key| {
             let incoming = dir.join("import.db");
             let mut snapshot_key = None;
-            scan(path, passphrase, |entry| {
+            scan(path, &unlocked, |entry| {
                 match entry {
                     Entry::Small(Kind::DatabaseKey, bytes) => {
                         snapshot_key = Some(DbKey::from_bytes(bytes)?);
@@ -233,9 +235,11 @@ impl Profiles {
                 }
                 Ok(())
             })?;
+            super::crash_point("import-after-copy");
             let snapshot_key = snapshot_key
                 .ok_or_else(|| Error::Corrupt("the bundle has no database key".into()))?;
             rekey(&incoming, &snapshot_key, &key, &record.id)?;
+            super::crash_point("import-after-rekey");
             let db_path = dir.join(layout::DB_FILE);
             std::fs::rename(&incoming, &db_path).map_err(|e| Error::io("rename", &incoming, e))?;
             // Opening migrates a database from an older schema.
@@ -285,14 +289,43 @@ enum Entry<'a> {
     Database(&'a mut dyn Read),
 }
 
-/// Reads and authenticates the whole bundle at `path`, calling `sink` for each entry.
+/// A bundle's header, checked, with the keys derived from the passphrase.
+struct Unlocked {
+    header: Vec<u8>,
+    opened: bundle::header::Opened,
+}
+
+/// Reads and checks the header of the bundle at `path` (one Argon2 derivation).
+fn unlock(path: &Path, passphrase: &Passphrase) -> Result<Unlocked> {
+    let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let mut header = Vec::with_capacity(bundle::header::HEADER_LEN);
+    file.take(bundle::header::HEADER_LEN as u64)
+        .read_to_end(&mut header)
+        .map_err(|e| Error::io("read", path, e))?;
+    let opened = bundle::header::open(&mut header.as_slice(), passphrase)?;
+    Ok(Unlocked { header, opened })
+}
+
+/// Reads and authenticates the whole bundle at `path`, calling `sink` for each entry. The
+/// header must be the one `unlocked` checked.
 fn scan(
     path: &Path,
-    passphrase: &Passphrase,
+    unlocked: &Unlocked,
     mut sink: impl FnMut(Entry<'_>) -> Result<()>,
 ) -> Result<Scanned> {
-    let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
-    let mut reader = bundle::open(BufReader::with_capacity(1 << 17, file), passphrase)?;
+    let mut file = BufReader::with_capacity(
+        1 << 17,
+        File::open(path).map_err(|e| Error::io("open", path, e))?,
+    );
+    let mut header = vec![0u8; unlocked.header.len()];
+    file.read_exact(&mut header)
+        .map_err(|e| Error::io("read", path, e))?;
+    if header != unlocked.header {
+        return Err(Error::Corrupt(
+            "the bundle changed while it was read".into(),
+        ));
+    }
+    let mut reader = bundle::StreamReader::new(file, &unlocked.opened);
     let mut manifest: Option<Manifest> = None;
     let mut database_sha256 = None;
     let mut expected = [Kind::Manifest, Kind::DatabaseKey, Kind::Database].into_iter();
