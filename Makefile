@@ -9,7 +9,7 @@ APP := target/debug/assay-desktop
 TEST_ENV := scripts/test-env.sh
 
 .PHONY: run test setup-app setup-test ui build lint fmt clippy ui-check ui-test nextest \
-        e2e bindings screenshots dev clean bench soak fuzz
+        e2e bindings screenshots dev clean bench bench-bundle soak fuzz
 
 ## run: install what is missing, build, and launch the desktop app
 run: setup-app ui
@@ -65,6 +65,11 @@ bench: setup-test ui
 soak: setup-test ui
 	ASSAY_CRASH_ITERATIONS=$${ASSAY_CRASH_ITERATIONS:-5000} $(TEST_ENV) $(CARGO) nextest run \
 	  --workspace -E 'test(random_sigkills)' --no-capture
+
+## bench-bundle: export/import of a 1 GiB profile vs cp and age, with peak RSS (needs ~5 GB disk)
+bench-bundle: setup-test ui
+	@command -v age >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y --no-install-recommends age >/dev/null; } || true
+	$(TEST_ENV) $(CARGO) bench -p assay-cli --bench bundle
 
 ## fuzz: the bundle reader's mutation fuzzer, long (release build; ASSAY_FUZZ_ITERATIONS)
 fuzz:

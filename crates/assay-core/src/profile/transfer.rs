@@ -121,13 +121,14 @@ impl Profiles {
         let manifest_json = serde_json::to_vec(&manifest)
             .map_err(|e| Error::InvalidInput(format!("could not encode the manifest: {e}")))?;
         let mut written_sha = [0u8; 32];
+        // The header is made once; verification reuses its keys rather than stretching the
+        // passphrase again.
+        let (header, opened) = bundle::header::seal(passphrase, options.kdf)?;
         crate::atomic_file::write_with(out, |file| {
             let io = |e: std::io::Error| Error::io("write", out, e);
-            let mut w = bundle::seal(
-                BufWriter::with_capacity(1 << 17, file),
-                passphrase,
-                options.kdf,
-            )?;
+            let mut buffered = BufWriter::with_capacity(1 << 17, file);
+            buffered.write_all(&header).map_err(io)?;
+            let mut w = bundle::StreamWriter::new(buffered, &opened);
             entries::write_head(&mut w, Kind::Manifest, manifest_json.len() as u64).map_err(io)?;
             w.write_all(&manifest_json).map_err(io)?;
             entries::write_head(&mut w, Kind::DatabaseKey, DbKey::LEN as u64).map_err(io)?;
@@ -156,7 +157,7 @@ impl Profiles {
         drop(scratch);
 
         if options.verify {
-            let scanned = scan(out, &unlock(out, passphrase)?, |_| Ok(()))?;
+            let scanned = scan(out, &Unlocked { header, opened }, |_| Ok(()))?;
             if scanned.database_sha256 != written_sha || scanned.manifest != manifest {
                 return Err(Error::Corrupt(format!(
                     "{} does not read back as written",
@@ -383,12 +384,13 @@ fn strip_and_describe(
     let conn = keyed(snapshot, key)?;
     // Keys travel in their own entry when included, and are set again on import, so the
     // snapshot never carries them, nor a reference to this machine's keyring.
+    // secure_delete zeroes what is deleted, in place, so no page (free or not) keeps a key and
+    // no VACUUM (a second full rewrite) is needed.
     conn.execute_batch(
         "PRAGMA secure_delete = ON;
          DELETE FROM provider_secrets;
          UPDATE provider_settings SET key_ref = NULL, key_last4 = NULL, key_updated_at = NULL;",
     )?;
-    conn.execute_batch("VACUUM")?;
     let mut row_counts = BTreeMap::new();
     for table in COUNTED {
         let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
