@@ -19,6 +19,8 @@ pub struct SweepReport {
     pub orphans_moved: Vec<String>,
     /// Ids whose cleanup failed this time (e.g. keyring unavailable); retried next start.
     pub deferred: Vec<String>,
+    /// Scratch directories of exports that died, removed (they held only encrypted copies).
+    pub stale_transfers: Vec<String>,
 }
 
 impl SweepReport {
@@ -59,6 +61,8 @@ pub(super) fn run(profiles: &Profiles) -> Result<SweepReport> {
         }
     }
 
+    sweep_transfers(data_dir, &mut report)?;
+
     let profiles_dir = layout::profiles_dir(data_dir);
     let entries = match std::fs::read_dir(&profiles_dir) {
         Ok(entries) => entries,
@@ -80,6 +84,26 @@ pub(super) fn run(profiles: &Profiles) -> Result<SweepReport> {
         report.orphans_moved.push(name);
     }
     Ok(report)
+}
+
+/// Removes the scratch directories of exports whose process died (an unlockable lock file);
+/// a running export holds its lock and is left alone.
+fn sweep_transfers(data_dir: &Path, report: &mut SweepReport) -> Result<()> {
+    let transfers = data_dir.join(super::transfer::SCRATCH_DIR);
+    let Ok(entries) = std::fs::read_dir(&transfers) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("list", &transfers, e))?;
+        let path = entry.path();
+        if path.is_dir() && ProfileLock::try_acquire_quiet(&path)?.is_some() {
+            std::fs::remove_dir_all(&path).map_err(|e| Error::io("remove", &path, e))?;
+            report
+                .stale_transfers
+                .push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    Ok(())
 }
 
 /// Moves `path` into `<data dir>/orphans/`, never deleting it. A name already taken there

@@ -77,12 +77,17 @@ struct Scanned {
     database_sha256: [u8; 32],
 }
 
-/// A scratch directory under the data dir (same file system as the profiles), removed when
-/// dropped. It only ever holds encrypted files.
-struct Scratch(PathBuf);
+/// Where exports keep their scratch directories, under the data dir.
+pub(crate) const SCRATCH_DIR: &str = "transfers";
+
+/// A scratch directory under the data dir (same file system as the profiles), locked while
+/// the export runs and removed when dropped; the sweep removes one whose process died. It
+/// only ever holds encrypted files.
+struct Scratch(PathBuf, Option<super::ProfileLock>);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        drop(self.1.take());
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -91,10 +96,11 @@ impl Profiles {
     fn scratch(&self) -> Result<Scratch> {
         let dir = self
             .data_dir
-            .join("transfers")
+            .join(SCRATCH_DIR)
             .join(uuid::Uuid::new_v4().to_string());
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
-        Ok(Scratch(dir))
+        let lock = super::ProfileLock::try_acquire(&dir, "export")?;
+        Ok(Scratch(dir, Some(lock)))
     }
 
     /// Writes `open` as a bundle at `out`, sealed with `passphrase`, atomically: a crash leaves

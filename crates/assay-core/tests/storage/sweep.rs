@@ -101,3 +101,23 @@ fn active_profiles_are_untouched_by_the_sweep() {
         ProfileState::Active
     );
 }
+
+#[test]
+fn the_scratch_of_a_dead_export_is_removed_and_a_running_ones_is_kept() {
+    let env = Env::new();
+    let transfers = env.dir.path().join("transfers");
+    let dead = transfers.join("dead-export");
+    let running = transfers.join("running-export");
+    for dir in [&dead, &running] {
+        std::fs::create_dir_all(dir).expect("scratch");
+        std::fs::write(dir.join("snapshot.db"), b"encrypted bytes").expect("snapshot");
+    }
+    let _held = assay_core::profile::ProfileLock::try_acquire(&running, "export").expect("lock");
+    let report = env.profiles.recover().expect("sweep");
+    assert_eq!(report.stale_transfers, ["dead-export"]);
+    assert!(!dead.exists(), "a dead export's snapshot is removed");
+    assert!(
+        running.join("snapshot.db").exists(),
+        "a running export is left alone"
+    );
+}
