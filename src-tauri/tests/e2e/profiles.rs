@@ -150,6 +150,79 @@ async fn a_database_deleted_between_launches_shows_data_missing_and_keeps_the_ke
 }
 
 #[tokio::test]
+async fn a_profile_in_use_from_a_newer_version_or_with_a_wrong_key_shows_its_own_screen() {
+    let dir = tempfile::tempdir().expect("temp");
+    let profiles = profiles_in(dir.path());
+    for name in ["Busy", "Future", "Scrambled"] {
+        profiles
+            .create(name, KeyProtection::Keyring)
+            .expect("create");
+    }
+    // Future: its database was migrated by a newer Assay.
+    let future = profiles.open_profile("future", None).expect("open");
+    future
+        .db()
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at)
+                 VALUES (9999, 'from the future', 'x', '2030-01-01T00:00:00Z')",
+                [],
+            )?;
+            Ok(())
+        })
+        .expect("a newer schema");
+    drop(future);
+    // Scrambled: the keyring holds a key that is not this database's.
+    let scrambled = profiles.show("scrambled").expect("show");
+    profiles
+        .secrets()
+        .set(&scrambled.keyring_entries[0], &[9u8; 32])
+        .expect("a wrong key");
+    // Busy: another process (this test) has it open.
+    let _busy = profiles.open_profile("busy", None).expect("hold Busy");
+
+    with_app_in("problems", dir.path(), async |app| {
+        let rows = app.wait_for_count("open-profile", 3).await?;
+        for (name, code) in [
+            ("Busy", "PROFILE_IN_USE"),
+            ("Future", "NEWER_VERSION"),
+            ("Scrambled", "DECRYPT_FAILED"),
+        ] {
+            let index = rows.iter().position(|r| r == name).expect("listed");
+            app.script(&format!(
+                "document.querySelectorAll(\"[data-testid='open-profile']\")[{index}].click()"
+            ))
+            .await?;
+            let shown = app.attr("problem", "data-code").await?;
+            ensure!(
+                shown.as_deref() == Some(code),
+                "{name}: expected {code}, got {shown:?}"
+            );
+            let recoverable = app
+                .script(
+                    "return document.querySelectorAll(\"[data-testid='import-bundle']\").length",
+                )
+                .await?;
+            ensure!(
+                recoverable.as_u64() == Some(u64::from(code == "DECRYPT_FAILED")),
+                "{name}: the import action shows only where a bundle is the way back"
+            );
+            app.screenshot(&code.to_lowercase()).await?;
+            app.click("problem-back").await?;
+            app.wait_for_count("open-profile", 3).await?;
+        }
+        Ok(())
+    })
+    .await;
+    // Nothing was repaired by force: the wrong key and the newer schema are still there.
+    let profiles = profiles_in(dir.path());
+    let err = profiles
+        .open_profile("scrambled", None)
+        .expect_err("still scrambled");
+    assert_eq!(err.code(), assay_core::ErrorCode::DecryptFailed);
+}
+
+#[tokio::test]
 async fn profiles_are_renamed_switched_without_restart_and_deleted_after_typing_the_name() {
     let dir = tempfile::tempdir().expect("temp");
     let profiles = profiles_in(dir.path());
