@@ -11,6 +11,8 @@ fn main() {
         "profile_close",
         "profile_rename",
         "profile_delete",
+        "profile_export",
+        "profile_import",
         "content_list",
         "content_get",
         "content_save",

@@ -26,6 +26,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::profiles::profile_close,
             commands::profiles::profile_rename,
             commands::profiles::profile_delete,
+            commands::bundles::profile_export,
+            commands::bundles::profile_import,
             commands::library::content_list,
             commands::library::content_get,
             commands::library::content_save,

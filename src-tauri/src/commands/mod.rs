@@ -3,6 +3,7 @@
 //! `capabilities/main.json`, or the webview cannot call it.
 
 pub mod app;
+pub mod bundles;
 pub mod library;
 pub mod profiles;
 pub mod providers;

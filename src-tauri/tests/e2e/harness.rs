@@ -252,9 +252,19 @@ impl App {
         text
     }
 
-    /// Answers the native (GTK) file dialog titled `title`, which the app opened outside the
-    /// webview, by typing `path` into it and pressing Enter, as a person would.
+    /// Answers the native (GTK) save dialog titled `title`, which the app opened outside the
+    /// webview, by typing `path` over the suggested name and pressing Enter, as a person would.
     pub async fn answer_file_dialog(&self, title: &str, path: &Path) -> Result<()> {
+        self.type_into_dialog(title, path, "ctrl+a").await
+    }
+
+    /// Answers the native (GTK) open dialog titled `title` by typing `path` into its location
+    /// bar (Ctrl+L) and pressing Enter.
+    pub async fn answer_open_dialog(&self, title: &str, path: &Path) -> Result<()> {
+        self.type_into_dialog(title, path, "ctrl+l").await
+    }
+
+    async fn type_into_dialog(&self, title: &str, path: &Path, select: &str) -> Result<()> {
         let found = Command::new("xdotool")
             .args(["search", "--sync", "--onlyvisible", "--name", title])
             .output();
@@ -270,7 +280,7 @@ impl App {
         let path = path.to_str().context("a UTF-8 path")?;
         let status = Command::new("xdotool")
             .args(["windowfocus", "--sync", &window])
-            .args(["key", "--clearmodifiers", "ctrl+a"])
+            .args(["key", "--clearmodifiers", select])
             .args(["type", "--delay", "2", path])
             .status()
             .await?;
@@ -354,9 +364,17 @@ pub async fn with_app(test: &str, body: impl AsyncFnOnce(&App) -> Result<()>) {
 /// Runs `body` against the app launched on a prepared data dir, which outlives the app so a
 /// test can look at it, change it, and launch again.
 pub async fn with_app_in(test: &str, data_dir: &Path, body: impl AsyncFnOnce(&App) -> Result<()>) {
-    let app = App::launch_in(test, data_dir)
-        .await
-        .unwrap_or_else(|e| panic!("launch the app: {e:#}"));
+    let app = match App::launch_in(test, data_dir).await {
+        Ok(app) => app,
+        Err(e) => {
+            let artifacts = artifacts_dir(test);
+            let _ = std::fs::copy(data_dir.join("logs/assay.log"), artifacts.join("assay.log"));
+            panic!(
+                "launch the app: {e:#}\n(artifacts in {})",
+                artifacts.display()
+            )
+        }
+    };
     let outcome = body(&app).await;
     app.finish(outcome).await;
 }
@@ -420,6 +438,10 @@ fn wait_for_port(port: u16, limit: Duration) -> Result<()> {
 /// Waits until the app on `data_dir` has exited, killing it after 10 s. The app holds a
 /// single-instance D-Bus name for its data dir, so a relaunch on the same dir while the old
 /// process lingers would be refused (and focus the old window).
+#[allow(
+    clippy::print_stderr,
+    reason = "a slow exit is worth seeing in the test output"
+)]
 async fn app_exited(data_dir: &Path) {
     let dir = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
     let name = format!(
@@ -442,17 +464,29 @@ async fn app_exited(data_dir: &Path) {
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Wait for a clean exit; after 10 s kill the app, and still wait until its name is gone.
+    let started = Instant::now();
+    let mut killed = false;
     while ask("org.freedesktop.DBus.GetNameOwner").await.is_some() {
-        if Instant::now() > deadline {
+        let waited = started.elapsed();
+        if waited > Duration::from_secs(10) && !killed {
             if let Some(pid) = ask("org.freedesktop.DBus.GetConnectionUnixProcessID").await
                 && let Some(pid) = pid.split_whitespace().last()
             {
                 let _ = Command::new("kill").args(["-KILL", pid]).status().await;
             }
+            killed = true;
+        }
+        if waited > Duration::from_secs(20) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if started.elapsed() > Duration::from_secs(2) {
+        eprintln!(
+            "the app took {:?} to exit (killed: {killed})",
+            started.elapsed()
+        );
     }
 }
 

@@ -271,3 +271,70 @@ async fn profiles_are_renamed_switched_without_restart_and_deleted_after_typing_
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_lost_key_is_recovered_by_importing_a_bundle_from_the_recovery_screen() {
+    // A bundle of a profile from another machine (another data dir), sealed with cheap KDF
+    // parameters so the test stays quick.
+    let elsewhere = tempfile::tempdir().expect("temp");
+    let bundle = elsewhere.path().join("backup.assaybundle");
+    {
+        let profiles = profiles_in(elsewhere.path());
+        profiles
+            .create("Original", KeyProtection::Keyring)
+            .expect("create");
+        let open = profiles.open_profile("original", None).expect("open");
+        let options = assay_core::profile::transfer::ExportOptions {
+            kdf: assay_core::secrets::wrapped::KdfParams {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..Default::default()
+        };
+        profiles
+            .export(
+                &open,
+                &Passphrase::new("the backup passphrase".into()),
+                &bundle,
+                options,
+            )
+            .expect("export");
+    }
+    let dir = tempfile::tempdir().expect("temp");
+    let profiles = profiles_in(dir.path());
+    let lost = profiles
+        .create("Lost", KeyProtection::Keyring)
+        .expect("create");
+    profiles
+        .secrets()
+        .delete(&lost.keyring_entries[0])
+        .expect("lose the key");
+    drop(profiles);
+
+    with_app_in("recover", dir.path(), async |app| {
+        app.click("open-profile").await?;
+        ensure!(app.attr("problem", "data-code").await?.as_deref() == Some("KEY_MISSING"));
+        app.click("import-bundle").await?;
+        app.type_into("bundle-passphrase", "the backup passphrase")
+            .await?;
+        app.type_into("bundle-name", "Restored").await?;
+        app.click("bundle-import-submit").await?;
+        app.answer_open_dialog("Import a bundle", &bundle).await?;
+        let rows = app.wait_for_count("open-profile", 2).await?;
+        ensure!(
+            rows.iter().any(|r| r == "Restored"),
+            "the import is listed: {rows:?}"
+        );
+        let index = rows.iter().position(|r| r == "Restored").expect("listed");
+        app.script(&format!(
+            "document.querySelectorAll(\"[data-testid='open-profile']\")[{index}].click()"
+        ))
+        .await?;
+        app.wait_for_text("active-profile", "Restored").await?;
+        app.wait_for_text("content-count", "9").await?;
+        app.screenshot("recovered").await?;
+        Ok(())
+    })
+    .await;
+}

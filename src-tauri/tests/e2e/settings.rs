@@ -93,3 +93,40 @@ async fn the_usage_table_shows_the_seeded_runs_calls_per_model() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_profile_is_exported_from_settings_through_the_native_dialog() {
+    let out_dir = tempfile::tempdir().expect("temp");
+    let bundle = out_dir.path().join("exported.assaybundle");
+    let dir = tempfile::tempdir().expect("temp");
+    with_app_in("export", dir.path(), async |app| {
+        app.type_into("profile-name", "Outbound").await?;
+        app.click("create-submit").await?;
+        app.text("run-list").await?;
+        app.click("nav-settings").await?;
+        app.type_into("export-passphrase", "outbound bundle pass")
+            .await?;
+        app.type_into("export-repeat", "outbound bundle pas")
+            .await?;
+        app.text("export-mismatch").await?;
+        app.type_into("export-repeat", "s").await?;
+        app.click("export-submit").await?;
+        app.answer_file_dialog("Export profile", &bundle).await?;
+        let done = app.text("export-done").await?;
+        ensure!(
+            done.contains(&bundle.display().to_string()) && done.ends_with("and checked it."),
+            "the export reports where it wrote and that it checked: {done}"
+        );
+        app.screenshot("export").await?;
+        Ok(())
+    })
+    .await;
+    let manifest = profiles_in(dir.path())
+        .inspect_bundle(
+            &bundle,
+            &assay_core::secrets::Passphrase::new("outbound bundle pass".into()),
+        )
+        .expect("the bundle opens with the passphrase typed in the app");
+    assert_eq!(manifest.profile_name, "Outbound");
+    assert!(!manifest.includes_provider_keys);
+}

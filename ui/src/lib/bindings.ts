@@ -28,6 +28,17 @@ export const commands = {
 	 *  closed first; one open elsewhere answers `PROFILE_IN_USE`.
 	 */
 	profileDelete: (reference: string, typedName: string) => typedError<ProfileRecord_Serialize, IpcError>(__TAURI_INVOKE("profile_delete", { reference, typedName })),
+	/**
+	 *  Asks where to save, then exports this window's profile there, sealed with `passphrase`.
+	 *  `None` when the person cancels the dialog.
+	 */
+	profileExport: (passphrase: string, includeKeys: boolean) => typedError<ExportedBundle | null, IpcError>(__TAURI_INVOKE("profile_export", { passphrase, includeKeys })),
+	/**
+	 *  Asks for a bundle, then imports it as a new profile named `name` (or as in the bundle),
+	 *  keyed in the keyring, or sealed with `new_passphrase` if one is given. `None` when the
+	 *  person cancels the dialog.
+	 */
+	profileImport: (passphrase: string, name: string | null, newPassphrase: string | null) => typedError<ProfileRecord_Serialize | null, IpcError>(__TAURI_INVOKE("profile_import", { passphrase, name, newPassphrase })),
 	/**  Content items matching `filter`. */
 	contentList: (filter: ContentFilter_Deserialize) => typedError<ContentSummary[], IpcError>(__TAURI_INVOKE("content_list", { filter })),
 	/**  One content item, rendered. */
@@ -247,6 +258,18 @@ export type ErrorCode =
 "KEYRING" | 
 /**  A file-system operation failed. */
 "IO";
+
+/**  Where a bundle was written. */
+export type ExportedBundle = {
+	/**  The file the person chose. */
+	path: string,
+	/**  Its size in bytes. */
+	bytes: number | null,
+	/**  Whether it was read back and checked. */
+	verified: boolean,
+	/**  Whether it carries the provider keys. */
+	includes_provider_keys: boolean,
+};
 
 /**  A generated document with the task that produced it. */
 export type GeneratedDocument = GeneratedDocument_Serialize | GeneratedDocument_Deserialize;
