@@ -117,8 +117,8 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn a_command_holding_profile_a_finishes_on_a_after_the_window_switches_to_b() {
+    /// App state on a temp data dir holding passphrase profiles A and B (cheap KDF).
+    fn two_passphrase_profiles() -> (tempfile::TempDir, AppState, Profiles, Passphrase) {
         let dir = tempfile::tempdir().expect("temp");
         let data_dir = DataDir::resolve_from(Some(dir.path()), None, || None).expect("data dir");
         let state = AppState::new(data_dir);
@@ -138,6 +138,12 @@ mod tests {
                 .create(name, KeyProtection::Passphrase(pass.clone()))
                 .expect("create");
         }
+        (dir, state, profiles, pass)
+    }
+
+    #[test]
+    fn a_command_holding_profile_a_finishes_on_a_after_the_window_switches_to_b() {
+        let (_dir, state, profiles, pass) = two_passphrase_profiles();
         state.set_session(
             "main",
             Arc::new(profiles.open_profile("a", Some(&pass)).expect("open A")),
@@ -175,25 +181,7 @@ mod tests {
 
     #[test]
     fn the_profile_picked_last_wins_whatever_order_the_opens_finish_in() {
-        let dir = tempfile::tempdir().expect("temp");
-        let data_dir = DataDir::resolve_from(Some(dir.path()), None, || None).expect("data dir");
-        let state = AppState::new(data_dir);
-        let profiles = Profiles::open_with(
-            dir.path(),
-            Arc::new(assay_core::secrets::KeyringStore::for_data_dir(dir.path())),
-        )
-        .expect("profiles")
-        .with_kdf_params(assay_core::secrets::wrapped::KdfParams {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        });
-        let pass = Passphrase::new("switch test passphrase".into());
-        for name in ["A", "B"] {
-            profiles
-                .create(name, KeyProtection::Passphrase(pass.clone()))
-                .expect("create");
-        }
+        let (_dir, state, profiles, pass) = two_passphrase_profiles();
         // The person picks A, then B before A has finished opening.
         let ticket_a = state.begin_open("main");
         let ticket_b = state.begin_open("main");

@@ -2,15 +2,14 @@
 //! file dialogs open from Rust (as for reports), and passphrases only travel from the webview
 //! to core, never back.
 
-use std::path::PathBuf;
-
 use assay_core::profile::KeyProtection;
 use assay_core::profile::transfer::ExportOptions;
 use assay_core::registry::ProfileRecord;
 use assay_core::secrets::Passphrase;
 use tauri::{State, Window};
-use tauri_plugin_dialog::{DialogExt, FileDialogBuilder};
+use tauri_plugin_dialog::DialogExt;
 
+use super::choose;
 use super::profiles::blocking;
 use crate::error::IpcError;
 use crate::state::AppState;
@@ -105,28 +104,4 @@ pub async fn profile_import(
             .map(Some)
     })
     .await
-}
-
-/// Shows the dialog off the async runtime and returns the chosen path, if any.
-async fn choose(
-    dialog: FileDialogBuilder<tauri::Wry>,
-    save: bool,
-) -> Result<Option<PathBuf>, IpcError> {
-    let chosen = tauri::async_runtime::spawn_blocking(move || {
-        if save {
-            dialog.blocking_save_file()
-        } else {
-            dialog.blocking_pick_file()
-        }
-    })
-    .await
-    .map_err(IpcError::internal)?;
-    chosen
-        .map(|c| {
-            c.into_path().map_err(|err| IpcError {
-                code: assay_core::ErrorCode::InvalidInput,
-                message: format!("the chosen place is not a file path: {err}"),
-            })
-        })
-        .transpose()
 }

@@ -8,3 +8,33 @@ pub mod library;
 pub mod profiles;
 pub mod providers;
 pub mod reports;
+
+use std::path::PathBuf;
+
+use tauri_plugin_dialog::FileDialogBuilder;
+
+use crate::error::IpcError;
+
+/// Shows the dialog off the async runtime and returns the chosen path, if any.
+pub(crate) async fn choose(
+    dialog: FileDialogBuilder<tauri::Wry>,
+    save: bool,
+) -> Result<Option<PathBuf>, IpcError> {
+    let chosen = tauri::async_runtime::spawn_blocking(move || {
+        if save {
+            dialog.blocking_save_file()
+        } else {
+            dialog.blocking_pick_file()
+        }
+    })
+    .await
+    .map_err(IpcError::internal)?;
+    chosen
+        .map(|c| {
+            c.into_path().map_err(|err| IpcError {
+                code: assay_core::ErrorCode::InvalidInput,
+                message: format!("the chosen place is not a file path: {err}"),
+            })
+        })
+        .transpose()
+}

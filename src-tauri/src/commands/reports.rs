@@ -40,16 +40,9 @@ pub async fn run_report_save(
         .set_title("Save report")
         .set_file_name(reports::file_name(&run, format))
         .add_filter(format.extension().to_uppercase(), &[format.extension()]);
-    let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
-        .await
-        .map_err(IpcError::internal)?;
-    let Some(chosen) = chosen else {
+    let Some(path) = super::choose(dialog, true).await? else {
         return Ok(None);
     };
-    let path = chosen.into_path().map_err(|err| IpcError {
-        code: assay_core::ErrorCode::InvalidInput,
-        message: format!("the chosen place is not a file path: {err}"),
-    })?;
     blocking(move || {
         let bytes = reports::write_file(&run, format, &path)?;
         log::info!(
