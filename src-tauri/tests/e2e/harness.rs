@@ -27,6 +27,11 @@ pub struct App {
 impl App {
     /// Launches the app on `data_dir`, which a test may have filled beforehand.
     pub async fn launch_in(test: &str, data_dir: &Path) -> Result<Self> {
+        Self::launch_with(test, data_dir, &[]).await
+    }
+
+    /// Launches the app on `data_dir` with extra environment variables (fault injection).
+    pub async fn launch_with(test: &str, data_dir: &Path, env: &[(&str, &str)]) -> Result<Self> {
         let artifacts = artifacts_dir(test);
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).context("create the artifacts dir")?;
@@ -42,6 +47,7 @@ impl App {
                 &native_port.to_string(),
             ])
             .env("ASSAY_DATA_DIR", data_dir)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(driver_log.try_clone()?)
             .stderr(driver_log)

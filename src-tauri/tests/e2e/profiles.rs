@@ -338,3 +338,58 @@ async fn a_lost_key_is_recovered_by_importing_a_bundle_from_the_recovery_screen(
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_setup_failure_shows_its_reason_and_retry_runs_setup_again() {
+    let dir = tempfile::tempdir().expect("temp");
+    let app = crate::harness::App::launch_with(
+        "setup-failure",
+        dir.path(),
+        &[("ASSAY_FAIL_AT", "mid-seed")],
+    )
+    .await
+    .expect("launch");
+    let outcome = async {
+        app.type_into("profile-name", "Fragile").await?;
+        app.click("create-submit").await?;
+        let reason = app.text("setup-error").await?;
+        let phase = app.attr("setup-phase", "data-phase").await?;
+        ensure!(
+            phase.as_deref() == Some("failed"),
+            "the gate shows the failure: {phase:?}"
+        );
+        ensure!(
+            reason.contains("injected failure at mid-seed"),
+            "the reason is shown: {reason}"
+        );
+        ensure!(
+            app.script("return document.querySelectorAll(\"[data-testid='run-list']\").length")
+                .await?
+                .as_u64()
+                == Some(0),
+            "nothing else renders behind the gate"
+        );
+        app.screenshot("setup-failed").await?;
+        let log = app.data_dir().join("logs/assay.log");
+        let failures = || {
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .matches("injected failure at mid-seed")
+                .count()
+        };
+        let before = failures();
+        app.click("setup-retry").await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while failures() <= before {
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "Retry did not run setup again"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        app.text("setup-error").await?;
+        Ok(())
+    }
+    .await;
+    app.finish(outcome).await;
+}
