@@ -205,3 +205,90 @@ fn a_bad_import_creates_nothing() {
         "the default stays within the memory budget"
     );
 }
+
+/// Every page of a SQLCipher 4 database under a raw key, decrypted by hand (AES-256-CBC, the
+/// IV in each page's reserved tail, the salt in front of page 1), free pages included: what
+/// anyone holding the bundle and its passphrase could read.
+fn decrypt_all_pages(db: &[u8], key: &[u8]) -> Vec<u8> {
+    use aes::cipher::{BlockDecrypt, KeyInit, generic_array::GenericArray};
+    const PAGE: usize = 4096;
+    const RESERVE: usize = 16 + 64;
+    let cipher = aes::Aes256::new_from_slice(key).expect("a 32-byte key");
+    let mut plain = Vec::with_capacity(db.len());
+    for (n, page) in db.chunks(PAGE).enumerate() {
+        assert_eq!(page.len(), PAGE, "whole pages");
+        let start = if n == 0 { 16 } else { 0 };
+        let iv = &page[PAGE - RESERVE..PAGE - RESERVE + 16];
+        let mut previous: [u8; 16] = iv.try_into().expect("16 bytes");
+        for block in page[start..PAGE - RESERVE].chunks(16) {
+            let mut out = GenericArray::clone_from_slice(block);
+            cipher.decrypt_block(&mut out);
+            for (b, p) in out.iter_mut().zip(previous) {
+                *b ^= p;
+            }
+            previous = block.try_into().expect("16 bytes");
+            plain.extend_from_slice(&out);
+        }
+    }
+    plain
+}
+
+#[test]
+fn without_include_keys_no_provider_key_is_in_the_bundle_not_even_encrypted() {
+    use std::io::Read;
+
+    use assay_core::bundle::{self, entries};
+
+    let env = Env::new();
+    let pass = Passphrase::new("the profile passphrase".into());
+    env.profiles
+        .create("Vault", KeyProtection::Passphrase(pass.clone()))
+        .expect("create");
+    let open = env
+        .profiles
+        .open_profile("vault", Some(&pass))
+        .expect("open");
+    // A passphrase profile keeps its provider keys inside its database.
+    let key = ProviderKey::new(OPENAI_KEY.into()).expect("key");
+    env.profiles
+        .set_provider_key(&open, Provider::Openai, &key)
+        .expect("set key");
+    let file = env.dir.path().join("vault.assaybundle");
+    env.profiles
+        .export(&open, &bundle_pass(), &file, options(false))
+        .expect("export");
+
+    let bytes = std::fs::read(&file).expect("bundle");
+    let mut payload = Vec::new();
+    bundle::open(bytes.as_slice(), &bundle_pass())
+        .expect("open")
+        .read_to_end(&mut payload)
+        .expect("read");
+    let mut reader = payload.as_slice();
+    let mut snapshot_key = Vec::new();
+    let mut database = Vec::new();
+    while let Some((kind, len)) = entries::read_head(&mut reader).expect("entry") {
+        let bytes = entries::read_small(&mut reader, len).expect("entry bytes");
+        match kind {
+            entries::Kind::DatabaseKey => snapshot_key = bytes,
+            entries::Kind::Database => database = bytes,
+            entries::Kind::ProviderKeys => panic!("keys were included"),
+            entries::Kind::Manifest => {}
+        }
+    }
+    let needle = &OPENAI_KEY.as_bytes()[..16];
+    let found = |haystack: &[u8], what: &[u8]| haystack.windows(what.len()).any(|w| w == what);
+    assert!(
+        !found(&payload, needle),
+        "the key is in the decrypted payload"
+    );
+    let pages = decrypt_all_pages(&database, &snapshot_key);
+    assert!(
+        found(&pages, b"Decision briefing"),
+        "the page decryption works: the seeded content is readable"
+    );
+    assert!(
+        !found(&pages, needle),
+        "a page of the snapshot still holds the key"
+    );
+}
