@@ -88,7 +88,7 @@ fn read(bytes: &[u8]) -> Result<Vec<u8>, assay_core::Error> {
     let mut payload = Vec::new();
     reader
         .read_to_end(&mut payload)
-        .map_err(bundle::StreamReader::<&[u8]>::check_error)?;
+        .map_err(bundle::stream::read_error)?;
     let mut entries_reader = payload.as_slice();
     if payload.first() == Some(&1) {
         while let Some((_, len)) = entries::read_head(&mut entries_reader)? {

@@ -23,7 +23,7 @@ pub struct ExportedBundle {
     /// The file the person chose.
     pub path: String,
     /// Its size in bytes.
-    pub bytes: f64,
+    pub bytes: u64,
     /// Whether it was read back and checked.
     pub verified: bool,
     /// Whether it carries the provider keys.
@@ -62,7 +62,7 @@ pub async fn profile_export(
         let exported = profiles.export(&open, &passphrase, &path, options)?;
         Ok(Some(ExportedBundle {
             path: exported.path,
-            bytes: exported.bytes as f64,
+            bytes: exported.bytes,
             verified: exported.verified,
             includes_provider_keys: exported.manifest.includes_provider_keys,
         }))

@@ -18,7 +18,7 @@ pub struct SavedReport {
     /// The file the person chose.
     pub path: String,
     /// Its size in bytes.
-    pub bytes: u32,
+    pub bytes: u64,
 }
 
 /// Asks where to save the report of `run_id` in `format`, then writes it there atomically.
@@ -52,7 +52,7 @@ pub async fn run_report_save(
         );
         Ok(Some(SavedReport {
             path: path.display().to_string(),
-            bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
+            bytes: bytes as u64,
         }))
     })
     .await

@@ -264,7 +264,7 @@ export type ExportedBundle = {
 	/**  The file the person chose. */
 	path: string,
 	/**  Its size in bytes. */
-	bytes: number | null,
+	bytes: number,
 	/**  Whether it was read back and checked. */
 	verified: boolean,
 	/**  Whether it carries the provider keys. */

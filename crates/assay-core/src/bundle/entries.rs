@@ -47,17 +47,13 @@ pub fn write_head(out: &mut impl Write, kind: Kind, len: u64) -> std::io::Result
 /// Reads the next entry's header: `None` at the end of the payload.
 pub fn read_head(input: &mut impl Read) -> Result<Option<(Kind, u64)>> {
     let mut kind = [0u8; 1];
-    if input
-        .read(&mut kind)
-        .map_err(super::StreamReader::<&[u8]>::check_error)?
-        == 0
-    {
+    if input.read(&mut kind).map_err(super::stream::read_error)? == 0 {
         return Ok(None);
     }
     let mut len = [0u8; 8];
     input
         .read_exact(&mut len)
-        .map_err(super::StreamReader::<&[u8]>::check_error)?;
+        .map_err(super::stream::read_error)?;
     Ok(Some((Kind::parse(kind[0])?, u64::from_le_bytes(len))))
 }
 
@@ -69,6 +65,6 @@ pub fn read_small(input: &mut impl Read, len: u64) -> Result<Vec<u8>> {
     let mut bytes = vec![0u8; len as usize];
     input
         .read_exact(&mut bytes)
-        .map_err(super::StreamReader::<&[u8]>::check_error)?;
+        .map_err(super::stream::read_error)?;
     Ok(bytes)
 }

@@ -76,7 +76,7 @@ pub fn seal(passphrase: &Passphrase, kdf: KdfParams) -> Result<(Vec<u8>, Opened)
     header.extend_from_slice(&kdf.parallelism.to_le_bytes());
     header.push(CHUNK_LOG2);
     header.extend_from_slice(&salt);
-    header.extend_from_slice(&key_check(&passphrase_key));
+    header.extend_from_slice(&key_check(&passphrase_key).finalize().into_bytes()[..CHECK_LEN]);
     header.extend_from_slice(&nonce);
     let wrapped = Aes256Gcm::new(passphrase_key.as_ref().into())
         .encrypt(
@@ -89,7 +89,7 @@ pub fn seal(passphrase: &Passphrase, kdf: KdfParams) -> Result<(Vec<u8>, Opened)
         .map_err(|_| Error::Corrupt("sealing the bundle key failed".into()))?;
     header.extend_from_slice(&wrapped);
     let checksum: [u8; 32] = Sha256::digest(&header).into();
-    let mac = header_mac(&file_key, &header)?;
+    let mac = header_mac(&file_key, &header)?.finalize().into_bytes();
     header.extend_from_slice(&checksum);
     header.extend_from_slice(&mac);
     debug_assert_eq!(header.len(), HEADER_LEN);
@@ -148,7 +148,10 @@ pub fn open(input: &mut impl Read, passphrase: &Passphrase) -> Result<Opened> {
     let wrapped = &body[nonce_at + NONCE_LEN..];
 
     let passphrase_key = kdf.derive(passphrase, salt)?;
-    if !constant_time_eq(&key_check(&passphrase_key), check) {
+    if key_check(&passphrase_key)
+        .verify_truncated_left(check)
+        .is_err()
+    {
         return Err(Error::BundleWrongPassphrase);
     }
     let file_key = Aes256Gcm::new(passphrase_key.as_ref().into())
@@ -166,8 +169,7 @@ pub fn open(input: &mut impl Read, passphrase: &Passphrase) -> Result<Opened> {
             .try_into()
             .map_err(|_| corrupt("its key has the wrong length"))?,
     );
-    let expected = header_mac(&file_key, signed)?;
-    if !constant_time_eq(&expected, mac) {
+    if header_mac(&file_key, signed)?.verify_slice(mac).is_err() {
         return Err(corrupt("its header fails authentication"));
     }
     Ok(Opened {
@@ -184,22 +186,22 @@ fn check_kdf(kdf: KdfParams) -> Result<KdfParams> {
         .map_err(|_| corrupt("its key-derivation parameters are out of range"))
 }
 
-fn key_check(passphrase_key: &[u8; 32]) -> [u8; CHECK_LEN] {
+/// The key check's MAC; the header stores its first [`CHECK_LEN`] bytes. Verified with the
+/// MAC's own constant-time comparison.
+fn key_check(passphrase_key: &[u8; 32]) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(passphrase_key)
         .expect("HMAC takes a key of any length");
     mac.update(b"assay-bundle key check");
-    let full = mac.finalize().into_bytes();
-    let mut out = [0u8; CHECK_LEN];
-    out.copy_from_slice(&full[..CHECK_LEN]);
-    out
+    mac
 }
 
-fn header_mac(file_key: &[u8; 32], signed: &[u8]) -> Result<[u8; 32]> {
+/// The header's MAC under the header key.
+fn header_mac(file_key: &[u8; 32], signed: &[u8]) -> Result<Hmac<Sha256>> {
     let key = subkey(file_key, b"assay-bundle header")?;
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_ref())
         .expect("HMAC takes a key of any length");
     mac.update(signed);
-    Ok(mac.finalize().into_bytes().into())
+    Ok(mac)
 }
 
 fn subkey(file_key: &[u8; 32], info: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
@@ -210,12 +212,9 @@ fn subkey(file_key: &[u8; 32], info: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
     Ok(out)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn random(buf: &mut [u8]) -> Result<()> {
-    getrandom::fill(buf).map_err(|e| Error::Corrupt(format!("the OS random generator failed: {e}")))
+    // The same code as DbKey::generate gives this failure.
+    getrandom::fill(buf).map_err(|e| Error::Keyring(format!("the OS random generator failed: {e}")))
 }
 
 /// Reads exactly `buf.len()` bytes; a short file is a truncated bundle.

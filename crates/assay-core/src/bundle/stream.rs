@@ -96,7 +96,7 @@ impl<W: Write> Write for StreamWriter<W> {
 
 /// Decrypts a payload from `input`, releasing each chunk only once it authenticated. A read
 /// fails with `InvalidData` wrapping a [`crate::Error::Corrupt`] on any tampering or truncation;
-/// [`StreamReader::check_error`] turns that back into the typed error.
+/// [`read_error`] turns that back into the typed error.
 pub struct StreamReader<R: Read> {
     input: R,
     cipher: Aes256Gcm,
@@ -130,14 +130,6 @@ impl<R: Read> StreamReader<R> {
             pos: 0,
             counter: 0,
             done: false,
-        }
-    }
-
-    /// The typed error behind an `io::Error` this reader returned, or a read error.
-    pub fn check_error(err: io::Error) -> Error {
-        match err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
-            Some(Error::Corrupt(why)) => Error::Corrupt(why.clone()),
-            _ => Error::Corrupt(format!("the bundle could not be read: {err}")),
         }
     }
 
@@ -178,6 +170,15 @@ impl<R: Read> StreamReader<R> {
         self.counter += 1;
         self.done = last;
         Ok(())
+    }
+}
+
+/// The typed error behind an `io::Error` from reading a bundle: the `CORRUPT` a
+/// [`StreamReader`] wrapped, or a read failure reported as `CORRUPT` too.
+pub fn read_error(err: io::Error) -> Error {
+    match err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+        Some(Error::Corrupt(why)) => Error::Corrupt(why.clone()),
+        _ => Error::Corrupt(format!("the bundle could not be read: {err}")),
     }
 }
 

@@ -30,9 +30,7 @@ fn make(payload: &[u8]) -> Vec<u8> {
 fn read(bundle: &[u8], passphrase: &Passphrase) -> Result<Vec<u8>> {
     let mut reader = open(bundle, passphrase)?;
     let mut out = Vec::new();
-    reader
-        .read_to_end(&mut out)
-        .map_err(StreamReader::<&[u8]>::check_error)?;
+    reader.read_to_end(&mut out).map_err(stream::read_error)?;
     Ok(out)
 }
 
@@ -210,5 +208,18 @@ fn swapped_or_transplanted_chunks_are_rejected() {
             .expect_err("transplanted")
             .code(),
         ErrorCode::Corrupt
+    );
+}
+
+#[test]
+fn the_header_has_the_sizes_the_spec_gives() {
+    // docs/bundle-format.md: a 106-byte body, a 182-byte header, 65 552 bytes per full chunk.
+    assert_eq!(header::BODY_LEN, 106);
+    assert_eq!(header::HEADER_LEN, 182);
+    assert_eq!(stream::SEALED_CHUNK, 65_552);
+    assert_eq!(
+        make(b"").len(),
+        182 + 16,
+        "an empty payload is one empty last chunk"
     );
 }

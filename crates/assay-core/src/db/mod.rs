@@ -224,6 +224,28 @@ fn join<T>(joined: std::result::Result<Result<T>, tokio::task::JoinError>) -> Re
 
 /// Opens one connection, keys it, proves the key by a first query, then sets the pragmas.
 fn connect(path: &Path, key: &DbKey, label: &str, flags: OpenFlags) -> Result<Connection> {
+    let conn = open_keyed(path, key, label, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Corrupt(format!(
+            "{label}: could not switch to WAL mode (got {mode})"
+        )));
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+    Ok(conn)
+}
+
+/// Opens one connection to the SQLCipher file at `path` and keys it, proving the key by a
+/// first query (a wrong key is `DECRYPT_FAILED`). Temp tables and sorts stay in memory; the
+/// journal mode is left as the file has it. Profile databases add WAL and their pragmas in
+/// [`connect`]; bundle snapshots use this as it is.
+pub(crate) fn open_keyed(
+    path: &Path,
+    key: &DbKey,
+    label: &str,
+    flags: OpenFlags,
+) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     // Without this SQLCipher prints "hmac check failed" to stderr on a wrong key.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -244,15 +266,6 @@ fn connect(path: &Path, key: &DbKey, label: &str, flags: OpenFlags) -> Result<Co
         }
         Err(e) => return Err(e.into()),
     }
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(Error::Corrupt(format!(
-            "{label}: could not switch to WAL mode (got {mode})"
-        )));
-    }
-    conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = NORMAL;",
-    )?;
+    conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
     Ok(conn)
 }

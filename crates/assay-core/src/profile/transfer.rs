@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -232,7 +232,7 @@ impl Profiles {
                         let mut file = File::create_new(&incoming).map_err(io)?;
                         std::io::copy(reader, &mut file).map_err(|e| {
                             if e.kind() == std::io::ErrorKind::InvalidData {
-                                bundle::StreamReader::<&[u8]>::check_error(e)
+                                bundle::stream::read_error(e)
                             } else {
                                 io(e)
                             }
@@ -335,26 +335,26 @@ fn scan(
     let mut reader = bundle::StreamReader::new(file, &unlocked.opened);
     let mut manifest: Option<Manifest> = None;
     let mut database_sha256 = None;
-    let mut expected = [Kind::Manifest, Kind::DatabaseKey, Kind::Database].into_iter();
+    // Entries come exactly in this order, each once; only the last may be missing (a bundle
+    // with a database has the key before it, so the check at the end covers both).
+    let mut expected = [
+        Kind::Manifest,
+        Kind::DatabaseKey,
+        Kind::Database,
+        Kind::ProviderKeys,
+    ]
+    .into_iter();
     while let Some((kind, len)) = entries::read_head(&mut reader)? {
-        match expected.next() {
-            Some(want) if want != kind => {
-                return Err(Error::Corrupt(format!(
-                    "bundle entries out of order: {kind:?}"
-                )));
-            }
-            None if kind != Kind::ProviderKeys => {
-                return Err(Error::Corrupt(format!(
-                    "an unexpected bundle entry: {kind:?}"
-                )));
-            }
-            _ => {}
+        if expected.next() != Some(kind) {
+            return Err(Error::Corrupt(format!(
+                "a bundle entry out of order or repeated: {kind:?}"
+            )));
         }
         if kind == Kind::Database {
             let mut limited = HashingReader::new((&mut reader).take(len));
             sink(Entry::Database(&mut limited))?;
             std::io::copy(&mut limited, &mut std::io::sink())
-                .map_err(bundle::StreamReader::<&[u8]>::check_error)?;
+                .map_err(bundle::stream::read_error)?;
             if limited.read_total != len {
                 return Err(Error::Corrupt("the bundle's database is truncated".into()));
             }
@@ -431,16 +431,16 @@ fn rekey(path: &Path, from: &DbKey, to: &DbKey, profile_id: &str) -> Result<()> 
     conn.close().map_err(|(_, e)| Error::from(e))
 }
 
-/// A plain (rollback-journal) connection to a SQLCipher file under `key`.
+/// A connection to a snapshot file under `key`, in its own (rollback) journal mode.
 fn keyed(path: &Path, key: &DbKey) -> Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    conn.execute_batch(&key.pragma_key_sql())?;
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
+    crate::db::open_keyed(path, key, "snapshot", OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|err| {
+        match err {
+            Error::DecryptFailed { .. } => {
+                Error::Corrupt("the bundle's database does not open with its key".into())
+            }
+            other => other,
+        }
     })
-    .map_err(|_| Error::Corrupt("the bundle's database does not open with its key".into()))?;
-    Ok(conn)
 }
 
 /// Counts and hashes what passes through.
