@@ -48,7 +48,8 @@ arguments. Full reference: docs/cli.md";
 pub enum Command {
     /// Show the app version, the linked SQLCipher version and the data directory in use.
     Info,
-    /// Create, list, show, rename, delete, verify profiles, and show their setup status.
+    /// Create, list, show, rename, delete, verify, export and import profiles, and show their
+    /// setup status.
     #[command(subcommand, after_help = EXIT_CODES)]
     Profile(ProfileCommand),
     /// The content library of a profile: instructions, input documents, criteria.
