@@ -1,6 +1,9 @@
 //! The payload stream: STREAM over AES-256-GCM in 64 KiB chunks, nonce = 11-byte big-endian
-//! counter ‖ last-chunk flag, the header hash as every chunk's associated data. Memory is two
-//! chunks whatever the payload size.
+//! counter ‖ last-chunk flag, the header hash as every chunk's associated data.
+//!
+//! Chunks are independent once their counter is known, so both directions work on batches of
+//! [`BATCH`] chunks, sealed or opened in place on a few threads. Memory is one batch (2 MiB)
+//! whatever the payload size.
 
 use std::io::{self, Read, Write};
 
@@ -15,6 +18,10 @@ pub const CHUNK: usize = 1 << CHUNK_LOG2;
 const TAG: usize = 16;
 /// Bytes per sealed full chunk on disk.
 pub const SEALED_CHUNK: usize = CHUNK + TAG;
+/// Chunks sealed or opened together.
+pub const BATCH: usize = 32;
+/// Most threads that seal or open one batch.
+const MAX_THREADS: usize = 4;
 
 fn nonce(counter: u64, last: bool) -> [u8; 12] {
     let mut n = [0u8; 12];
@@ -23,13 +30,58 @@ fn nonce(counter: u64, last: bool) -> [u8; 12] {
     n
 }
 
+/// Runs `work(counter, index, slot)` on each slot of `slots` (each one sealed chunk's room,
+/// the last possibly shorter), spread over the available cores; the first error wins.
+fn each_slot(
+    slots: &mut [u8],
+    first_counter: u64,
+    work: &(dyn Fn(u64, &mut [u8]) -> io::Result<()> + Sync),
+) -> io::Result<()> {
+    let count = slots.len().div_ceil(SEALED_CHUNK);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_THREADS)
+        .min(count);
+    let run = |part: &mut [u8], first: u64| -> io::Result<()> {
+        for (i, slot) in part.chunks_mut(SEALED_CHUNK).enumerate() {
+            work(first + i as u64, slot)?;
+        }
+        Ok(())
+    };
+    if threads <= 1 {
+        return run(slots, first_counter);
+    }
+    let per_thread = count.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = slots.chunks_mut(per_thread * SEALED_CHUNK).enumerate();
+        let (_, own) = parts.next().expect("at least one part");
+        let helpers: Vec<_> = parts
+            .map(|(n, part)| {
+                let first = first_counter + (n * per_thread) as u64;
+                scope.spawn(move || run(part, first))
+            })
+            .collect();
+        let mut result = run(own, first_counter);
+        for helper in helpers {
+            let joined = helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            result = result.and(joined);
+        }
+        result
+    })
+}
+
 /// Encrypts a payload into `out`. Call [`StreamWriter::finish`] at the end: without it the
 /// stream has no last chunk and no reader accepts it.
 pub struct StreamWriter<W: Write> {
     out: W,
     cipher: Aes256Gcm,
     aad: [u8; 32],
-    buf: Vec<u8>,
+    /// `BATCH` slots of `CHUNK` plaintext bytes followed by room for the tag.
+    batch: Vec<u8>,
+    /// Plaintext bytes buffered, over all slots.
+    buffered: usize,
     counter: u64,
 }
 
@@ -48,24 +100,40 @@ impl<W: Write> StreamWriter<W> {
             out,
             cipher: Aes256Gcm::new(opened.payload_key.as_ref().into()),
             aad: opened.header_hash,
-            buf: Vec::with_capacity(SEALED_CHUNK),
+            batch: vec![0u8; BATCH * SEALED_CHUNK],
+            buffered: 0,
             counter: 0,
         }
     }
 
+    /// Seals the buffered chunks and writes them out; the last of them is sealed as the
+    /// stream's last chunk if `last`.
     fn seal(&mut self, last: bool) -> io::Result<()> {
-        let tag = self
-            .cipher
-            .encrypt_in_place_detached(
-                Nonce::from_slice(&nonce(self.counter, last)),
-                &self.aad,
-                &mut self.buf,
-            )
-            .map_err(|_| io::Error::other("sealing a chunk failed"))?;
-        self.out.write_all(&self.buf)?;
-        self.out.write_all(&tag)?;
-        self.buf.clear();
-        self.counter += 1;
+        let chunks = self.buffered.div_ceil(CHUNK).max(1);
+        let tail = self.buffered - (chunks - 1) * CHUNK;
+        let sealed_len = (chunks - 1) * SEALED_CHUNK + tail + TAG;
+        let final_counter = self.counter + chunks as u64 - 1;
+        let (cipher, aad) = (&self.cipher, &self.aad);
+        each_slot(
+            &mut self.batch[..sealed_len],
+            self.counter,
+            &|counter, slot| {
+                let (plain, tag_room) = slot.split_at_mut(slot.len() - TAG);
+                let is_last = last && counter == final_counter;
+                let tag = cipher
+                    .encrypt_in_place_detached(
+                        Nonce::from_slice(&nonce(counter, is_last)),
+                        aad,
+                        plain,
+                    )
+                    .map_err(|_| io::Error::other("sealing a chunk failed"))?;
+                tag_room.copy_from_slice(&tag);
+                Ok(())
+            },
+        )?;
+        self.out.write_all(&self.batch[..sealed_len])?;
+        self.buffered = 0;
+        self.counter += chunks as u64;
         Ok(())
     }
 
@@ -79,13 +147,17 @@ impl<W: Write> StreamWriter<W> {
 
 impl<W: Write> Write for StreamWriter<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        // A full buffer is sealed only when more data arrives, so the final chunk may be full
-        // and is still the one sealed as last.
-        if self.buf.len() == CHUNK && !data.is_empty() {
+        // A full batch is sealed only when more data arrives, so the stream's final chunk may
+        // be full and is still the one sealed as last.
+        if self.buffered == BATCH * CHUNK && !data.is_empty() {
             self.seal(false)?;
         }
-        let n = data.len().min(CHUNK - self.buf.len());
-        self.buf.extend_from_slice(&data[..n]);
+        // Plaintext fills the slots in turn, each leaving room for its tag.
+        let (slot, used) = (self.buffered / CHUNK, self.buffered % CHUNK);
+        let n = data.len().min(CHUNK - used);
+        let at = slot * SEALED_CHUNK + used;
+        self.batch[at..at + n].copy_from_slice(&data[..n]);
+        self.buffered += n;
         Ok(n)
     }
 
@@ -94,15 +166,20 @@ impl<W: Write> Write for StreamWriter<W> {
     }
 }
 
-/// Decrypts a payload from `input`, releasing each chunk only once it authenticated. A read
-/// fails with `InvalidData` wrapping a [`crate::Error::Corrupt`] on any tampering or truncation;
-/// [`read_error`] turns that back into the typed error.
+/// Decrypts a payload from `input`, releasing a batch of chunks only once all of them
+/// authenticated. A read fails with `InvalidData` wrapping a [`crate::Error::Corrupt`] on any
+/// tampering or truncation; [`read_error`] turns that back into the typed error.
 pub struct StreamReader<R: Read> {
     input: R,
     cipher: Aes256Gcm,
     aad: [u8; 32],
-    sealed: Vec<u8>,
-    plain: Vec<u8>,
+    /// Up to `BATCH` sealed chunks plus one byte of look-ahead, opened in place.
+    batch: Vec<u8>,
+    /// Bytes in `batch` (sealed, then opened).
+    filled: usize,
+    /// Bytes of `batch` that are opened plaintext slots (tags included).
+    opened: usize,
+    /// The next plaintext byte to hand out, as an offset into `batch`.
     pos: usize,
     counter: u64,
     done: bool,
@@ -124,50 +201,57 @@ impl<R: Read> StreamReader<R> {
             input,
             cipher: Aes256Gcm::new(opened.payload_key.as_ref().into()),
             aad: opened.header_hash,
-            // One sealed chunk plus one byte of look-ahead, to know whether it is the last.
-            sealed: Vec::with_capacity(SEALED_CHUNK + 1),
-            plain: Vec::new(),
+            batch: vec![0u8; BATCH * SEALED_CHUNK + 1],
+            filled: 0,
+            opened: 0,
             pos: 0,
             counter: 0,
             done: false,
         }
     }
 
-    /// Reads and opens the next chunk into `plain`.
-    fn next_chunk(&mut self) -> io::Result<()> {
-        // Keep the look-ahead byte from the last read, then fill up to a chunk plus one byte.
-        while self.sealed.len() < SEALED_CHUNK + 1 {
-            let start = self.sealed.len();
-            self.sealed.resize(SEALED_CHUNK + 1, 0);
-            let n = self.input.read(&mut self.sealed[start..])?;
-            self.sealed.truncate(start + n);
+    /// Reads and opens the next batch of chunks.
+    fn next_batch(&mut self) -> io::Result<()> {
+        // Keep the look-ahead byte of the last batch, then fill up to a batch plus one byte.
+        if self.filled > self.opened {
+            self.batch[0] = self.batch[self.opened];
+            self.filled = 1;
+        } else {
+            self.filled = 0;
+        }
+        while self.filled < self.batch.len() {
+            let n = self.input.read(&mut self.batch[self.filled..])?;
             if n == 0 {
                 break;
             }
+            self.filled += n;
         }
-        let last = self.sealed.len() <= SEALED_CHUNK;
-        let take = self.sealed.len().min(SEALED_CHUNK);
-        if take < TAG {
+        let last = self.filled <= BATCH * SEALED_CHUNK;
+        let take = self.filled.min(BATCH * SEALED_CHUNK);
+        // Nothing at all, or a last chunk too short to hold its tag.
+        if take == 0 || (1..TAG).contains(&(take % SEALED_CHUNK)) {
             return Err(invalid("it is truncated"));
         }
-        let rest = self.sealed.split_off(take);
-        let mut chunk = std::mem::replace(&mut self.sealed, rest);
-        let tag_at = chunk.len() - TAG;
-        let tag = Tag::clone_from_slice(&chunk[tag_at..]);
-        chunk.truncate(tag_at);
-        self.cipher
-            .decrypt_in_place_detached(
-                Nonce::from_slice(&nonce(self.counter, last)),
-                &self.aad,
-                &mut chunk,
-                &tag,
-            )
-            .map_err(|_| {
-                invalid("a chunk fails authentication (altered, truncated or extended)")
-            })?;
-        self.plain = chunk;
+        let chunks = take.div_ceil(SEALED_CHUNK);
+        let final_counter = self.counter + chunks as u64 - 1;
+        let (cipher, aad) = (&self.cipher, &self.aad);
+        each_slot(&mut self.batch[..take], self.counter, &|counter, slot| {
+            let (sealed, tag) = slot.split_at_mut(slot.len() - TAG);
+            let is_last = last && counter == final_counter;
+            cipher
+                .decrypt_in_place_detached(
+                    Nonce::from_slice(&nonce(counter, is_last)),
+                    aad,
+                    sealed,
+                    Tag::from_slice(tag),
+                )
+                .map_err(|_| {
+                    invalid("a chunk fails authentication (altered, truncated or extended)")
+                })
+        })?;
+        self.opened = take;
         self.pos = 0;
-        self.counter += 1;
+        self.counter += chunks as u64;
         self.done = last;
         Ok(())
     }
@@ -188,15 +272,24 @@ fn invalid(why: &str) -> io::Error {
 
 impl<R: Read> Read for StreamReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.plain.len() {
+        loop {
+            // Skip a tag: the plaintext of each slot ends TAG bytes before the slot does.
+            let slot_end = (self.pos / SEALED_CHUNK * SEALED_CHUNK + SEALED_CHUNK).min(self.opened);
+            let plain_end = slot_end.saturating_sub(TAG);
+            if self.pos < plain_end {
+                let n = out.len().min(plain_end - self.pos);
+                out[..n].copy_from_slice(&self.batch[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            if slot_end < self.opened {
+                self.pos = slot_end;
+                continue;
+            }
             if self.done {
                 return Ok(0);
             }
-            self.next_chunk()?;
+            self.next_batch()?;
         }
-        let n = out.len().min(self.plain.len() - self.pos);
-        out[..n].copy_from_slice(&self.plain[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
 }

@@ -223,3 +223,47 @@ fn the_header_has_the_sizes_the_spec_gives() {
         "an empty payload is one empty last chunk"
     );
 }
+
+#[test]
+fn batches_round_trip_and_cuts_flips_and_swaps_across_them_are_rejected() {
+    let (c, b) = (stream::CHUNK, stream::BATCH);
+    for len in [b * c - 1, b * c, b * c + 1, 2 * b * c + c + 3] {
+        let data = payload(len);
+        assert_eq!(
+            read(&make(&data), &pass()).expect("open"),
+            data,
+            "{len} bytes"
+        );
+    }
+    // Two whole batches: the stream's last chunk is full and ends a batch.
+    let data = payload(2 * b * c);
+    let bundle = make(&data);
+    let (h, s) = (header::HEADER_LEN, stream::SEALED_CHUNK);
+    // Every whole chunk short of the end, around the batch edge and at the very end.
+    for k in [0, 1, b - 1, b, b + 1, 2 * b - 1] {
+        rejected(
+            read(&bundle[..h + k * s], &pass()),
+            h + k * s,
+            "a cut at a chunk edge",
+        );
+    }
+    let mut longer = bundle.clone();
+    longer.push(0);
+    rejected(
+        read(&longer, &pass()),
+        bundle.len(),
+        "a byte after a batch-aligned end",
+    );
+    // A flip in the second batch, and the two chunks either side of the batch edge swapped.
+    let mut flipped = bundle.clone();
+    flipped[h + (b + 3) * s + 100] ^= 1;
+    rejected(read(&flipped, &pass()), h + (b + 3) * s + 100, "a flip");
+    let mut swapped = bundle.clone();
+    swapped[h + (b - 1) * s..h + b * s].copy_from_slice(&bundle[h + b * s..h + (b + 1) * s]);
+    swapped[h + b * s..h + (b + 1) * s].copy_from_slice(&bundle[h + (b - 1) * s..h + b * s]);
+    rejected(
+        read(&swapped, &pass()),
+        h + (b - 1) * s,
+        "a swap across batches",
+    );
+}
