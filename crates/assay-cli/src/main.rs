@@ -9,6 +9,7 @@ mod library_cmd;
 mod output;
 mod passphrase;
 mod profile_cmd;
+mod progress;
 mod transfer_cmd;
 
 use std::process::ExitCode;

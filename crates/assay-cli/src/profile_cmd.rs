@@ -82,6 +82,10 @@ pub enum ProfileCommand {
         /// Read the passphrases from stdin, one per line.
         #[arg(long)]
         passphrase_stdin: bool,
+        /// Show progress on stderr even when it is not a terminal (a line per phase); on a
+        /// terminal a progress bar is always shown.
+        #[arg(long)]
+        progress: bool,
     },
     /// Create a new profile from a bundle (a new id and a new key). Passphrases come from a
     /// prompt, or with --passphrase-stdin one per line: the bundle's, then (with
@@ -98,6 +102,10 @@ pub enum ProfileCommand {
         /// Read the passphrases from stdin, one per line.
         #[arg(long)]
         passphrase_stdin: bool,
+        /// Show progress on stderr even when it is not a terminal (a line per phase); on a
+        /// terminal a progress bar is always shown.
+        #[arg(long)]
+        progress: bool,
     },
     /// Check a profile: decryption, SQLCipher and SQLite integrity, foreign keys, and that its
     /// registry row, directory and keys agree. Exits 18 if a check fails.
@@ -149,6 +157,7 @@ fn run_logged(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result
             include_keys,
             no_verify,
             passphrase_stdin,
+            progress,
         } => {
             let args = crate::transfer_cmd::Export {
                 reference: &reference,
@@ -156,6 +165,7 @@ fn run_logged(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result
                 include_keys,
                 no_verify,
                 passphrase_stdin,
+                progress,
             };
             crate::transfer_cmd::export(&profiles, args, json)
         }
@@ -164,14 +174,17 @@ fn run_logged(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result
             name,
             key_mode,
             passphrase_stdin,
-        } => crate::transfer_cmd::import(
-            &profiles,
-            &file,
-            name.as_deref(),
-            key_mode.as_deref(),
-            passphrase_stdin,
-            json,
-        ),
+            progress,
+        } => {
+            let args = crate::transfer_cmd::Import {
+                file: &file,
+                name: name.as_deref(),
+                key_mode: key_mode.as_deref(),
+                passphrase_stdin,
+                progress,
+            };
+            crate::transfer_cmd::import(&profiles, args, json)
+        }
         ProfileCommand::List => print(&List(profiles.list()?), json),
         ProfileCommand::Show { reference } => print(&Profile(profiles.show(&reference)?), json),
         ProfileCommand::Rename {

@@ -15,6 +15,7 @@ use assay_core::secrets::Passphrase;
 
 use crate::output::{self, Render};
 use crate::passphrase::{self, Source};
+use crate::progress::Display;
 
 /// Options of `profile export`.
 #[derive(Debug)]
@@ -29,6 +30,23 @@ pub struct Export<'a> {
     pub no_verify: bool,
     /// Passphrases from stdin, one per line.
     pub passphrase_stdin: bool,
+    /// Show progress even when stderr is not a terminal.
+    pub progress: bool,
+}
+
+/// Options of `profile import`.
+#[derive(Debug)]
+pub struct Import<'a> {
+    /// The bundle.
+    pub file: &'a Path,
+    /// A name instead of the bundle's.
+    pub name: Option<&'a str>,
+    /// `keyring` (default) or `passphrase`.
+    pub key_mode: Option<&'a str>,
+    /// Passphrases from stdin, one per line.
+    pub passphrase_stdin: bool,
+    /// Show progress even when stderr is not a terminal.
+    pub progress: bool,
 }
 
 /// Runs `profile export`.
@@ -46,27 +64,28 @@ pub fn export(profiles: &Profiles, args: Export<'_>, json: bool) -> Result<u8, E
         verify: !args.no_verify,
         ..ExportOptions::default()
     };
-    let exported = profiles.export(&open, &bundle_passphrase, args.out, options)?;
-    output::print(&Written(exported), json).map(|()| 0)
+    let display = Display::new(args.progress);
+    let exported = profiles.export(&open, &bundle_passphrase, args.out, options, &|p| {
+        display.report(p);
+    });
+    display.finish();
+    output::print(&Written(exported?), json).map(|()| 0)
 }
 
 /// Runs `profile import`.
-pub fn import(
-    profiles: &Profiles,
-    file: &Path,
-    name: Option<&str>,
-    key_mode: Option<&str>,
-    passphrase_stdin: bool,
-    json: bool,
-) -> Result<u8, Error> {
-    let mut answers = Answers::new(passphrase_stdin)?;
+pub fn import(profiles: &Profiles, args: Import<'_>, json: bool) -> Result<u8, Error> {
+    let mut answers = Answers::new(args.passphrase_stdin)?;
     let bundle_passphrase = answers.unlock("the bundle")?;
-    let protection = match key_mode {
+    let protection = match args.key_mode {
         Some("passphrase") => KeyProtection::Passphrase(answers.new_passphrase("the new profile")?),
         _ => KeyProtection::Keyring,
     };
-    let record = profiles.import(file, &bundle_passphrase, name, protection)?;
-    output::print(&Imported(record), json).map(|()| 0)
+    let display = Display::new(args.progress);
+    let record = profiles.import(args.file, &bundle_passphrase, args.name, protection, &|p| {
+        display.report(p);
+    });
+    display.finish();
+    output::print(&Imported(record?), json).map(|()| 0)
 }
 
 /// Passphrases, from stdin lines or prompts.

@@ -18,11 +18,29 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Like [`write`], but `fill` streams the contents into the temp file, so a large file never
 /// has to be held in memory. If `fill` fails, the target is untouched and the temp file gone.
 pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
+    write_checked(path, fill, |_| Ok(()))
+}
+
+/// Like [`write_with`], and `check` reads the temp file back (by its path) while it is
+/// fsynced: only a file that passes replaces the target, so a failed check leaves the old
+/// file in place.
+pub fn write_checked(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> Result<()>,
+    check: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     let tmp = temp_path(path)?;
     let written = (|| {
         let mut file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
         fill(&mut file)?;
-        file.sync_all().map_err(|e| Error::io("sync", &tmp, e))?;
+        std::thread::scope(|scope| {
+            let synced = scope.spawn(|| file.sync_all());
+            let checked = check(&tmp);
+            let synced = synced
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            checked.and(synced.map_err(|e| Error::io("sync", &tmp, e)))
+        })?;
         std::fs::rename(&tmp, path).map_err(|e| Error::io("rename into place", path, e))
     })();
     if written.is_err() {
@@ -34,6 +52,74 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Re
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new(".")),
     )
+}
+
+/// Bytes written between two background syncs of an [`EarlySync`].
+const SYNC_EVERY: u64 = 32 << 20;
+
+/// A writer to a file that, every [`SYNC_EVERY`] bytes, has a helper thread ask the OS to put
+/// what was written so far on disk. The disk then works while the caller goes on computing,
+/// and the final fsync has little left to wait for. Requests coalesce while one is running.
+#[derive(Debug)]
+pub struct EarlySync<'a> {
+    file: &'a File,
+    written: u64,
+    request: Option<std::sync::mpsc::SyncSender<()>>,
+    helper: Option<std::thread::JoinHandle<()>>,
+}
+
+impl<'a> EarlySync<'a> {
+    /// Wraps `file`; without a second handle to it, it simply writes.
+    pub fn new(file: &'a File) -> Self {
+        let (request, helper) = match file.try_clone() {
+            Ok(clone) => {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+                let helper = std::thread::spawn(move || {
+                    // Errors are left to the final fsync, which reports them.
+                    while rx.recv().is_ok() {
+                        let _ = clone.sync_data();
+                    }
+                });
+                (Some(tx), Some(helper))
+            }
+            Err(_) => (None, None),
+        };
+        Self {
+            file,
+            written: 0,
+            request,
+            helper,
+        }
+    }
+}
+
+impl Write for EarlySync<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        let before = self.written / SYNC_EVERY;
+        self.written += n as u64;
+        if let Some(request) = self
+            .request
+            .as_ref()
+            .filter(|_| self.written / SYNC_EVERY != before)
+        {
+            let _ = request.try_send(());
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for EarlySync<'_> {
+    fn drop(&mut self) {
+        drop(self.request.take());
+        if let Some(helper) = self.helper.take() {
+            let _ = helper.join();
+        }
+    }
 }
 
 /// `.<name>.<pid>.tmp` in the target's directory, so the rename stays on one file system and

@@ -3,9 +3,10 @@
 //! to core, never back.
 
 use assay_core::profile::KeyProtection;
-use assay_core::profile::transfer::ExportOptions;
+use assay_core::profile::transfer::{ExportOptions, TransferProgress};
 use assay_core::registry::ProfileRecord;
 use assay_core::secrets::Passphrase;
+use tauri::ipc::Channel;
 use tauri::{State, Window};
 use tauri_plugin_dialog::DialogExt;
 
@@ -30,8 +31,8 @@ pub struct ExportedBundle {
     pub includes_provider_keys: bool,
 }
 
-/// Asks where to save, then exports this window's profile there, sealed with `passphrase`.
-/// `None` when the person cancels the dialog.
+/// Asks where to save, then exports this window's profile there, sealed with `passphrase`,
+/// reporting each phase on `progress`. `None` when the person cancels the dialog.
 #[tauri::command]
 #[specta::specta]
 pub async fn profile_export(
@@ -39,6 +40,7 @@ pub async fn profile_export(
     state: State<'_, AppState>,
     passphrase: String,
     include_keys: bool,
+    progress: Channel<TransferProgress>,
 ) -> Result<Option<ExportedBundle>, IpcError> {
     let passphrase = Passphrase::new_for_creation(passphrase)?;
     let open = state.require_session(window.label())?;
@@ -59,7 +61,9 @@ pub async fn profile_export(
             include_provider_keys: include_keys,
             ..ExportOptions::default()
         };
-        let exported = profiles.export(&open, &passphrase, &path, options)?;
+        let exported = profiles.export(&open, &passphrase, &path, options, &|p| {
+            let _ = progress.send(p);
+        })?;
         Ok(Some(ExportedBundle {
             path: exported.path,
             bytes: exported.bytes,
@@ -71,8 +75,8 @@ pub async fn profile_export(
 }
 
 /// Asks for a bundle, then imports it as a new profile named `name` (or as in the bundle),
-/// keyed in the keyring, or sealed with `new_passphrase` if one is given. `None` when the
-/// person cancels the dialog.
+/// keyed in the keyring, or sealed with `new_passphrase` if one is given, reporting each phase
+/// on `progress`. `None` when the person cancels the dialog.
 #[tauri::command]
 #[specta::specta]
 pub async fn profile_import(
@@ -81,6 +85,7 @@ pub async fn profile_import(
     passphrase: String,
     name: Option<String>,
     new_passphrase: Option<String>,
+    progress: Channel<TransferProgress>,
 ) -> Result<Option<ProfileRecord>, IpcError> {
     let passphrase = Passphrase::new(passphrase);
     let protection = match new_passphrase {
@@ -100,7 +105,9 @@ pub async fn profile_import(
     blocking(move || {
         let name = name.as_deref().map(str::trim).filter(|n| !n.is_empty());
         profiles
-            .import(&path, &passphrase, name, protection)
+            .import(&path, &passphrase, name, protection, &|p| {
+                let _ = progress.send(p);
+            })
             .map(Some)
     })
     .await

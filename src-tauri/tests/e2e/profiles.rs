@@ -298,6 +298,7 @@ async fn a_lost_key_is_recovered_by_importing_a_bundle_from_the_recovery_screen(
                 &Passphrase::new("the backup passphrase".into()),
                 &bundle,
                 options,
+                &|_| {},
             )
             .expect("export");
     }

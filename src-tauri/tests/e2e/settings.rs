@@ -117,6 +117,26 @@ async fn the_profile_is_exported_from_settings_through_the_native_dialog() {
             done.contains(&bundle.display().to_string()) && done.ends_with("and checked it."),
             "the export reports where it wrote and that it checked: {done}"
         );
+        // The last progress report stays: the read-back, counted to the bundle's full size.
+        let size = std::fs::metadata(&bundle)?.len().to_string();
+        ensure!(
+            app.attr("transfer-status", "data-phase").await?.as_deref() == Some("verify"),
+            "progress reached the verification"
+        );
+        let bar = app
+            .script(
+                "const b = document.querySelector(\"[data-testid='transfer-bar']\"); \
+                 return [String(b.value), String(b.max)];",
+            )
+            .await?;
+        ensure!(
+            bar == serde_json::json!([size, size]),
+            "the progress bar is full at the bundle's size {size}: {bar}"
+        );
+        ensure!(
+            app.text("transfer-label").await?.contains("100%"),
+            "the label says it finished"
+        );
         app.screenshot("export").await?;
         Ok(())
     })

@@ -29,16 +29,16 @@ export const commands = {
 	 */
 	profileDelete: (reference: string, typedName: string) => typedError<ProfileRecord_Serialize, IpcError>(__TAURI_INVOKE("profile_delete", { reference, typedName })),
 	/**
-	 *  Asks where to save, then exports this window's profile there, sealed with `passphrase`.
-	 *  `None` when the person cancels the dialog.
+	 *  Asks where to save, then exports this window's profile there, sealed with `passphrase`,
+	 *  reporting each phase on `progress`. `None` when the person cancels the dialog.
 	 */
-	profileExport: (passphrase: string, includeKeys: boolean) => typedError<ExportedBundle | null, IpcError>(__TAURI_INVOKE("profile_export", { passphrase, includeKeys })),
+	profileExport: (passphrase: string, includeKeys: boolean, progress: Channel<TransferProgress>) => typedError<ExportedBundle | null, IpcError>(__TAURI_INVOKE("profile_export", { passphrase, includeKeys, progress })),
 	/**
 	 *  Asks for a bundle, then imports it as a new profile named `name` (or as in the bundle),
-	 *  keyed in the keyring, or sealed with `new_passphrase` if one is given. `None` when the
-	 *  person cancels the dialog.
+	 *  keyed in the keyring, or sealed with `new_passphrase` if one is given, reporting each phase
+	 *  on `progress`. `None` when the person cancels the dialog.
 	 */
-	profileImport: (passphrase: string, name: string | null, newPassphrase: string | null) => typedError<ProfileRecord_Serialize | null, IpcError>(__TAURI_INVOKE("profile_import", { passphrase, name, newPassphrase })),
+	profileImport: (passphrase: string, name: string | null, newPassphrase: string | null, progress: Channel<TransferProgress>) => typedError<ProfileRecord_Serialize | null, IpcError>(__TAURI_INVOKE("profile_import", { passphrase, name, newPassphrase, progress })),
 	/**  Content items matching `filter`. */
 	contentList: (filter: ContentFilter_Deserialize) => typedError<ContentSummary[], IpcError>(__TAURI_INVOKE("content_list", { filter })),
 	/**  One content item, rendered. */
@@ -1020,6 +1020,33 @@ export type Summary = {
 	min: number,
 	/**  Highest score. */
 	max: number,
+};
+
+/**  What a transfer is doing. */
+export type TransferPhase = 
+/**  Stretching the passphrase (Argon2id, about a second by design); no byte count. */
+"key" | 
+/**  Making a re-encrypted copy of a passphrase-mode profile's database; no byte count. */
+"snapshot" | 
+/**  Writing the bundle (bytes of the database). */
+"write" | 
+/**  Reading the written bundle back (bytes of the bundle). */
+"verify" | 
+/**  Authenticating the whole bundle before anything is created (bytes of the bundle). */
+"check" | 
+/**  Copying the database out of the bundle into the new profile (bytes of the bundle). */
+"read" | 
+/**  Re-keying the new profile's database to its own key, and migrating it; no byte count. */
+"rekey";
+
+/**  One progress report: `done` of `total` bytes in `phase` (`total` 0: no byte count). */
+export type TransferProgress = {
+	/**  The phase. */
+	phase: TransferPhase,
+	/**  Bytes done in this phase. */
+	done: number,
+	/**  Bytes this phase will take, or 0 when it has no byte count. */
+	total: number,
 };
 
 /**  One provider and model's totals. */

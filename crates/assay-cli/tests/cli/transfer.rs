@@ -54,6 +54,7 @@ fn a_bundle_round_trip_keeps_every_view_and_the_report_bytes() {
             "--out",
             bundle.to_str().expect("utf-8"),
             "--passphrase-stdin",
+            "--progress",
         ],
         &format!("{BUNDLE_PASS}\n"),
     );
@@ -62,6 +63,23 @@ fn a_bundle_round_trip_keeps_every_view_and_the_report_bytes() {
     assert_eq!(written["verified"], true);
     assert_eq!(written["manifest"]["includes_provider_keys"], false);
     assert!(!stdout(&out).contains(BUNDLE_PASS) && !stderr(&out).contains(BUNDLE_PASS));
+    // --progress without a terminal: a line as each phase starts and as a counted one ends.
+    let progress: Vec<String> = stderr(&out).lines().map(str::to_owned).collect();
+    let starts = |prefix: &str| progress.iter().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(
+        starts("Deriving the key from the passphrase…"),
+        1,
+        "{progress:?}"
+    );
+    for phase in ["Writing", "Verifying"] {
+        assert_eq!(starts(phase), 2, "{phase} starts and ends: {progress:?}");
+        assert!(
+            progress
+                .iter()
+                .any(|l| l.starts_with(phase) && l.contains("100%")),
+            "{phase} reaches 100%: {progress:?}"
+        );
+    }
 
     let target = DataDir::new();
     let out = assay_with_stdin(
@@ -76,6 +94,11 @@ fn a_bundle_round_trip_keeps_every_view_and_the_report_bytes() {
         &format!("{BUNDLE_PASS}\n"),
     );
     assert!(out.status.success(), "import: {}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("Reading"),
+        "no progress without --progress or a terminal: {}",
+        stderr(&out)
+    );
     assert_eq!(json(&out)["name"], "Trip");
     assert_eq!(views(&target, "trip"), views(&source, "trip"));
     let verify = assay_in(target.path(), &["profile", "verify", "trip"]);

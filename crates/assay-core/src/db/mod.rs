@@ -141,6 +141,26 @@ impl Database {
         Ok(())
     }
 
+    /// Runs `f` on the database file while it is whole and still: the WAL is checkpointed into
+    /// the file and emptied, and the writer is held until `f` returns, so nothing commits
+    /// meanwhile (readers go on; they never change the file). `f` gets the file, its key, and
+    /// the writer connection to read from.
+    pub(crate) fn with_file_still<T>(
+        &self,
+        f: impl FnOnce(&Path, &DbKey, &Connection) -> Result<T>,
+    ) -> Result<T> {
+        let conn = lock(&self.writer);
+        // TRUNCATE waits (busy timeout) for readers on older snapshots, then empties the WAL.
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy != 0 {
+            return Err(Error::InvalidInput(format!(
+                "{}: the database stayed busy; try again when the current work is done",
+                self.label
+            )));
+        }
+        f(&self.path, &self.key, &conn)
+    }
+
     /// Runs `f` on a read-only connection.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.take_reader()?;

@@ -86,7 +86,7 @@ fn a_round_trip_preserves_every_row_and_the_report_bytes_and_leaves_keys_behind(
     let file = env.dir.path().join("travelling.assaybundle");
     let exported = env
         .profiles
-        .export(&open, &bundle_pass(), &file, options(false))
+        .export(&open, &bundle_pass(), &file, options(false), &|_| {})
         .expect("export");
     assert!(exported.verified && !exported.manifest.includes_provider_keys);
     assert_eq!(exported.manifest.row_counts["contents"], 9);
@@ -104,7 +104,7 @@ fn a_round_trip_preserves_every_row_and_the_report_bytes_and_leaves_keys_behind(
     let other = Env::new();
     let record = other
         .profiles
-        .import(&file, &bundle_pass(), None, KeyProtection::Keyring)
+        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
         .expect("import");
     assert_eq!(record.name, "Travelling");
     let source_id = env.profiles.show("travelling").expect("source").id;
@@ -132,7 +132,7 @@ fn provider_keys_travel_only_when_asked_and_land_in_the_new_keyring() {
     let open = source(&env);
     let file = env.dir.path().join("with-keys.assaybundle");
     env.profiles
-        .export(&open, &bundle_pass(), &file, options(true))
+        .export(&open, &bundle_pass(), &file, options(true), &|_| {})
         .expect("export");
     let other = Env::new();
     let pass = Passphrase::new("the copy's own passphrase".into());
@@ -143,6 +143,7 @@ fn provider_keys_travel_only_when_asked_and_land_in_the_new_keyring() {
             &bundle_pass(),
             Some("Copy"),
             KeyProtection::Passphrase(pass.clone()),
+            &|_| {},
         )
         .expect("import");
     let copy = other
@@ -162,13 +163,13 @@ fn a_bad_import_creates_nothing() {
     let open = source(&env);
     let file = env.dir.path().join("b.assaybundle");
     env.profiles
-        .export(&open, &bundle_pass(), &file, options(false))
+        .export(&open, &bundle_pass(), &file, options(false), &|_| {})
         .expect("export");
     drop(open);
 
     let err = env
         .profiles
-        .import(&file, &bundle_pass(), None, KeyProtection::Keyring)
+        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
         .expect_err("the name is taken");
     assert_eq!(err.code(), ErrorCode::AlreadyExists);
     let err = env
@@ -178,6 +179,7 @@ fn a_bad_import_creates_nothing() {
             &Passphrase::new("not the passphrase".into()),
             Some("X"),
             KeyProtection::Keyring,
+            &|_| {},
         )
         .expect_err("wrong passphrase");
     assert_eq!(err.code(), ErrorCode::WrongPassphrase);
@@ -188,7 +190,13 @@ fn a_bad_import_creates_nothing() {
     std::fs::write(&tampered, &bytes).expect("write");
     let err = env
         .profiles
-        .import(&tampered, &bundle_pass(), Some("Y"), KeyProtection::Keyring)
+        .import(
+            &tampered,
+            &bundle_pass(),
+            Some("Y"),
+            KeyProtection::Keyring,
+            &|_| {},
+        )
         .expect_err("tampered");
     assert_eq!(err.code(), ErrorCode::Corrupt);
     let names: Vec<String> = env
@@ -233,29 +241,34 @@ fn decrypt_all_pages(db: &[u8], key: &[u8]) -> Vec<u8> {
     plain
 }
 
-#[test]
-fn without_include_keys_no_provider_key_is_in_the_bundle_not_even_encrypted() {
+/// Exports a profile protected by `protection` that has an OpenAI key, without keys, and
+/// checks that the key is nowhere in the bundle: not in the decrypted payload, and not in any
+/// page of its database (free pages included) decrypted with the key the bundle carries.
+fn assert_no_provider_key_in_a_bundle_of(protection: KeyProtection) {
     use std::io::Read;
 
     use assay_core::bundle::{self, entries};
 
     let env = Env::new();
-    let pass = Passphrase::new("the profile passphrase".into());
-    env.profiles
-        .create("Vault", KeyProtection::Passphrase(pass.clone()))
-        .expect("create");
+    let unlock = match &protection {
+        KeyProtection::Passphrase(p) => Some(p.clone()),
+        KeyProtection::Keyring => None,
+    };
+    env.profiles.create("Vault", protection).expect("create");
     let open = env
         .profiles
-        .open_profile("vault", Some(&pass))
+        .open_profile("vault", unlock.as_ref())
         .expect("open");
-    // A passphrase profile keeps its provider keys inside its database.
-    let key = ProviderKey::new(OPENAI_KEY.into()).expect("key");
-    env.profiles
-        .set_provider_key(&open, Provider::Openai, &key)
-        .expect("set key");
+    // Set, replaced and set again: a replaced key would linger in a page without care.
+    for key in ["sk-transfer-OLDSECRET-0000", OPENAI_KEY] {
+        let key = ProviderKey::new(key.into()).expect("key");
+        env.profiles
+            .set_provider_key(&open, Provider::Openai, &key)
+            .expect("set key");
+    }
     let file = env.dir.path().join("vault.assaybundle");
     env.profiles
-        .export(&open, &bundle_pass(), &file, options(false))
+        .export(&open, &bundle_pass(), &file, options(false), &|_| {})
         .expect("export");
 
     let bytes = std::fs::read(&file).expect("bundle");
@@ -265,30 +278,191 @@ fn without_include_keys_no_provider_key_is_in_the_bundle_not_even_encrypted() {
         .read_to_end(&mut payload)
         .expect("read");
     let mut reader = payload.as_slice();
-    let mut snapshot_key = Vec::new();
+    let mut db_key = Vec::new();
     let mut database = Vec::new();
     while let Some((kind, len)) = entries::read_head(&mut reader).expect("entry") {
         let bytes = entries::read_small(&mut reader, len).expect("entry bytes");
         match kind {
-            entries::Kind::DatabaseKey => snapshot_key = bytes,
+            entries::Kind::DatabaseKey => db_key = bytes,
             entries::Kind::Database => database = bytes,
             entries::Kind::ProviderKeys => panic!("keys were included"),
             entries::Kind::Manifest => {}
         }
     }
-    let needle = &OPENAI_KEY.as_bytes()[..16];
     let found = |haystack: &[u8], what: &[u8]| haystack.windows(what.len()).any(|w| w == what);
-    assert!(
-        !found(&payload, needle),
-        "the key is in the decrypted payload"
-    );
-    let pages = decrypt_all_pages(&database, &snapshot_key);
+    let pages = decrypt_all_pages(&database, &db_key);
     assert!(
         found(&pages, b"Decision briefing"),
         "the page decryption works: the seeded content is readable"
     );
+    for secret in ["sk-transfer-OLDSECRET", &OPENAI_KEY[..16]] {
+        assert!(
+            !found(&payload, secret.as_bytes()),
+            "{secret} is in the decrypted payload"
+        );
+        assert!(
+            !found(&pages, secret.as_bytes()),
+            "a page of the bundle's database holds {secret}"
+        );
+    }
+}
+
+#[test]
+fn without_include_keys_no_provider_key_is_in_the_bundle_of_a_passphrase_profile() {
+    // A passphrase profile keeps its provider keys inside its database.
+    assert_no_provider_key_in_a_bundle_of(KeyProtection::Passphrase(Passphrase::new(
+        "the profile passphrase".into(),
+    )));
+}
+
+#[test]
+fn without_include_keys_no_provider_key_is_in_the_bundle_of_a_keyring_profile() {
+    // A keyring profile's pages go into the bundle as they are.
+    assert_no_provider_key_in_a_bundle_of(KeyProtection::Keyring);
+}
+
+#[test]
+fn an_export_during_writes_is_one_consistent_moment_and_writes_go_on_after_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let env = Env::new();
+    let open = source(&env);
+    let stop = AtomicBool::new(false);
+    let file = env.dir.path().join("busy.assaybundle");
+    let (exported, written) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut n = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                open.db()
+                    .write(|tx| {
+                        tx.execute(
+                            "INSERT INTO contents (id, name, kind, body, created_at, updated_at)
+                             VALUES (?1, ?2, 'input_document', ?3, '2026-11-23T00:00:00Z', '2026-11-23T00:00:00Z')",
+                            rusqlite::params![
+                                format!("00000000-0000-4000-8000-{n:012x}"),
+                                format!("written during export {n}"),
+                                "x".repeat(20_000),
+                            ],
+                        )?;
+                        Ok(())
+                    })
+                    .expect("a write during export");
+                n += 1;
+            }
+            n
+        });
+        // Let some writes land in the WAL first.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let exported = env
+            .profiles
+            .export(&open, &bundle_pass(), &file, options(false), &|_| {})
+            .expect("export");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        stop.store(true, Ordering::Relaxed);
+        (exported, writer.join().expect("writer"))
+    });
+    let in_bundle = exported.manifest.row_counts["contents"];
+    assert!(in_bundle > 9, "writes before the export are in it");
     assert!(
-        !found(&pages, needle),
-        "a page of the snapshot still holds the key"
+        i64::from(written) + 9 > in_bundle,
+        "writes went on after the export ({written} written, {in_bundle} in the bundle)"
     );
+
+    let other = Env::new();
+    let record = other
+        .profiles
+        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
+        .expect("import");
+    let report = other.profiles.verify(&record.id, None).expect("verify");
+    assert!(
+        report.ok,
+        "the copy passes every check: {:?}",
+        report.checks
+    );
+    let copy = other.profiles.open_profile(&record.id, None).expect("open");
+    let rows: i64 = copy
+        .db()
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM contents", [], |r| r.get(0))?))
+        .expect("count");
+    assert_eq!(
+        rows, in_bundle,
+        "the copy is the moment the manifest counted"
+    );
+}
+
+#[test]
+fn export_and_import_report_each_phase_up_to_its_total() {
+    use std::sync::Mutex;
+
+    use assay_core::profile::transfer::{TransferPhase, TransferProgress};
+
+    let env = Env::new();
+    let open = source(&env);
+    let file = env.dir.path().join("p.assaybundle");
+    let seen = Mutex::new(Vec::<TransferProgress>::new());
+    let record = |p| seen.lock().expect("lock").push(p);
+    let exported = env
+        .profiles
+        .export(&open, &bundle_pass(), &file, options(false), &record)
+        .expect("export");
+    let db_bytes = std::fs::metadata(open.db().path()).expect("db").len();
+    drop(open);
+    let reports = std::mem::take(&mut *seen.lock().expect("lock"));
+    let phases = |reports: &[TransferProgress]| {
+        let mut phases: Vec<TransferPhase> = reports.iter().map(|p| p.phase).collect();
+        phases.dedup();
+        phases
+    };
+    assert_eq!(
+        phases(&reports),
+        [
+            TransferPhase::Key,
+            TransferPhase::Write,
+            TransferPhase::Verify
+        ]
+    );
+    let last = |phase| {
+        *reports
+            .iter()
+            .rev()
+            .find(|p| p.phase == phase)
+            .expect("reported")
+    };
+    let write = last(TransferPhase::Write);
+    assert_eq!((write.done, write.total), (db_bytes, db_bytes));
+    let verify = last(TransferPhase::Verify);
+    assert_eq!(
+        (verify.done, verify.total),
+        (exported.bytes, exported.bytes)
+    );
+    assert!(
+        reports
+            .windows(2)
+            .all(|w| w[0].phase != w[1].phase || w[0].done <= w[1].done),
+        "progress never goes back within a phase"
+    );
+
+    let other = Env::new();
+    other
+        .profiles
+        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &record)
+        .expect("import");
+    let reports = seen.into_inner().expect("lock");
+    assert_eq!(
+        phases(&reports),
+        [
+            TransferPhase::Key,
+            TransferPhase::Check,
+            TransferPhase::Read,
+            TransferPhase::Rekey
+        ]
+    );
+    for phase in [TransferPhase::Check, TransferPhase::Read] {
+        let end = reports
+            .iter()
+            .rev()
+            .find(|p| p.phase == phase)
+            .expect("reported");
+        assert_eq!((end.done, end.total), (exported.bytes, exported.bytes));
+    }
 }

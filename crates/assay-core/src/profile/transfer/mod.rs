@@ -1,27 +1,36 @@
 //! Export and import of whole profiles as passphrase-encrypted bundles
 //! (docs/bundle-format.md).
 //!
-//! Export snapshots the live database into a SQLCipher file under a one-off key (no plaintext
-//! page touches the disk), strips provider secrets from it unless asked to keep them, and
-//! streams it into the bundle. Import authenticates the whole bundle first, then creates the
-//! profile through the same crash-safe path as `create`: the snapshot is streamed into the new
+//! Export streams the profile's database into the bundle without ever writing a plaintext
+//! page. A keyring-mode profile's file never held a provider key, so its encrypted pages go
+//! in as they are, with their key, while the database is held still (WAL checkpointed, writer
+//! held): about the cost of a copy. A passphrase-mode profile keeps provider keys in its
+//! database, so it is first copied into a SQLCipher file under a one-off key and the keys are
+//! deleted from that copy. Import authenticates the whole bundle first, then creates the
+//! profile through the same crash-safe path as `create`: the database is streamed into the new
 //! profile's directory, re-keyed to the new profile's key, and migrated.
+
+mod progress;
+mod read;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+pub use self::progress::{Progress, STEP, TransferPhase, TransferProgress};
+use self::progress::{Reporting, start};
+use self::read::{Entry, Unlocked, scan, unlock};
 use super::{KeyProtection, OpenProfile, Profiles, layout};
+use crate::atomic_file::EarlySync;
 use crate::bundle::entries::{self, Kind};
 use crate::bundle::{self, DEFAULT_KDF, Manifest};
 use crate::error::{Error, Result};
 use crate::providers::{Provider, ProviderKey};
-use crate::registry::ProfileRecord;
+use crate::registry::{KeyMode, ProfileRecord};
 use crate::secrets::wrapped::KdfParams;
 use crate::secrets::{DbKey, Passphrase};
 
@@ -71,12 +80,6 @@ pub struct Exported {
     pub verified: bool,
 }
 
-/// What a bundle holds, once authenticated in full.
-struct Scanned {
-    manifest: Manifest,
-    database_sha256: [u8; 32],
-}
-
 /// Where exports keep their scratch directories, under the data dir.
 pub(crate) const SCRATCH_DIR: &str = "transfers";
 
@@ -92,6 +95,15 @@ impl Drop for Scratch {
     }
 }
 
+/// What goes into a bundle besides the manifest and the database, and how to write it.
+struct Contents<'a> {
+    /// The sealed header and its keys.
+    unlocked: &'a Unlocked,
+    provider_keys: Option<&'a [u8]>,
+    /// Read the bundle back before it replaces the target.
+    verify: bool,
+}
+
 impl Profiles {
     fn scratch(&self) -> Result<Scratch> {
         let dir = self
@@ -104,73 +116,61 @@ impl Profiles {
     }
 
     /// Writes `open` as a bundle at `out`, sealed with `passphrase`, atomically: a crash leaves
-    /// the old file (if any) or the whole new one.
+    /// the old file (if any) or the whole new one. `progress` hears of each phase.
     pub fn export(
         &self,
         open: &OpenProfile,
         passphrase: &Passphrase,
         out: &Path,
         options: ExportOptions,
+        progress: Progress<'_>,
     ) -> Result<Exported> {
         open.library()?;
-        let scratch = self.scratch()?;
-        let snapshot = scratch.0.join("snapshot.db");
-        let snapshot_key = DbKey::generate()?;
-        open.db().export_encrypted(&snapshot, &snapshot_key)?;
-        let manifest = strip_and_describe(&snapshot, &snapshot_key, open, &options)?;
         let provider_keys = if options.include_provider_keys {
             Some(self.provider_keys_json(open)?)
         } else {
             None
         };
-
-        let manifest_json = serde_json::to_vec(&manifest)
-            .map_err(|e| Error::InvalidInput(format!("could not encode the manifest: {e}")))?;
-        let mut written_sha = [0u8; 32];
+        start(progress, TransferPhase::Key);
         // The header is made once; verification reuses its keys rather than stretching the
         // passphrase again.
         let (header, opened) = bundle::header::seal(passphrase, options.kdf)?;
-        crate::atomic_file::write_with(out, |file| {
-            let io = |e: std::io::Error| Error::io("write", out, e);
-            let mut buffered = BufWriter::with_capacity(1 << 17, file);
-            buffered.write_all(&header).map_err(io)?;
-            let mut w = bundle::StreamWriter::new(buffered, &opened);
-            entries::write_head(&mut w, Kind::Manifest, manifest_json.len() as u64).map_err(io)?;
-            w.write_all(&manifest_json).map_err(io)?;
-            entries::write_head(&mut w, Kind::DatabaseKey, DbKey::LEN as u64).map_err(io)?;
-            w.write_all(snapshot_key.as_bytes()).map_err(io)?;
-            let db = File::open(&snapshot).map_err(|e| Error::io("open", &snapshot, e))?;
-            let len = db
-                .metadata()
-                .map_err(|e| Error::io("stat", &snapshot, e))?
-                .len();
-            entries::write_head(&mut w, Kind::Database, len).map_err(io)?;
-            let mut hashing = HashingWriter::new(&mut w);
-            let copied = std::io::copy(&mut BufReader::with_capacity(1 << 17, db), &mut hashing)
-                .map_err(io)?;
-            if copied != len {
-                return Err(Error::Corrupt(
-                    "the snapshot changed while it was copied".into(),
-                ));
+        let unlocked = Unlocked { header, opened };
+        let contents = Contents {
+            unlocked: &unlocked,
+            provider_keys: provider_keys.as_deref().map(Vec::as_slice),
+            verify: options.verify,
+        };
+        let manifest = match open.record().key_mode {
+            // The file never held a provider key (they live in the keyring): its pages go in
+            // as they are, under its own key, while nothing can commit.
+            KeyMode::Keyring => open.db().with_file_still(|file, key, conn| {
+                let manifest = describe(conn, open, &options)?;
+                write_bundle(out, &contents, &manifest, key, file, progress)?;
+                Ok(manifest)
+            })?,
+            KeyMode::Passphrase => {
+                start(progress, TransferPhase::Snapshot);
+                let scratch = self.scratch()?;
+                let snapshot = scratch.0.join("snapshot.db");
+                let snapshot_key = DbKey::generate()?;
+                open.db().export_encrypted(&snapshot, &snapshot_key)?;
+                let manifest = {
+                    let conn = keyed(&snapshot, &snapshot_key)?;
+                    strip_provider_keys(&conn)?;
+                    describe(&conn, open, &options)?
+                };
+                write_bundle(
+                    out,
+                    &contents,
+                    &manifest,
+                    &snapshot_key,
+                    &snapshot,
+                    progress,
+                )?;
+                manifest
             }
-            written_sha = hashing.finish();
-            if let Some(keys) = &provider_keys {
-                entries::write_head(&mut w, Kind::ProviderKeys, keys.len() as u64).map_err(io)?;
-                w.write_all(keys).map_err(io)?;
-            }
-            w.finish().map_err(io)?.flush().map_err(io)
-        })?;
-        drop(scratch);
-
-        if options.verify {
-            let scanned = scan(out, &Unlocked { header, opened }, |_| Ok(()))?;
-            if scanned.database_sha256 != written_sha || scanned.manifest != manifest {
-                return Err(Error::Corrupt(format!(
-                    "{} does not read back as written",
-                    out.display()
-                )));
-            }
-        }
+        };
         let bytes = std::fs::metadata(out)
             .map_err(|e| Error::io("stat", out, e))?
             .len();
@@ -185,22 +185,26 @@ impl Profiles {
 
     /// The manifest of the bundle at `path`, after authenticating all of it.
     pub fn inspect_bundle(&self, path: &Path, passphrase: &Passphrase) -> Result<Manifest> {
-        Ok(scan(path, &unlock(path, passphrase)?, |_| Ok(()))?.manifest)
+        let unlocked = unlock(path, passphrase)?;
+        scan(path, &unlocked, &|_| {}, TransferPhase::Check, |_| Ok(()))
     }
 
     /// Creates a new profile (new id, new database key) from the bundle at `path`, named
     /// `new_name` or as in the bundle. The whole bundle is authenticated before anything is
     /// created; a clash of names is `ALREADY_EXISTS`, a newer schema `NEWER_VERSION`.
+    /// `progress` hears of each phase.
     pub fn import(
         &self,
         path: &Path,
         passphrase: &Passphrase,
         new_name: Option<&str>,
         protection: KeyProtection,
+        progress: Progress<'_>,
     ) -> Result<ProfileRecord> {
         // The passphrase is stretched once; both passes below reuse the keys.
+        start(progress, TransferPhase::Key);
         let unlocked = unlock(path, passphrase)?;
-        let manifest = scan(path, &unlocked, |_| Ok(()))?.manifest;
+        let manifest = scan(path, &unlocked, progress, TransferPhase::Check, |_| Ok(()))?;
         let supported = crate::db::migrations::latest_version();
         if manifest.schema_version > supported {
             return Err(Error::NewerVersion {
@@ -217,11 +221,11 @@ impl Profiles {
         };
         let record = self.create_with(&name, protection, |record, dir, key| {
             let incoming = dir.join("import.db");
-            let mut snapshot_key = None;
-            scan(path, &unlocked, |entry| {
+            let mut bundle_key = None;
+            scan(path, &unlocked, progress, TransferPhase::Read, |entry| {
                 match entry {
                     Entry::Small(Kind::DatabaseKey, bytes) => {
-                        snapshot_key = Some(DbKey::from_bytes(bytes)?);
+                        bundle_key = Some(DbKey::from_bytes(bytes)?);
                     }
                     Entry::Small(Kind::ProviderKeys, bytes) => {
                         provider_keys = Some(Zeroizing::new(bytes.to_vec()));
@@ -230,6 +234,9 @@ impl Profiles {
                     Entry::Database(reader) => {
                         let io = |e: std::io::Error| Error::io("write", &incoming, e);
                         let mut file = File::create_new(&incoming).map_err(io)?;
+                        // No fsync here: re-keying rewrites every page and SQLite syncs the
+                        // file when it commits; a crash before that leaves a `creating`
+                        // profile the sweep removes.
                         std::io::copy(reader, &mut file).map_err(|e| {
                             if e.kind() == std::io::ErrorKind::InvalidData {
                                 bundle::stream::read_error(e)
@@ -237,15 +244,15 @@ impl Profiles {
                                 io(e)
                             }
                         })?;
-                        file.sync_all().map_err(io)?;
                     }
                 }
                 Ok(())
             })?;
             super::crash_point("import-after-copy");
-            let snapshot_key = snapshot_key
+            start(progress, TransferPhase::Rekey);
+            let bundle_key = bundle_key
                 .ok_or_else(|| Error::Corrupt("the bundle has no database key".into()))?;
-            rekey(&incoming, &snapshot_key, &key, &record.id)?;
+            rekey(&incoming, &bundle_key, &key, &record.id)?;
             super::crash_point("import-after-rekey");
             let db_path = dir.join(layout::DB_FILE);
             std::fs::rename(&incoming, &db_path).map_err(|e| Error::io("rename", &incoming, e))?;
@@ -288,115 +295,86 @@ fn parse_provider_keys(bytes: &[u8]) -> Result<Vec<(Provider, ProviderKey)>> {
         .collect()
 }
 
-/// One entry as [`scan`] hands it over.
-enum Entry<'a> {
-    /// A small entry, in memory.
-    Small(Kind, &'a [u8]),
-    /// The database, to be read (or not) by the callback; the rest is drained and hashed.
-    Database(&'a mut dyn Read),
-}
-
-/// A bundle's header, checked, with the keys derived from the passphrase.
-struct Unlocked {
-    header: Vec<u8>,
-    opened: bundle::header::Opened,
-}
-
-/// Reads and checks the header of the bundle at `path` (one Argon2 derivation).
-fn unlock(path: &Path, passphrase: &Passphrase) -> Result<Unlocked> {
-    let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
-    let mut header = Vec::with_capacity(bundle::header::HEADER_LEN);
-    file.take(bundle::header::HEADER_LEN as u64)
-        .read_to_end(&mut header)
-        .map_err(|e| Error::io("read", path, e))?;
-    let opened = bundle::header::open(&mut header.as_slice(), passphrase)?;
-    Ok(Unlocked { header, opened })
-}
-
-/// Reads and authenticates the whole bundle at `path`, calling `sink` for each entry. The
-/// header must be the one `unlocked` checked.
-fn scan(
-    path: &Path,
-    unlocked: &Unlocked,
-    mut sink: impl FnMut(Entry<'_>) -> Result<()>,
-) -> Result<Scanned> {
-    let mut file = BufReader::with_capacity(
-        1 << 17,
-        File::open(path).map_err(|e| Error::io("open", path, e))?,
-    );
-    let mut header = vec![0u8; unlocked.header.len()];
-    file.read_exact(&mut header)
-        .map_err(|e| Error::io("read", path, e))?;
-    if header != unlocked.header {
-        return Err(Error::Corrupt(
-            "the bundle changed while it was read".into(),
-        ));
-    }
-    let mut reader = bundle::StreamReader::new(file, &unlocked.opened);
-    let mut manifest: Option<Manifest> = None;
-    let mut database_sha256 = None;
-    // Entries come exactly in this order, each once; only the last may be missing (a bundle
-    // with a database has the key before it, so the check at the end covers both).
-    let mut expected = [
-        Kind::Manifest,
-        Kind::DatabaseKey,
-        Kind::Database,
-        Kind::ProviderKeys,
-    ]
-    .into_iter();
-    while let Some((kind, len)) = entries::read_head(&mut reader)? {
-        if expected.next() != Some(kind) {
+/// Writes the bundle at `out` atomically: header, manifest, the database's key, the database
+/// file `db` (streamed), and the provider keys if any. If asked, the written file is read back
+/// in full (while it is fsynced) before it replaces `out`, so a bundle that fails leaves an
+/// older one in place.
+fn write_bundle(
+    out: &Path,
+    contents: &Contents<'_>,
+    manifest: &Manifest,
+    db_key: &DbKey,
+    db: &Path,
+    progress: Progress<'_>,
+) -> Result<()> {
+    let manifest_json = serde_json::to_vec(manifest)
+        .map_err(|e| Error::InvalidInput(format!("could not encode the manifest: {e}")))?;
+    let db_file = File::open(db).map_err(|e| Error::io("open", db, e))?;
+    let len = db_file
+        .metadata()
+        .map_err(|e| Error::io("stat", db, e))?
+        .len();
+    let fill = |file: &mut File| {
+        let io = |e: std::io::Error| Error::io("write", out, e);
+        let mut sink = EarlySync::new(file);
+        sink.write_all(&contents.unlocked.header).map_err(io)?;
+        let mut w = bundle::StreamWriter::new(sink, &contents.unlocked.opened);
+        entries::write_head(&mut w, Kind::Manifest, manifest_json.len() as u64).map_err(io)?;
+        w.write_all(&manifest_json).map_err(io)?;
+        entries::write_head(&mut w, Kind::DatabaseKey, DbKey::LEN as u64).map_err(io)?;
+        w.write_all(db_key.as_bytes()).map_err(io)?;
+        entries::write_head(&mut w, Kind::Database, len).map_err(io)?;
+        let reading = Reporting::new(&db_file, progress, TransferPhase::Write, len);
+        let mut reading = BufReader::with_capacity(1 << 20, reading.take(len));
+        let copied = std::io::copy(&mut reading, &mut w).map_err(io)?;
+        if copied != len {
             return Err(Error::Corrupt(format!(
-                "a bundle entry out of order or repeated: {kind:?}"
+                "{} changed while it was copied",
+                db.display()
             )));
         }
-        if kind == Kind::Database {
-            let mut limited = HashingReader::new((&mut reader).take(len));
-            sink(Entry::Database(&mut limited))?;
-            std::io::copy(&mut limited, &mut std::io::sink())
-                .map_err(bundle::stream::read_error)?;
-            if limited.read_total != len {
-                return Err(Error::Corrupt("the bundle's database is truncated".into()));
-            }
-            database_sha256 = Some(limited.finish());
-            continue;
+        if let Some(keys) = contents.provider_keys {
+            entries::write_head(&mut w, Kind::ProviderKeys, keys.len() as u64).map_err(io)?;
+            w.write_all(keys).map_err(io)?;
         }
-        let bytes = Zeroizing::new(entries::read_small(&mut reader, len)?);
-        if kind == Kind::Manifest {
-            manifest = Some(
-                serde_json::from_slice(&bytes)
-                    .map_err(|_| Error::Corrupt("the bundle's manifest does not parse".into()))?,
-            );
+        w.finish().map_err(io)?.flush().map_err(io)
+    };
+    let check = |written: &Path| {
+        if !contents.verify {
+            return Ok(());
         }
-        sink(Entry::Small(kind, &bytes))?;
-    }
-    match (manifest, database_sha256) {
-        (Some(manifest), Some(database_sha256)) => Ok(Scanned {
-            manifest,
-            database_sha256,
-        }),
-        _ => Err(Error::Corrupt("the bundle is missing entries".into())),
-    }
+        let read = scan(
+            written,
+            contents.unlocked,
+            progress,
+            TransferPhase::Verify,
+            |_| Ok(()),
+        )?;
+        if read != *manifest {
+            return Err(Error::Corrupt(format!(
+                "{} does not read back as written",
+                out.display()
+            )));
+        }
+        Ok(())
+    };
+    crate::atomic_file::write_checked(out, fill, check)
 }
 
-/// Removes provider secrets from the snapshot (unless kept) so that no page holds them, and
-/// describes it.
-fn strip_and_describe(
-    snapshot: &Path,
-    key: &DbKey,
-    open: &OpenProfile,
-    options: &ExportOptions,
-) -> Result<Manifest> {
-    let conn = keyed(snapshot, key)?;
-    // Keys travel in their own entry when included, and are set again on import, so the
-    // snapshot never carries them, nor a reference to this machine's keyring.
-    // secure_delete zeroes what is deleted, in place, so no page (free or not) keeps a key and
-    // no VACUUM (a second full rewrite) is needed.
+/// Deletes provider keys, and references to this machine's keyring, from a snapshot.
+/// `secure_delete` zeroes what is deleted, in place, so no page (free or not) keeps a key and
+/// no VACUUM (a second full rewrite) is needed. Keys travel in their own entry when included.
+fn strip_provider_keys(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "PRAGMA secure_delete = ON;
          DELETE FROM provider_secrets;
          UPDATE provider_settings SET key_ref = NULL, key_last4 = NULL, key_updated_at = NULL;",
     )?;
+    Ok(())
+}
+
+/// The manifest of the database `conn` reads, as exported from `open`.
+fn describe(conn: &Connection, open: &OpenProfile, options: &ExportOptions) -> Result<Manifest> {
     let mut row_counts = BTreeMap::new();
     for table in COUNTED {
         let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
@@ -422,11 +400,20 @@ fn strip_and_describe(
     })
 }
 
-/// Re-keys the imported snapshot from its one-off key to the new profile's key, and makes it
-/// the new profile's (its id is new).
+/// Makes the imported database the new profile's: its id, no provider key settings from the
+/// old machine (keys included in the bundle are set again afterwards), and the new profile's
+/// key. The file is still the import's own (renamed into place only afterwards, swept if the
+/// process dies), so it is re-keyed without a journal: one write of each page.
 fn rekey(path: &Path, from: &DbKey, to: &DbKey, profile_id: &str) -> Result<()> {
     let conn = keyed(path, from)?;
     conn.execute("UPDATE profile_meta SET profile_id = ?1", [profile_id])?;
+    strip_provider_keys(&conn)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = OFF", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("off") {
+        return Err(Error::Corrupt(format!(
+            "the imported database stayed in journal mode {mode}"
+        )));
+    }
     conn.execute_batch(&to.pragma_sql("rekey"))?;
     conn.close().map_err(|(_, e)| Error::from(e))
 }
@@ -441,64 +428,4 @@ fn keyed(path: &Path, key: &DbKey) -> Result<Connection> {
             other => other,
         }
     })
-}
-
-/// Counts and hashes what passes through.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: Sha256,
-}
-
-impl<W: Write> HashingWriter<W> {
-    fn new(inner: W) -> Self {
-        Self {
-            inner,
-            hasher: Sha256::new(),
-        }
-    }
-
-    fn finish(self) -> [u8; 32] {
-        self.hasher.finalize().into()
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-struct HashingReader<R: Read> {
-    inner: R,
-    hasher: Sha256,
-    read_total: u64,
-}
-
-impl<R: Read> HashingReader<R> {
-    fn new(inner: R) -> Self {
-        Self {
-            inner,
-            hasher: Sha256::new(),
-            read_total: 0,
-        }
-    }
-
-    fn finish(self) -> [u8; 32] {
-        self.hasher.finalize().into()
-    }
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.read_total += n as u64;
-        Ok(n)
-    }
 }
