@@ -66,7 +66,7 @@ soak: setup-test ui
 	ASSAY_CRASH_ITERATIONS=$${ASSAY_CRASH_ITERATIONS:-5000} $(TEST_ENV) $(CARGO) nextest run \
 	  --workspace -E 'test(random_sigkills)' --no-capture
 
-## bench-bundle: export/import of a 1 GiB profile vs cp and age, with peak RSS (needs ~5 GB disk)
+## bench-bundle: export/import of a 1 GiB profile vs cp and age, with peak RSS (needs ~9 GB disk)
 bench-bundle: setup-test ui
 	@command -v age >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y --no-install-recommends age >/dev/null; } || true
 	$(TEST_ENV) $(CARGO) bench -p assay-cli --bench bundle

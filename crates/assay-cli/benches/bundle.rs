@@ -1,11 +1,14 @@
 //! Bundle benchmark: `make bench-bundle` (release build, real keyring in the test env).
 //!
-//! Builds a profile of ASSAY_BENCH_BUNDLE_MIB (default 1024) MiB of incompressible content,
-//! then measures, on that same database:
+//! Times one Argon2id derivation with the bundle default, then builds a profile of
+//! ASSAY_BENCH_BUNDLE_MIB (default 1024) MiB of incompressible content and measures, on that
+//! same database:
 //! - `assay profile export` (including its read-back verification) and `assay profile import`,
-//!   each in its own process, with its peak RSS (VmHWM, sampled every 20 ms);
-//! - a raw `cp` of the database file;
-//! - `age -r` encrypting the same file (if `age` is installed).
+//!   each in its own process, with its peak RSS (VmHWM, sampled every 20 ms) and when each of
+//!   its phases started and ended (its `--progress` lines);
+//! - `assay profile export --no-verify`;
+//! - a raw `cp` of the database file, and `cp` followed by an fsync of the copy;
+//! - `age -r` encrypting the same file (if `age` is installed), and the same plus an fsync.
 //!
 //! It fails if export or import peaks above 150 MB RSS. Plain `main`, no framework.
 
@@ -19,6 +22,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use assay_core::bundle::{self, DEFAULT_KDF};
 use assay_core::paths::DataDir;
 use assay_core::profile::{KeyProtection, Profiles};
 
@@ -35,6 +39,12 @@ fn main() {
     let target = work.path().join("target");
     let bundle = work.path().join("big.bundle");
 
+    println!(
+        "Argon2id with the bundle default ({} KiB, {} passes): {:.3} s (median of 5)",
+        DEFAULT_KDF.memory_kib,
+        DEFAULT_KDF.iterations,
+        kdf_seconds()
+    );
     let started = Instant::now();
     let db = inflate(&source, mib);
     let db_bytes = std::fs::metadata(&db).expect("db").len();
@@ -60,8 +70,30 @@ fn main() {
         &target,
         &["profile", "import", path(&bundle), "--passphrase-stdin"],
     );
+    let (quick, quick_rss) = run_cli(
+        &source,
+        &[
+            "profile",
+            "export",
+            "big",
+            "--out",
+            path(&work.path().join("quick.bundle")),
+            "--passphrase-stdin",
+            "--no-verify",
+        ],
+    );
     let copy = timed(Command::new("cp").arg(&db).arg(work.path().join("copy.db")));
-    let age = age(&db, work.path());
+    // Export fsyncs its file before it reports success; these do the same, for a like-for-like
+    // comparison (`sync FILE` fsyncs that file).
+    let copy_synced = timed(Command::new("sh").args([
+        "-c",
+        "cp \"$1\" \"$2\" && sync \"$2\"",
+        "sh",
+        path(&db),
+        path(&work.path().join("copy-synced.db")),
+    ]));
+    let age = age(&db, work.path(), false);
+    let age_synced = age.and_then(|_| self::age(&db, work.path(), true));
 
     let rate = |d: Duration| db_bytes as f64 / 1048576.0 / d.as_secs_f64();
     println!("| measure | time | throughput | peak RSS |");
@@ -77,27 +109,67 @@ fn main() {
         rate(import)
     );
     println!(
-        "| cp of the database file | {:.2} s | {:.0} MiB/s | — |",
-        copy.as_secs_f64(),
-        rate(copy)
+        "| export --no-verify | {:.2} s | {:.0} MiB/s | {quick_rss:.0} MB |",
+        quick.as_secs_f64(),
+        rate(quick)
     );
-    match age {
-        Some(age) => println!(
-            "| age -r of the database file | {:.2} s | {:.0} MiB/s | — |",
-            age.as_secs_f64(),
-            rate(age)
-        ),
-        None => println!("| age | not installed (apt install age) | | |"),
+    let row = |what: &str, d: Duration| {
+        println!(
+            "| {what} | {:.2} s | {:.0} MiB/s | — |",
+            d.as_secs_f64(),
+            rate(d)
+        );
+    };
+    row("cp of the database file", copy);
+    row("cp, then fsync the copy", copy_synced);
+    match (age, age_synced) {
+        (Some(age), Some(synced)) => {
+            row("age -r of the database file", age);
+            row("age -r, then fsync the output", synced);
+        }
+        _ => println!("| age | not installed (apt install age) | | |"),
     }
+    let speed = |base: Duration, of: Duration| base.as_secs_f64() / of.as_secs_f64();
     println!(
-        "bundle size {:.0} MiB; export / cp = {:.2}x the speed",
+        "bundle size {:.0} MiB; export speed: {:.2}x cp, {:.2}x cp+fsync{}",
         bundle_bytes as f64 / 1048576.0,
-        copy.as_secs_f64() / export.as_secs_f64()
+        speed(copy, export),
+        speed(copy_synced, export),
+        match (age, age_synced) {
+            (Some(age), Some(synced)) => format!(
+                ", {:.2}x age, {:.2}x age+fsync",
+                speed(age, export),
+                speed(synced, export)
+            ),
+            _ => String::new(),
+        }
     );
     assert!(
-        export_rss < RSS_LIMIT_MB && import_rss < RSS_LIMIT_MB,
+        export_rss < RSS_LIMIT_MB && import_rss < RSS_LIMIT_MB && quick_rss < RSS_LIMIT_MB,
         "peak RSS above {RSS_LIMIT_MB} MB: export {export_rss:.0}, import {import_rss:.0}"
     );
+}
+
+/// Writes back everything the last step left dirty, so no measurement pays for another's
+/// writeback.
+fn settle() {
+    let synced = Command::new("sync").status();
+    assert!(synced.is_ok_and(|s| s.success()), "sync failed");
+}
+
+/// The median time of sealing a bundle header with the default parameters: one Argon2id
+/// derivation, what export and import each pay once.
+fn kdf_seconds() -> f64 {
+    let passphrase = assay_core::secrets::Passphrase::new(PASSPHRASE.into());
+    let mut times: Vec<f64> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            bundle::header::seal(&passphrase, DEFAULT_KDF).expect("seal");
+            started.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[2]
 }
 
 fn path(p: &Path) -> &str {
@@ -154,17 +226,28 @@ fn uuid_like(batch: usize, i: usize) -> String {
     format!("00000000-0000-4000-8000-{:06x}{:06x}", batch, i)
 }
 
-/// Runs the CLI on `dir` with the passphrase on stdin; returns its time and peak RSS in MB.
+/// Runs the CLI on `dir` with the passphrase on stdin and `--progress`; returns its time and
+/// peak RSS in MB, and prints when each progress line arrived (the phase breakdown).
 fn run_cli(dir: &Path, args: &[&str]) -> (Duration, f64) {
+    settle();
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_assay"))
         .arg("--data-dir")
         .arg(dir)
         .args(args)
+        .arg("--progress")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("run assay");
+    let stderr = child.stderr.take().expect("stderr");
+    let lines = std::thread::spawn(move || {
+        std::io::BufRead::lines(std::io::BufReader::new(stderr))
+            .map_while(Result::ok)
+            .map(|line| (started.elapsed(), line))
+            .collect::<Vec<_>>()
+    });
     child
         .stdin
         .take()
@@ -185,20 +268,27 @@ fn run_cli(dir: &Path, args: &[&str]) -> (Duration, f64) {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    let elapsed = started.elapsed();
+    println!("assay {}:", args[..2].join(" "));
+    for (at, line) in lines.join().expect("stderr reader") {
+        println!("  at {:6.2} s  {line}", at.as_secs_f64());
+    }
+    println!("  exit   {:6.2} s", elapsed.as_secs_f64());
     assert!(status.success(), "assay {args:?} failed");
-    (started.elapsed(), peak_kb as f64 / 1000.0)
+    (elapsed, peak_kb as f64 / 1000.0)
 }
 
 fn timed(cmd: &mut Command) -> Duration {
+    settle();
     let started = Instant::now();
     let status = cmd.status().expect("run");
     assert!(status.success(), "{cmd:?} failed");
     started.elapsed()
 }
 
-/// `age -r` on the database, if age is installed.
-fn age(db: &Path, work: &Path) -> Option<Duration> {
-    let key = work.join("age.key");
+/// `age -r` on the database (then an fsync of its output if `synced`), if age is installed.
+fn age(db: &Path, work: &Path, synced: bool) -> Option<Duration> {
+    let key = work.join(if synced { "age-synced.key" } else { "age.key" });
     let made = Command::new("age-keygen")
         .arg("-o")
         .arg(&key)
@@ -211,10 +301,18 @@ fn age(db: &Path, work: &Path) -> Option<Duration> {
         .ok()?
         .lines()
         .find_map(|l| l.strip_prefix("# public key: ").map(str::to_owned))?;
-    Some(timed(
-        Command::new("age")
-            .args(["-r", &recipient, "-o"])
-            .arg(work.join("db.age"))
-            .arg(db),
-    ))
+    let out = work.join(if synced { "db-synced.age" } else { "db.age" });
+    let script = if synced {
+        "age -r \"$1\" -o \"$2\" \"$3\" && sync \"$2\""
+    } else {
+        "age -r \"$1\" -o \"$2\" \"$3\""
+    };
+    Some(timed(Command::new("sh").args([
+        "-c",
+        script,
+        "sh",
+        &recipient,
+        path(&out),
+        path(db),
+    ])))
 }

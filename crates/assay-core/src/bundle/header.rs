@@ -32,11 +32,12 @@ pub const HEADER_LEN: usize = PREFIX_LEN + BODY_LEN + 32 + 32;
 /// The largest Argon2 memory a reader accepts (1 GiB), so a hostile header cannot exhaust it.
 const MAX_MEMORY_KIB: u32 = 1024 * 1024;
 
-/// Argon2id parameters for new bundles: 64 MiB (within the memory an export may use) and 8
-/// passes, aiming at 0.5–1 s on a laptop (docs/bundle-format.md).
+/// Argon2id parameters for new bundles: 64 MiB (within the memory an export may use) and 12
+/// passes, 0.8 s on our 2-core development VM, aiming at 0.5–1 s on a laptop
+/// (docs/bundle-format.md; `make bench-bundle` times it).
 pub const DEFAULT_KDF: KdfParams = KdfParams {
     memory_kib: 64 * 1024,
-    iterations: 8,
+    iterations: 12,
     parallelism: 1,
 };
 

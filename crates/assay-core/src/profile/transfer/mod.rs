@@ -15,7 +15,7 @@ mod read;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
@@ -233,7 +233,8 @@ impl Profiles {
                     Entry::Small(..) => {}
                     Entry::Database(reader) => {
                         let io = |e: std::io::Error| Error::io("write", &incoming, e);
-                        let mut file = File::create_new(&incoming).map_err(io)?;
+                        let file = File::create_new(&incoming).map_err(io)?;
+                        let mut file = BufWriter::with_capacity(1 << 20, file);
                         // No fsync here: re-keying rewrites every page and SQLite syncs the
                         // file when it commits; a crash before that leaves a `creating`
                         // profile the sweep removes.
@@ -244,6 +245,7 @@ impl Profiles {
                                 io(e)
                             }
                         })?;
+                        file.flush().map_err(io)?;
                     }
                 }
                 Ok(())
