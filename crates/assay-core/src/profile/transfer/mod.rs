@@ -110,6 +110,9 @@ impl Profiles {
             .data_dir
             .join(SCRATCH_DIR)
             .join(uuid::Uuid::new_v4().to_string());
+        // Made and locked under the registry lock, which the sweep holds while it runs, so a
+        // sweep in another process never takes it for a dead export's.
+        let _registry = super::RegistryLock::acquire(&self.data_dir)?;
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
         let lock = super::ProfileLock::try_acquire(&dir, "export")?;
         Ok(Scratch(dir, Some(lock)))
