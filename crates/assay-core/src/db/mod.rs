@@ -153,10 +153,14 @@ impl Database {
         // TRUNCATE waits (busy timeout) for readers on older snapshots, then empties the WAL.
         let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
         if busy != 0 {
-            return Err(Error::InvalidInput(format!(
-                "{}: the database stayed busy; try again when the current work is done",
-                self.label
-            )));
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                Some(format!(
+                    "{}: readers kept the database busy; try again when the current work is done",
+                    self.label
+                )),
+            )
+            .into());
         }
         f(&self.path, &self.key, &conn)
     }
