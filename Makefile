@@ -94,6 +94,7 @@ screenshots: e2e
 	cp target/tmp/e2e/data-missing/data-missing.png docs/screenshots/data-missing.png
 	cp target/tmp/e2e/presets/field-error.png docs/screenshots/preset-errors.png
 	cp target/tmp/e2e/unlock/unlock.png docs/screenshots/unlock.png
+	cp target/tmp/e2e/export/export.png docs/screenshots/export.png
 
 ## dev: the app with the Vite dev server and hot reload (Tauri CLI)
 dev: setup-app
