@@ -277,7 +277,8 @@ async fn a_lost_key_is_recovered_by_importing_a_bundle_from_the_recovery_screen(
     // A bundle of a profile from another machine (another data dir), sealed with cheap KDF
     // parameters so the test stays quick.
     let elsewhere = tempfile::tempdir().expect("temp");
-    let bundle = elsewhere.path().join("backup.assaybundle");
+    let carried = tempfile::tempdir().expect("temp");
+    let bundle = carried.path().join("backup.assaybundle");
     {
         let profiles = profiles_in(elsewhere.path());
         profiles

@@ -370,7 +370,7 @@ fn spawn_import(
 
 fn exported_bundle(data: &DataDir) -> std::path::PathBuf {
     data.create("Source");
-    let bundle = data.path().join("source.bundle");
+    let bundle = data.outside("source.bundle");
     let out = crate::assay_with_stdin(
         data.path(),
         &[

@@ -106,6 +106,13 @@ impl DataDir {
         self.dir.path()
     }
 
+    /// A path for a file the person saves, outside the data dir (beside it).
+    pub fn outside(&self, name: &str) -> PathBuf {
+        let files = self.dir.path().with_extension("files");
+        std::fs::create_dir_all(&files).expect("files dir");
+        files.join(name)
+    }
+
     pub fn keyring(&self) -> KeyringStore {
         KeyringStore::for_data_dir(&std::path::absolute(self.path()).expect("absolute"))
     }
@@ -124,6 +131,7 @@ impl DataDir {
 
 impl Drop for DataDir {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.dir.path().with_extension("files"));
         let keyring = self.keyring();
         if let Ok(entries) = keyring.list() {
             for entry in entries {

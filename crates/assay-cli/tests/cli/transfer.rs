@@ -43,7 +43,7 @@ fn views(data: &DataDir, profile: &str) -> (Vec<serde_json::Value>, Vec<u8>) {
 fn a_bundle_round_trip_keeps_every_view_and_the_report_bytes() {
     let source = DataDir::new();
     source.create("Trip");
-    let bundle = source.path().join("trip.bundle");
+    let bundle = source.outside("trip.bundle");
     let out = assay_with_stdin(
         source.path(),
         &[
@@ -113,7 +113,7 @@ fn a_bundle_round_trip_keeps_every_view_and_the_report_bytes() {
 fn bad_bundles_fail_with_typed_exits_and_create_nothing() {
     let source = DataDir::new();
     source.create("Trip");
-    let bundle = source.path().join("trip.bundle");
+    let bundle = source.outside("trip.bundle");
     let path = bundle.to_str().expect("utf-8");
     let out = assay_with_stdin(
         source.path(),
@@ -146,7 +146,7 @@ fn bad_bundles_fail_with_typed_exits_and_create_nothing() {
     let mut bytes = std::fs::read(&bundle).expect("read");
     let at = bytes.len() / 2;
     bytes[at] ^= 0x10;
-    let tampered = source.path().join("tampered.bundle");
+    let tampered = source.outside("tampered.bundle");
     std::fs::write(&tampered, &bytes).expect("write");
     let out = import(tampered.to_str().expect("utf-8"), BUNDLE_PASS);
     assert_eq!(

@@ -34,6 +34,8 @@ pub const FAST_KDF: KdfParams = KdfParams {
 pub struct Env {
     pub dir: TempDir,
     pub profiles: Profiles,
+    /// A directory outside the data dir, for files a person saves (bundles).
+    pub files: TempDir,
 }
 
 impl Default for Env {
@@ -46,7 +48,12 @@ impl Env {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp data dir");
         let profiles = Self::profiles_in(dir.path());
-        Self { dir, profiles }
+        let files = tempfile::tempdir().expect("temp files dir");
+        Self {
+            dir,
+            profiles,
+            files,
+        }
     }
 
     /// A second `Profiles` on the same data dir, as another process would have.

@@ -83,7 +83,7 @@ fn a_round_trip_preserves_every_row_and_the_report_bytes_and_leaves_keys_behind(
     let env = Env::new();
     let open = source(&env);
     let (before, report) = everything(&open);
-    let file = env.dir.path().join("travelling.assaybundle");
+    let file = env.files.path().join("travelling.assaybundle");
     let exported = env
         .profiles
         .export(&open, &bundle_pass(), &file, options(false), &|_| {})
@@ -130,7 +130,7 @@ fn a_round_trip_preserves_every_row_and_the_report_bytes_and_leaves_keys_behind(
 fn provider_keys_travel_only_when_asked_and_land_in_the_new_keyring() {
     let env = Env::new();
     let open = source(&env);
-    let file = env.dir.path().join("with-keys.assaybundle");
+    let file = env.files.path().join("with-keys.assaybundle");
     env.profiles
         .export(&open, &bundle_pass(), &file, options(true), &|_| {})
         .expect("export");
@@ -161,7 +161,7 @@ fn provider_keys_travel_only_when_asked_and_land_in_the_new_keyring() {
 fn a_bad_import_creates_nothing() {
     let env = Env::new();
     let open = source(&env);
-    let file = env.dir.path().join("b.assaybundle");
+    let file = env.files.path().join("b.assaybundle");
     env.profiles
         .export(&open, &bundle_pass(), &file, options(false), &|_| {})
         .expect("export");
@@ -186,7 +186,7 @@ fn a_bad_import_creates_nothing() {
     let mut bytes = std::fs::read(&file).expect("read");
     let at = bytes.len() - 100;
     bytes[at] ^= 1;
-    let tampered = env.dir.path().join("t.assaybundle");
+    let tampered = env.files.path().join("t.assaybundle");
     std::fs::write(&tampered, &bytes).expect("write");
     let err = env
         .profiles
@@ -266,7 +266,7 @@ fn assert_no_provider_key_in_a_bundle_of(protection: KeyProtection) {
             .set_provider_key(&open, Provider::Openai, &key)
             .expect("set key");
     }
-    let file = env.dir.path().join("vault.assaybundle");
+    let file = env.files.path().join("vault.assaybundle");
     env.profiles
         .export(&open, &bundle_pass(), &file, options(false), &|_| {})
         .expect("export");
@@ -328,7 +328,7 @@ fn an_export_during_writes_is_one_consistent_moment_and_writes_go_on_after_it() 
     let env = Env::new();
     let open = source(&env);
     let stop = AtomicBool::new(false);
-    let file = env.dir.path().join("busy.assaybundle");
+    let file = env.files.path().join("busy.assaybundle");
     let (exported, written) = std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
             let mut n = 0u32;
@@ -398,7 +398,7 @@ fn export_and_import_report_each_phase_up_to_its_total() {
 
     let env = Env::new();
     let open = source(&env);
-    let file = env.dir.path().join("p.assaybundle");
+    let file = env.files.path().join("p.assaybundle");
     let seen = Mutex::new(Vec::<TransferProgress>::new());
     let record = |p| seen.lock().expect("lock").push(p);
     let exported = env
@@ -465,4 +465,33 @@ fn export_and_import_report_each_phase_up_to_its_total() {
             .expect("reported");
         assert_eq!((end.done, end.total), (exported.bytes, exported.bytes));
     }
+}
+
+#[test]
+fn a_bundle_is_never_written_inside_the_data_dir() {
+    let env = Env::new();
+    let open = source(&env);
+    let db = open.db().path().to_path_buf();
+    let before = std::fs::read(&db).expect("db");
+    for out in [db.clone(), env.dir.path().join("backup.assaybundle")] {
+        let err = env
+            .profiles
+            .export(&open, &bundle_pass(), &out, options(false), &|_| {})
+            .expect_err("inside the data dir");
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{}", out.display());
+    }
+    assert_eq!(
+        std::fs::read(&db).expect("db"),
+        before,
+        "the database is untouched"
+    );
+    env.profiles
+        .export(
+            &open,
+            &bundle_pass(),
+            &env.files.path().join("ok.assaybundle"),
+            options(false),
+            &|_| {},
+        )
+        .expect("outside is fine");
 }

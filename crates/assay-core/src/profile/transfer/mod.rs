@@ -129,6 +129,7 @@ impl Profiles {
         progress: Progress<'_>,
     ) -> Result<Exported> {
         open.library()?;
+        self.check_outside_data_dir(out)?;
         let provider_keys = if options.include_provider_keys {
             Some(self.provider_keys_json(open)?)
         } else {
@@ -184,6 +185,28 @@ impl Profiles {
             manifest,
             verified: options.verify,
         })
+    }
+
+    /// Refuses a bundle path inside the data dir: the rename that finishes an export could
+    /// otherwise replace a profile's database or the registry.
+    fn check_outside_data_dir(&self, out: &Path) -> Result<()> {
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let (Ok(parent), Ok(data_dir)) = (parent.canonicalize(), self.data_dir.canonicalize())
+        else {
+            // A parent that does not exist fails with a clear error when the file is created.
+            return Ok(());
+        };
+        if parent.starts_with(&data_dir) {
+            return Err(Error::InvalidInput(format!(
+                "{} is inside Assay's data directory ({}); save the bundle somewhere else",
+                out.display(),
+                data_dir.display()
+            )));
+        }
+        Ok(())
     }
 
     /// The manifest of the bundle at `path`, after authenticating all of it.
