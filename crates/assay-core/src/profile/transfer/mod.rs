@@ -337,6 +337,9 @@ fn write_bundle(
 ) -> Result<()> {
     let manifest_json = serde_json::to_vec(manifest)
         .map_err(|e| Error::InvalidInput(format!("could not encode the manifest: {e}")))?;
+    // Closing this descriptor drops this process's POSIX locks on the file, SQLite's included
+    // (a known SQLite caveat). That is safe here: the profile lock keeps every other process
+    // away from a profile's files, and SQLite tracks its own connections' locks in memory.
     let db_file = File::open(db).map_err(|e| Error::io("open", db, e))?;
     let len = db_file
         .metadata()
