@@ -193,3 +193,35 @@ fn bad_bundles_fail_with_typed_exits_and_create_nothing() {
     );
     assert!(renamed.status.success(), "{}", stderr(&renamed));
 }
+
+#[test]
+fn on_a_terminal_export_draws_a_progress_bar_in_place() {
+    let source = DataDir::new();
+    source.create("Trip");
+    let bundle = source.outside("tty.bundle");
+    // `script` gives the command a terminal for stdout and stderr; the passphrase still comes
+    // through a pipe.
+    let command = format!(
+        "printf '%s\\n' '{BUNDLE_PASS}' | '{}' --data-dir '{}' profile export trip --out '{}' --passphrase-stdin",
+        env!("CARGO_BIN_EXE_assay"),
+        source.path().display(),
+        bundle.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .env_remove("ASSAY_DATA_DIR")
+        .output()
+        .expect("run script (bsdutils)");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("\r\x1b[KWriting") && screen.contains("\r\x1b[KVerifying"),
+        "each phase is redrawn in place: {screen:?}"
+    );
+    assert!(
+        screen.contains(&format!("[{}] 100%", "#".repeat(24))),
+        "the bar fills: {screen:?}"
+    );
+    assert!(screen.contains("Exported profile \"Trip\""), "{screen:?}");
+    assert!(bundle.exists());
+}
