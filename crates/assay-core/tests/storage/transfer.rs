@@ -495,3 +495,50 @@ fn a_bundle_is_never_written_inside_the_data_dir() {
         )
         .expect("outside is fine");
 }
+
+#[test]
+fn provider_keys_that_do_not_parse_stop_the_import_before_anything_is_created() {
+    use std::io::{Read, Write};
+
+    use assay_core::bundle::{self, entries};
+
+    let env = Env::new();
+    let open = source(&env);
+    let file = env.files.path().join("keys.assaybundle");
+    env.profiles
+        .export(&open, &bundle_pass(), &file, options(true), &|_| {})
+        .expect("export");
+    // Re-seal the same entries with the provider keys replaced by bytes that are not JSON: an
+    // authentic bundle (the passphrase holder made it) with a bad entry.
+    let mut payload = Vec::new();
+    bundle::open(
+        std::fs::read(&file).expect("read").as_slice(),
+        &bundle_pass(),
+    )
+    .expect("open")
+    .read_to_end(&mut payload)
+    .expect("payload");
+    let mut reader = payload.as_slice();
+    let mut writer = bundle::seal(Vec::new(), &bundle_pass(), FAST_KDF).expect("seal");
+    while let Some((kind, len)) = entries::read_head(&mut reader).expect("entry") {
+        let mut bytes = entries::read_small(&mut reader, len).expect("bytes");
+        if kind == entries::Kind::ProviderKeys {
+            bytes = b"not json".to_vec();
+        }
+        entries::write_head(&mut writer, kind, bytes.len() as u64).expect("head");
+        writer.write_all(&bytes).expect("bytes");
+    }
+    let bad = env.files.path().join("bad-keys.assaybundle");
+    std::fs::write(&bad, writer.finish().expect("finish")).expect("write");
+
+    let other = Env::new();
+    let err = other
+        .profiles
+        .import(&bad, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
+        .expect_err("the keys do not parse");
+    assert_eq!(err.code(), ErrorCode::Corrupt);
+    assert!(
+        other.profiles.list().expect("list").is_empty(),
+        "nothing was created"
+    );
+}

@@ -230,7 +230,15 @@ impl Profiles {
         // The passphrase is stretched once; both passes below reuse the keys.
         start(progress, TransferPhase::Key);
         let unlocked = unlock(path, passphrase)?;
-        let manifest = scan(path, &unlocked, progress, TransferPhase::Check, |_| Ok(()))?;
+        // Provider keys are parsed in this first pass, so keys that do not parse stop the
+        // import before anything is created.
+        let mut provider_keys = Vec::new();
+        let manifest = scan(path, &unlocked, progress, TransferPhase::Check, |entry| {
+            if let Entry::Small(Kind::ProviderKeys, bytes) = entry {
+                provider_keys = parse_provider_keys(bytes)?;
+            }
+            Ok(())
+        })?;
         let supported = crate::db::migrations::latest_version();
         if manifest.schema_version > supported {
             return Err(Error::NewerVersion {
@@ -240,7 +248,6 @@ impl Profiles {
             });
         }
         let name = new_name.unwrap_or(&manifest.profile_name).to_owned();
-        let mut provider_keys: Option<Zeroizing<Vec<u8>>> = None;
         let unlock = match &protection {
             KeyProtection::Passphrase(p) => Some(p.clone()),
             KeyProtection::Keyring => None,
@@ -252,9 +259,6 @@ impl Profiles {
                 match entry {
                     Entry::Small(Kind::DatabaseKey, bytes) => {
                         bundle_key = Some(DbKey::from_bytes(bytes)?);
-                    }
-                    Entry::Small(Kind::ProviderKeys, bytes) => {
-                        provider_keys = Some(Zeroizing::new(bytes.to_vec()));
                     }
                     Entry::Small(..) => {}
                     Entry::Database(reader) => {
@@ -288,10 +292,21 @@ impl Profiles {
             drop(crate::db::Database::open(&db_path, key, &record.name)?);
             Ok(())
         })?;
-        if let Some(keys) = provider_keys {
-            let open = self.open_profile(&record.id, unlock.as_ref())?;
-            for (provider, key) in parse_provider_keys(&keys)? {
-                self.set_provider_key(&open, provider, &key)?;
+        if !provider_keys.is_empty() {
+            let stored = self
+                .open_profile(&record.id, unlock.as_ref())
+                .and_then(|open| {
+                    provider_keys.iter().try_for_each(|(provider, key)| {
+                        self.set_provider_key(&open, *provider, key).map(drop)
+                    })
+                });
+            // A profile without the keys it was imported with is not what was asked for:
+            // undo it rather than leave half an import behind.
+            if let Err(err) = stored {
+                if let Err(undo) = self.delete(&record.id) {
+                    log::error!("undoing the import of {} failed ({undo})", record.id);
+                }
+                return Err(err);
             }
         }
         log::info!("imported profile {} from a bundle", record.id);
