@@ -18,7 +18,10 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Like [`write`], but `fill` streams the contents into the temp file, so a large file never
 /// has to be held in memory. If `fill` fails, the target is untouched and the temp file gone.
 pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
-    write_checked(path, fill, |_| Ok(()))
+    replace(path, |file, tmp| {
+        fill(file)?;
+        file.sync_all().map_err(|e| Error::io("sync", tmp, e))
+    })
 }
 
 /// Like [`write_with`], and `check` reads the temp file back (by its path) while it is
@@ -29,18 +32,26 @@ pub fn write_checked(
     fill: impl FnOnce(&mut File) -> Result<()>,
     check: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    let tmp = temp_path(path)?;
-    let written = (|| {
-        let mut file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-        fill(&mut file)?;
+    replace(path, |file, tmp| {
+        fill(file)?;
         std::thread::scope(|scope| {
             let synced = scope.spawn(|| file.sync_all());
-            let checked = check(&tmp);
+            let checked = check(tmp);
             let synced = synced
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            checked.and(synced.map_err(|e| Error::io("sync", &tmp, e)))
-        })?;
+            checked.and(synced.map_err(|e| Error::io("sync", tmp, e)))
+        })
+    })
+}
+
+/// Has `make` write and fsync the temp file, then renames it over `path` and fsyncs the
+/// directory; the temp file is removed if any step fails.
+fn replace(path: &Path, make: impl FnOnce(&mut File, &Path) -> Result<()>) -> Result<()> {
+    let tmp = temp_path(path)?;
+    let written = (|| {
+        let mut file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+        make(&mut file, &tmp)?;
         std::fs::rename(&tmp, path).map_err(|e| Error::io("rename into place", path, e))
     })();
     if written.is_err() {
@@ -98,10 +109,8 @@ impl Write for EarlySync<'_> {
         let n = self.file.write(buf)?;
         let before = self.written / SYNC_EVERY;
         self.written += n as u64;
-        if let Some(request) = self
-            .request
-            .as_ref()
-            .filter(|_| self.written / SYNC_EVERY != before)
+        if self.written / SYNC_EVERY != before
+            && let Some(request) = &self.request
         {
             let _ = request.try_send(());
         }

@@ -30,18 +30,24 @@ fn nonce(counter: u64, last: bool) -> [u8; 12] {
     n
 }
 
-/// Runs `work(counter, index, slot)` on each slot of `slots` (each one sealed chunk's room,
-/// the last possibly shorter), spread over the available cores; the first error wins.
+/// How many threads seal or open a batch: the available cores, at most [`MAX_THREADS`].
+/// Asked once per stream (on Linux the answer reads cgroup files).
+fn batch_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_THREADS)
+}
+
+/// Runs `work(counter, slot)` on each slot of `slots` (each one sealed chunk's room, the last
+/// possibly shorter), spread over up to `threads` threads; the first error wins.
 fn each_slot(
     slots: &mut [u8],
     first_counter: u64,
+    threads: usize,
     work: &(dyn Fn(u64, &mut [u8]) -> io::Result<()> + Sync),
 ) -> io::Result<()> {
     let count = slots.len().div_ceil(SEALED_CHUNK);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, MAX_THREADS)
-        .min(count);
+    let threads = threads.min(count);
     let run = |part: &mut [u8], first: u64| -> io::Result<()> {
         for (i, slot) in part.chunks_mut(SEALED_CHUNK).enumerate() {
             work(first + i as u64, slot)?;
@@ -83,6 +89,7 @@ pub struct StreamWriter<W: Write> {
     /// Plaintext bytes buffered, over all slots.
     buffered: usize,
     counter: u64,
+    threads: usize,
 }
 
 impl<W: Write> std::fmt::Debug for StreamWriter<W> {
@@ -103,6 +110,7 @@ impl<W: Write> StreamWriter<W> {
             batch: vec![0u8; BATCH * SEALED_CHUNK],
             buffered: 0,
             counter: 0,
+            threads: batch_threads(),
         }
     }
 
@@ -117,6 +125,7 @@ impl<W: Write> StreamWriter<W> {
         each_slot(
             &mut self.batch[..sealed_len],
             self.counter,
+            self.threads,
             &|counter, slot| {
                 let (plain, tag_room) = slot.split_at_mut(slot.len() - TAG);
                 let is_last = last && counter == final_counter;
@@ -183,6 +192,7 @@ pub struct StreamReader<R: Read> {
     pos: usize,
     counter: u64,
     done: bool,
+    threads: usize,
 }
 
 impl<R: Read> std::fmt::Debug for StreamReader<R> {
@@ -207,6 +217,7 @@ impl<R: Read> StreamReader<R> {
             pos: 0,
             counter: 0,
             done: false,
+            threads: batch_threads(),
         }
     }
 
@@ -235,20 +246,25 @@ impl<R: Read> StreamReader<R> {
         let chunks = take.div_ceil(SEALED_CHUNK);
         let final_counter = self.counter + chunks as u64 - 1;
         let (cipher, aad) = (&self.cipher, &self.aad);
-        each_slot(&mut self.batch[..take], self.counter, &|counter, slot| {
-            let (sealed, tag) = slot.split_at_mut(slot.len() - TAG);
-            let is_last = last && counter == final_counter;
-            cipher
-                .decrypt_in_place_detached(
-                    Nonce::from_slice(&nonce(counter, is_last)),
-                    aad,
-                    sealed,
-                    Tag::from_slice(tag),
-                )
-                .map_err(|_| {
-                    invalid("a chunk fails authentication (altered, truncated or extended)")
-                })
-        })?;
+        each_slot(
+            &mut self.batch[..take],
+            self.counter,
+            self.threads,
+            &|counter, slot| {
+                let (sealed, tag) = slot.split_at_mut(slot.len() - TAG);
+                let is_last = last && counter == final_counter;
+                cipher
+                    .decrypt_in_place_detached(
+                        Nonce::from_slice(&nonce(counter, is_last)),
+                        aad,
+                        sealed,
+                        Tag::from_slice(tag),
+                    )
+                    .map_err(|_| {
+                        invalid("a chunk fails authentication (altered, truncated or extended)")
+                    })
+            },
+        )?;
         self.opened = take;
         self.pos = 0;
         self.counter += chunks as u64;
