@@ -70,7 +70,7 @@ pub enum ProfileCommand {
         /// Name or id.
         #[arg(value_name = "REF")]
         reference: String,
-        /// The bundle file to write (replaced atomically).
+        /// The bundle file to write (replaced atomically; not inside Assay's data directory).
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
         /// Also put the provider keys in the bundle (encrypted with it).

@@ -11,9 +11,10 @@ use crate::error::{Error, Result};
 pub enum Kind {
     /// UTF-8 JSON [`super::Manifest`].
     Manifest = 1,
-    /// The snapshot database's one-off raw key (32 bytes).
+    /// The raw SQLCipher key (32 bytes) of the database entry: the profile's own for a keyring
+    /// profile, a one-off key for a passphrase profile's copy.
     DatabaseKey = 2,
-    /// The snapshot database file, SQLCipher-encrypted under that key.
+    /// The profile's database file, SQLCipher-encrypted under that key.
     Database = 3,
     /// Provider keys, only when the person opted in: UTF-8 JSON.
     ProviderKeys = 4,

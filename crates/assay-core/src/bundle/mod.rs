@@ -56,7 +56,7 @@ pub struct Manifest {
     pub created_at: String,
     /// When the bundle was written (RFC 3339).
     pub exported_at: String,
-    /// Rows per table in the snapshot.
+    /// Rows per table in the bundle's database.
     pub row_counts: std::collections::BTreeMap<String, i64>,
     /// Whether the bundle carries the provider keys.
     pub includes_provider_keys: bool,

@@ -263,7 +263,7 @@ fn connect(path: &Path, key: &DbKey, label: &str, flags: OpenFlags) -> Result<Co
 /// Opens one connection to the SQLCipher file at `path` and keys it, proving the key by a
 /// first query (a wrong key is `DECRYPT_FAILED`). Temp tables and sorts stay in memory; the
 /// journal mode is left as the file has it. Profile databases add WAL and their pragmas in
-/// [`connect`]; bundle snapshots use this as it is.
+/// [`connect`]; the copies bundles carry use this as it is.
 pub(crate) fn open_keyed(
     path: &Path,
     key: &DbKey,

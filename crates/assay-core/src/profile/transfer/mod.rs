@@ -407,7 +407,8 @@ fn write_bundle(
     crate::atomic_file::write_checked(out, fill, check)
 }
 
-/// Deletes provider keys, and references to this machine's keyring, from a snapshot.
+/// Deletes provider keys, and references to this machine's keyring, from a copy of a profile's
+/// database (an export's of a passphrase profile, or an import's).
 /// `secure_delete` zeroes what is deleted, in place, so no page (free or not) keeps a key and
 /// no VACUUM (a second full rewrite) is needed. Keys travel in their own entry when included.
 fn strip_provider_keys(conn: &Connection) -> Result<()> {
@@ -464,7 +465,8 @@ fn rekey(path: &Path, from: &DbKey, to: &DbKey, profile_id: &str) -> Result<()> 
     conn.close().map_err(|(_, e)| Error::from(e))
 }
 
-/// A connection to a snapshot file under `key`, in its own (rollback) journal mode.
+/// A connection to a copy of a profile's database under `key`, in the journal mode the file
+/// has.
 fn keyed(path: &Path, key: &DbKey) -> Result<Connection> {
     crate::db::open_keyed(path, key, "snapshot", OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|err| {
         match err {
