@@ -223,5 +223,9 @@ fn on_a_terminal_export_draws_a_progress_bar_in_place() {
         "the bar fills: {screen:?}"
     );
     assert!(screen.contains("Exported profile \"Trip\""), "{screen:?}");
+    assert!(
+        !screen.contains(BUNDLE_PASS),
+        "the passphrase never reaches the terminal"
+    );
     assert!(bundle.exists());
 }

@@ -33,7 +33,7 @@ pub const HEADER_LEN: usize = PREFIX_LEN + BODY_LEN + 32 + 32;
 const MAX_MEMORY_KIB: u32 = 1024 * 1024;
 
 /// Argon2id parameters for new bundles: 64 MiB (within the memory an export may use) and 12
-/// passes, 0.8 s on our 2-core development VM, aiming at 0.5–1 s on a laptop
+/// passes, 0.5–0.9 s on our 2-core development VM, aiming at 0.5–1 s on a laptop
 /// (docs/bundle-format.md; `make bench-bundle` times it).
 pub const DEFAULT_KDF: KdfParams = KdfParams {
     memory_kib: 64 * 1024,
