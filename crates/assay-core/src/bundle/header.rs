@@ -27,6 +27,11 @@ const WRAPPED_LEN: usize = 32 + 16;
 /// Length of a version-1 body.
 pub const BODY_LEN: usize = 1 + 12 + 1 + SALT_LEN + CHECK_LEN + NONCE_LEN + WRAPPED_LEN;
 const PREFIX_LEN: usize = 8 + 2 + 2;
+/// Where the salt starts, and where the wrap nonce does (right after it).
+const SALT_AT: usize = PREFIX_LEN + 14;
+const NONCE_AT: usize = SALT_AT + SALT_LEN;
+/// Length of the fixed part: prefix through the wrap nonce.
+const FIXED_LEN: usize = NONCE_AT + NONCE_LEN;
 /// Length of a whole version-1 header.
 pub const HEADER_LEN: usize = PREFIX_LEN + BODY_LEN + 32 + 32;
 /// The largest Argon2 memory a reader accepts (1 GiB), so a hostile header cannot exhaust it.
@@ -41,13 +46,15 @@ pub const DEFAULT_KDF: KdfParams = KdfParams {
     parallelism: 1,
 };
 
-/// What opening a header yields: the key for the payload and the header's hash, which every
-/// chunk binds as associated data.
+/// What opening a header yields: the key for the payload and the associated data every chunk
+/// binds.
+#[derive(Clone)]
 pub struct Opened {
     /// Payload key.
     pub payload_key: Zeroizing<[u8; 32]>,
-    /// SHA-256 of the whole header.
-    pub header_hash: [u8; 32],
+    /// SHA-256 of the header's fixed part (magic through `wrap_nonce`): the parameters, salt
+    /// and nonce, all chosen before the passphrase is stretched.
+    pub stream_aad: [u8; 32],
 }
 
 impl std::fmt::Debug for Opened {
@@ -56,8 +63,25 @@ impl std::fmt::Debug for Opened {
     }
 }
 
-/// A new header for `passphrase`: its bytes, and the same as [`open`] would return.
-pub fn seal(passphrase: &Passphrase, kdf: KdfParams) -> Result<(Vec<u8>, Opened)> {
+/// A header whose random parts are chosen and whose payload keys are known, before the
+/// passphrase is stretched: a writer can seal the payload while [`Pending::finish`] runs the
+/// KDF, and write the header in front of it afterwards.
+pub struct Pending {
+    /// The header's fixed part: prefix, KDF parameters, chunk size, salt, wrap nonce.
+    fixed: Vec<u8>,
+    kdf: KdfParams,
+    file_key: Zeroizing<[u8; 32]>,
+    opened: Opened,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending").finish_non_exhaustive()
+    }
+}
+
+/// Starts a new header: chooses the salt, the wrap nonce and the file key. No KDF yet.
+pub fn begin(kdf: KdfParams) -> Result<Pending> {
     let kdf = check_kdf(kdf)?;
     let mut salt = [0u8; SALT_LEN];
     let mut nonce = [0u8; NONCE_LEN];
@@ -65,40 +89,67 @@ pub fn seal(passphrase: &Passphrase, kdf: KdfParams) -> Result<(Vec<u8>, Opened)
     random(&mut salt)?;
     random(&mut nonce)?;
     random(file_key.as_mut())?;
-    let passphrase_key = kdf.derive(passphrase, &salt)?;
-
-    let mut header = Vec::with_capacity(HEADER_LEN);
-    header.extend_from_slice(&MAGIC);
-    header.extend_from_slice(&VERSION.to_le_bytes());
-    header.extend_from_slice(&(BODY_LEN as u16).to_le_bytes());
-    header.push(KDF_ARGON2ID);
-    header.extend_from_slice(&kdf.memory_kib.to_le_bytes());
-    header.extend_from_slice(&kdf.iterations.to_le_bytes());
-    header.extend_from_slice(&kdf.parallelism.to_le_bytes());
-    header.push(CHUNK_LOG2);
-    header.extend_from_slice(&salt);
-    header.extend_from_slice(&key_check(&passphrase_key).finalize().into_bytes()[..CHECK_LEN]);
-    header.extend_from_slice(&nonce);
-    let wrapped = Aes256Gcm::new(passphrase_key.as_ref().into())
-        .encrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: file_key.as_ref(),
-                aad: &header,
-            },
-        )
-        .map_err(|_| Error::Corrupt("sealing the bundle key failed".into()))?;
-    header.extend_from_slice(&wrapped);
-    let checksum: [u8; 32] = Sha256::digest(&header).into();
-    let mac = header_mac(&file_key, &header)?.finalize().into_bytes();
-    header.extend_from_slice(&checksum);
-    header.extend_from_slice(&mac);
-    debug_assert_eq!(header.len(), HEADER_LEN);
+    let mut fixed = Vec::with_capacity(HEADER_LEN);
+    fixed.extend_from_slice(&MAGIC);
+    fixed.extend_from_slice(&VERSION.to_le_bytes());
+    fixed.extend_from_slice(&(BODY_LEN as u16).to_le_bytes());
+    fixed.push(KDF_ARGON2ID);
+    fixed.extend_from_slice(&kdf.memory_kib.to_le_bytes());
+    fixed.extend_from_slice(&kdf.iterations.to_le_bytes());
+    fixed.extend_from_slice(&kdf.parallelism.to_le_bytes());
+    fixed.push(CHUNK_LOG2);
+    fixed.extend_from_slice(&salt);
+    fixed.extend_from_slice(&nonce);
+    debug_assert_eq!(fixed.len(), FIXED_LEN);
     let opened = Opened {
         payload_key: subkey(&file_key, b"assay-bundle payload")?,
-        header_hash: Sha256::digest(&header).into(),
+        stream_aad: Sha256::digest(&fixed).into(),
     };
-    Ok((header, opened))
+    Ok(Pending {
+        fixed,
+        kdf,
+        file_key,
+        opened,
+    })
+}
+
+impl Pending {
+    /// The payload's keys, the same as [`open`] will return for the finished header.
+    pub fn opened(&self) -> &Opened {
+        &self.opened
+    }
+
+    /// Stretches `passphrase` (the slow part) and returns the whole header.
+    pub fn finish(&self, passphrase: &Passphrase) -> Result<Vec<u8>> {
+        let salt = &self.fixed[SALT_AT..SALT_AT + SALT_LEN];
+        let nonce = &self.fixed[NONCE_AT..NONCE_AT + NONCE_LEN];
+        let passphrase_key = self.kdf.derive(passphrase, salt)?;
+        let mut header = self.fixed.clone();
+        header.extend_from_slice(&key_check(&passphrase_key).finalize().into_bytes()[..CHECK_LEN]);
+        let wrapped = Aes256Gcm::new(passphrase_key.as_ref().into())
+            .encrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: self.file_key.as_ref(),
+                    aad: &header,
+                },
+            )
+            .map_err(|_| Error::Corrupt("sealing the bundle key failed".into()))?;
+        header.extend_from_slice(&wrapped);
+        let checksum: [u8; 32] = Sha256::digest(&header).into();
+        let mac = header_mac(&self.file_key, &header)?.finalize().into_bytes();
+        header.extend_from_slice(&checksum);
+        header.extend_from_slice(&mac);
+        debug_assert_eq!(header.len(), HEADER_LEN);
+        Ok(header)
+    }
+}
+
+/// A new header for `passphrase`: its bytes, and the same as [`open`] would return.
+pub fn seal(passphrase: &Passphrase, kdf: KdfParams) -> Result<(Vec<u8>, Opened)> {
+    let pending = begin(kdf)?;
+    let header = pending.finish(passphrase)?;
+    Ok((header, pending.opened))
 }
 
 /// Reads and checks a header from `input`, in the order docs/bundle-format.md gives.
@@ -142,11 +193,10 @@ pub fn open(input: &mut impl Read, passphrase: &Passphrase) -> Result<Opened> {
         iterations: u32_at(5),
         parallelism: u32_at(9),
     })?;
-    let salt = &body[14..14 + SALT_LEN];
-    let check = &body[14 + SALT_LEN..14 + SALT_LEN + CHECK_LEN];
-    let nonce_at = 14 + SALT_LEN + CHECK_LEN;
-    let nonce = &body[nonce_at..nonce_at + NONCE_LEN];
-    let wrapped = &body[nonce_at + NONCE_LEN..];
+    let salt = &signed[SALT_AT..SALT_AT + SALT_LEN];
+    let nonce = &signed[NONCE_AT..NONCE_AT + NONCE_LEN];
+    let check = &signed[FIXED_LEN..FIXED_LEN + CHECK_LEN];
+    let wrapped = &signed[FIXED_LEN + CHECK_LEN..];
 
     let passphrase_key = kdf.derive(passphrase, salt)?;
     if key_check(&passphrase_key)
@@ -160,7 +210,7 @@ pub fn open(input: &mut impl Read, passphrase: &Passphrase) -> Result<Opened> {
             Nonce::from_slice(nonce),
             Payload {
                 msg: wrapped,
-                aad: &signed[..PREFIX_LEN + nonce_at + NONCE_LEN],
+                aad: &signed[..FIXED_LEN + CHECK_LEN],
             },
         )
         .map_err(|_| corrupt("its key does not open (the header was altered)"))?;
@@ -175,7 +225,7 @@ pub fn open(input: &mut impl Read, passphrase: &Passphrase) -> Result<Opened> {
     }
     Ok(Opened {
         payload_key: subkey(&file_key, b"assay-bundle payload")?,
-        header_hash: Sha256::digest(&header).into(),
+        stream_aad: Sha256::digest(&signed[..FIXED_LEN]).into(),
     })
 }
 

@@ -1,5 +1,5 @@
 //! The payload stream: STREAM over AES-256-GCM in 64 KiB chunks, nonce = 11-byte big-endian
-//! counter ‖ last-chunk flag, the header hash as every chunk's associated data.
+//! counter ‖ last-chunk flag, the hash of the header's fixed part as every chunk's associated data.
 //!
 //! Chunks are independent once their counter is known, so both directions work on batches of
 //! [`BATCH`] chunks, sealed or opened in place on a few threads. Memory is one batch (2 MiB)
@@ -106,7 +106,7 @@ impl<W: Write> StreamWriter<W> {
         Self {
             out,
             cipher: Aes256Gcm::new(opened.payload_key.as_ref().into()),
-            aad: opened.header_hash,
+            aad: opened.stream_aad,
             batch: vec![0u8; BATCH * SEALED_CHUNK],
             buffered: 0,
             counter: 0,
@@ -210,7 +210,7 @@ impl<R: Read> StreamReader<R> {
         Self {
             input,
             cipher: Aes256Gcm::new(opened.payload_key.as_ref().into()),
-            aad: opened.header_hash,
+            aad: opened.stream_aad,
             batch: vec![0u8; BATCH * SEALED_CHUNK + 1],
             filled: 0,
             opened: 0,

@@ -69,6 +69,40 @@ fn the_payload_never_appears_in_the_bundle_and_two_bundles_share_nothing() {
 }
 
 #[test]
+fn a_payload_sealed_before_the_passphrase_is_stretched_opens_under_the_finished_header() {
+    // Export writes the payload while the KDF runs, and the header in front of it afterwards.
+    let pending = header::begin(FAST).expect("begin");
+    let mut writer = StreamWriter::new(Vec::new(), pending.opened());
+    writer.write_all(&payload(70_000)).expect("write");
+    let sealed = writer.finish().expect("finish");
+    let header = pending.finish(&pass()).expect("finish the header");
+    let bundle = [header, sealed].concat();
+    assert_eq!(read(&bundle, &pass()).expect("open"), payload(70_000));
+
+    // The rest of the header is bound through the file key: another bundle's key check and
+    // wrapped key (same passphrase) in front of this payload do not open it.
+    let other = pending.finish(&pass()).expect("a second finish");
+    assert_eq!(
+        other,
+        bundle[..header::HEADER_LEN],
+        "finishing is deterministic"
+    );
+    // The checksum is recomputed, so only the keyed checks can stop it.
+    let stranger = make(b"another bundle");
+    let mut spliced = bundle.clone();
+    let (fixed, signed) = (12 + 42, 12 + header::BODY_LEN);
+    spliced[fixed..signed].copy_from_slice(&stranger[fixed..signed]);
+    use sha2::Digest;
+    let sum: [u8; 32] = sha2::Sha256::digest(&spliced[..signed]).into();
+    spliced[signed..signed + 32].copy_from_slice(&sum);
+    let err = read(&spliced, &pass()).expect_err("spliced header");
+    assert!(
+        matches!(err.code(), ErrorCode::Corrupt | ErrorCode::WrongPassphrase),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_wrong_passphrase_is_told_apart_from_damage() {
     let bundle = make(b"hello");
     let err = read(

@@ -413,13 +413,18 @@ fn export_and_import_report_each_phase_up_to_its_total() {
         phases.dedup();
         phases
     };
-    assert_eq!(
-        phases(&reports),
-        [
-            TransferPhase::Key,
-            TransferPhase::Write,
-            TransferPhase::Verify
-        ]
+    // The passphrase is stretched while the database is written; only a write that ends
+    // first reports the wait for the key.
+    let export_phases = phases(&reports);
+    assert!(
+        export_phases == [TransferPhase::Write, TransferPhase::Verify]
+            || export_phases
+                == [
+                    TransferPhase::Write,
+                    TransferPhase::Key,
+                    TransferPhase::Verify
+                ],
+        "{export_phases:?}"
     );
     let last = |phase| {
         *reports

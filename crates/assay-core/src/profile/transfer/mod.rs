@@ -15,7 +15,7 @@ mod read;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
@@ -97,8 +97,8 @@ impl Drop for Scratch {
 
 /// What goes into a bundle besides the manifest and the database, and how to write it.
 struct Contents<'a> {
-    /// The sealed header and its keys.
-    unlocked: &'a Unlocked,
+    /// The header's fixed part and the payload's keys; the passphrase is stretched meanwhile.
+    pending: &'a bundle::header::Pending,
     provider_keys: Option<&'a [u8]>,
     /// Read the bundle back before it replaces the target.
     verify: bool,
@@ -135,46 +135,49 @@ impl Profiles {
         } else {
             None
         };
-        start(progress, TransferPhase::Key);
-        // The header is made once; verification reuses its keys rather than stretching the
-        // passphrase again.
-        let (header, opened) = bundle::header::seal(passphrase, options.kdf)?;
-        let unlocked = Unlocked { header, opened };
+        let pending = bundle::header::begin(options.kdf)?;
         let contents = Contents {
-            unlocked: &unlocked,
+            pending: &pending,
             provider_keys: provider_keys.as_deref().map(Vec::as_slice),
             verify: options.verify,
         };
-        let manifest = match open.record().key_mode {
-            // The file never held a provider key (they live in the keyring): its pages go in
-            // as they are, under its own key, while nothing can commit.
-            KeyMode::Keyring => open.db().with_file_still(|file, key, conn| {
-                let manifest = describe(conn, open, &options)?;
-                write_bundle(out, &contents, &manifest, key, file, progress)?;
-                Ok(manifest)
-            })?,
-            KeyMode::Passphrase => {
-                start(progress, TransferPhase::Snapshot);
-                let scratch = self.scratch()?;
-                let snapshot = scratch.0.join("snapshot.db");
-                let snapshot_key = DbKey::generate()?;
-                open.db().export_encrypted(&snapshot, &snapshot_key)?;
-                let manifest = {
-                    let conn = keyed(&snapshot, &snapshot_key)?;
-                    strip_provider_keys(&conn)?;
-                    describe(&conn, open, &options)?
-                };
-                write_bundle(
-                    out,
-                    &contents,
-                    &manifest,
-                    &snapshot_key,
-                    &snapshot,
-                    progress,
-                )?;
-                manifest
+        // The payload's keys do not depend on the passphrase (docs/bundle-format.md), so the
+        // passphrase is stretched (0.5-1 s) while the database is copied, and the header goes
+        // in front of the payload at the end. Verification reuses the keys.
+        let manifest = std::thread::scope(|scope| {
+            let header = scope.spawn(|| pending.finish(passphrase));
+            match open.record().key_mode {
+                // The file never held a provider key (they live in the keyring): its pages go
+                // in as they are, under its own key, while nothing can commit.
+                KeyMode::Keyring => open.db().with_file_still(|file, key, conn| {
+                    let manifest = describe(conn, open, &options)?;
+                    write_bundle(out, &contents, header, &manifest, key, file, progress)?;
+                    Ok(manifest)
+                }),
+                KeyMode::Passphrase => {
+                    start(progress, TransferPhase::Snapshot);
+                    let scratch = self.scratch()?;
+                    let snapshot = scratch.0.join("snapshot.db");
+                    let snapshot_key = DbKey::generate()?;
+                    open.db().export_encrypted(&snapshot, &snapshot_key)?;
+                    let manifest = {
+                        let conn = keyed(&snapshot, &snapshot_key)?;
+                        strip_provider_keys(&conn)?;
+                        describe(&conn, open, &options)?
+                    };
+                    write_bundle(
+                        out,
+                        &contents,
+                        header,
+                        &manifest,
+                        &snapshot_key,
+                        &snapshot,
+                        progress,
+                    )?;
+                    Ok(manifest)
+                }
             }
-        };
+        })?;
         let bytes = std::fs::metadata(out)
             .map_err(|e| Error::io("stat", out, e))?
             .len();
@@ -338,13 +341,15 @@ fn parse_provider_keys(bytes: &[u8]) -> Result<Vec<(Provider, ProviderKey)>> {
         .collect()
 }
 
-/// Writes the bundle at `out` atomically: header, manifest, the database's key, the database
-/// file `db` (streamed), and the provider keys if any. If asked, the written file is read back
-/// in full (while it is fsynced) before it replaces `out`, so a bundle that fails leaves an
-/// older one in place.
+/// Writes the bundle at `out` atomically: room for the header, manifest, the database's key,
+/// the database file `db` (streamed), the provider keys if any, and then the header itself,
+/// once `header` (the passphrase being stretched) is done. If asked, the written file is read
+/// back in full (while it is fsynced) before it replaces `out`, so a bundle that fails leaves
+/// an older one in place.
 fn write_bundle(
     out: &Path,
     contents: &Contents<'_>,
+    header: std::thread::ScopedJoinHandle<'_, Result<Vec<u8>>>,
     manifest: &Manifest,
     db_key: &DbKey,
     db: &Path,
@@ -360,11 +365,15 @@ fn write_bundle(
         .metadata()
         .map_err(|e| Error::io("stat", db, e))?
         .len();
+    let opened = contents.pending.opened();
+    // The finished header, with the keys it opens to, for the read-back.
+    let written = std::cell::OnceCell::new();
     let fill = |file: &mut File| {
         let io = |e: std::io::Error| Error::io("write", out, e);
         let mut sink = EarlySync::new(file);
-        sink.write_all(&contents.unlocked.header).map_err(io)?;
-        let mut w = bundle::StreamWriter::new(sink, &contents.unlocked.opened);
+        sink.write_all(&[0u8; bundle::header::HEADER_LEN])
+            .map_err(io)?;
+        let mut w = bundle::StreamWriter::new(sink, opened);
         entries::write_head(&mut w, Kind::Manifest, manifest_json.len() as u64).map_err(io)?;
         w.write_all(&manifest_json).map_err(io)?;
         entries::write_head(&mut w, Kind::DatabaseKey, DbKey::LEN as u64).map_err(io)?;
@@ -383,19 +392,31 @@ fn write_bundle(
             entries::write_head(&mut w, Kind::ProviderKeys, keys.len() as u64).map_err(io)?;
             w.write_all(keys).map_err(io)?;
         }
-        w.finish().map_err(io)?.flush().map_err(io)
+        w.finish().map_err(io)?.flush().map_err(io)?;
+        if !header.is_finished() {
+            // Said only when it is what the export waits for (a small profile is written
+            // before the passphrase is stretched).
+            start(progress, TransferPhase::Key);
+        }
+        let header = header
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        file.write_all(&header).map_err(io)?;
+        let _ = written.set(Unlocked {
+            header,
+            opened: opened.clone(),
+        });
+        Ok(())
     };
-    let check = |written: &Path| {
+    let check = |path: &Path| {
         if !contents.verify {
             return Ok(());
         }
-        let read = scan(
-            written,
-            contents.unlocked,
-            progress,
-            TransferPhase::Verify,
-            |_| Ok(()),
-        )?;
+        let unlocked = written
+            .get()
+            .ok_or_else(|| Error::Corrupt("the bundle's header was not written".into()))?;
+        let read = scan(path, unlocked, progress, TransferPhase::Verify, |_| Ok(()))?;
         if read != *manifest {
             return Err(Error::Corrupt(format!(
                 "{} does not read back as written",
