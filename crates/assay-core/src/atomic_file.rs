@@ -71,35 +71,32 @@ const SYNC_EVERY: u64 = 32 << 20;
 /// A writer to a file that, every [`SYNC_EVERY`] bytes, has a helper thread ask the OS to put
 /// what was written so far on disk. The disk then works while the caller goes on computing,
 /// and the final fsync has little left to wait for. Requests coalesce while one is running.
+/// Dropping it does not wait for a sync under way: the helper ends after it, and the caller's
+/// own fsync is what makes the file durable.
 #[derive(Debug)]
 pub struct EarlySync<'a> {
     file: &'a File,
     written: u64,
     request: Option<std::sync::mpsc::SyncSender<()>>,
-    helper: Option<std::thread::JoinHandle<()>>,
 }
 
 impl<'a> EarlySync<'a> {
     /// Wraps `file`; without a second handle to it, it simply writes.
     pub fn new(file: &'a File) -> Self {
-        let (request, helper) = match file.try_clone() {
-            Ok(clone) => {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
-                let helper = std::thread::spawn(move || {
-                    // Errors are left to the final fsync, which reports them.
-                    while rx.recv().is_ok() {
-                        let _ = clone.sync_data();
-                    }
-                });
-                (Some(tx), Some(helper))
-            }
-            Err(_) => (None, None),
-        };
+        let request = file.try_clone().ok().map(|clone| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+            std::thread::spawn(move || {
+                // Errors are left to the final fsync, which reports them.
+                while rx.recv().is_ok() {
+                    let _ = clone.sync_data();
+                }
+            });
+            tx
+        });
         Self {
             file,
             written: 0,
             request,
-            helper,
         }
     }
 }
@@ -119,15 +116,6 @@ impl Write for EarlySync<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.file.flush()
-    }
-}
-
-impl Drop for EarlySync<'_> {
-    fn drop(&mut self) {
-        drop(self.request.take());
-        if let Some(helper) = self.helper.take() {
-            let _ = helper.join();
-        }
     }
 }
 
