@@ -115,7 +115,7 @@ fn label(phase: TransferPhase) -> &'static str {
         TransferPhase::Verify => "Verifying",
         TransferPhase::Check => "Checking",
         TransferPhase::Read => "Reading",
-        TransferPhase::Rekey => "Re-keying the new profile",
+        TransferPhase::Finish => "Setting up the new profile",
     }
 }
 
@@ -171,8 +171,8 @@ mod tests {
         assert!(line.contains(&format!("[{}]", "#".repeat(BAR))), "{line}");
         assert!(line.contains("100%"), "{line}");
         assert_eq!(
-            render(at(TransferPhase::Rekey, 0, 0), Duration::ZERO),
-            "Re-keying the new profile…"
+            render(at(TransferPhase::Finish, 0, 0), Duration::ZERO),
+            "Setting up the new profile…"
         );
     }
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod library;
 pub mod logging;
 pub mod markdown;
+pub(crate) mod parallel;
 pub mod paths;
 pub mod profile;
 pub mod providers;

@@ -1034,10 +1034,13 @@ export type TransferPhase =
 "verify" | 
 /**  Authenticating the whole bundle before anything is created (bytes of the bundle). */
 "check" | 
-/**  Copying the database out of the bundle into the new profile (bytes of the bundle). */
+/**
+ *  Copying the database out of the bundle into the new profile, re-keying each page to
+ *  the new profile's key on the way (bytes of the bundle).
+ */
 "read" | 
-/**  Re-keying the new profile's database to its own key, and migrating it; no byte count. */
-"rekey";
+/**  Giving the database the new profile's id, and migrating it; no byte count. */
+"finish";
 
 /**  One progress report: `done` of `total` bytes in `phase` (`total` 0: no byte count). */
 export type TransferProgress = {

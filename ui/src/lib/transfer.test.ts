@@ -16,8 +16,8 @@ describe("describeTransfer", () => {
   });
 
   it("has no fraction for a phase without bytes", () => {
-    expect(describeTransfer({ phase: "rekey", done: 0, total: 0 })).toEqual({
-      label: "Re-keying the new profile…",
+    expect(describeTransfer({ phase: "finish", done: 0, total: 0 })).toEqual({
+      label: "Setting up the new profile…",
       fraction: null,
     });
   });

@@ -9,8 +9,8 @@ const LABELS: Record<TransferPhase, string> = {
   write: "Writing the bundle",
   verify: "Checking what was written",
   check: "Checking the bundle",
-  read: "Reading the bundle",
-  rekey: "Re-keying the new profile",
+  read: "Reading the bundle into the new profile",
+  finish: "Setting up the new profile",
 };
 
 /** A label, and the fraction done from 0 to 1 (`null`: a phase without a byte count). */

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::secrets::Passphrase;
 use crate::secrets::wrapped::KdfParams;
+use crate::secrets::{Passphrase, random};
 
 /// `\x89ASSAY\r\n`.
 pub const MAGIC: [u8; 8] = *b"\x89ASSAY\r\n";
@@ -261,11 +261,6 @@ fn subkey(file_key: &[u8; 32], info: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
         .expand(info, out.as_mut())
         .map_err(|_| Error::Corrupt("key expansion failed".into()))?;
     Ok(out)
-}
-
-fn random(buf: &mut [u8]) -> Result<()> {
-    // The same code as DbKey::generate gives this failure.
-    getrandom::fill(buf).map_err(|e| Error::Keyring(format!("the OS random generator failed: {e}")))
 }
 
 /// Reads exactly `buf.len()` bytes; a short file is a truncated bundle.

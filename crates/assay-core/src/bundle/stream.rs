@@ -11,6 +11,7 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 
 use super::header::{CHUNK_LOG2, Opened, corrupt};
 use crate::error::Error;
+use crate::parallel;
 
 /// Plaintext bytes per chunk.
 pub const CHUNK: usize = 1 << CHUNK_LOG2;
@@ -19,8 +20,6 @@ const TAG: usize = 16;
 pub const SEALED_CHUNK: usize = CHUNK + TAG;
 /// Chunks sealed or opened together.
 pub const BATCH: usize = 32;
-/// Most threads that seal or open one batch.
-const MAX_THREADS: usize = 4;
 
 fn nonce(counter: u64, last: bool) -> Nonce {
     let mut n = [0u8; 12];
@@ -37,54 +36,6 @@ fn cipher(opened: &Opened) -> LessSafeKey {
         UnboundKey::new(&AES_256_GCM, opened.payload_key.as_ref())
             .expect("AES-256-GCM takes a 32-byte key"),
     )
-}
-
-/// How many threads seal or open a batch: the available cores, at most [`MAX_THREADS`].
-/// Asked once per stream (on Linux the answer reads cgroup files).
-fn batch_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, MAX_THREADS)
-}
-
-/// Runs `work(counter, slot)` on each slot of `slots` (each one sealed chunk's room, the last
-/// possibly shorter), spread over up to `threads` threads; the first error wins.
-fn each_slot(
-    slots: &mut [u8],
-    first_counter: u64,
-    threads: usize,
-    work: &(dyn Fn(u64, &mut [u8]) -> io::Result<()> + Sync),
-) -> io::Result<()> {
-    let count = slots.len().div_ceil(SEALED_CHUNK);
-    let threads = threads.min(count);
-    let run = |part: &mut [u8], first: u64| -> io::Result<()> {
-        for (i, slot) in part.chunks_mut(SEALED_CHUNK).enumerate() {
-            work(first + i as u64, slot)?;
-        }
-        Ok(())
-    };
-    if threads <= 1 {
-        return run(slots, first_counter);
-    }
-    let per_thread = count.div_ceil(threads);
-    std::thread::scope(|scope| {
-        let mut parts = slots.chunks_mut(per_thread * SEALED_CHUNK).enumerate();
-        let (_, own) = parts.next().expect("at least one part");
-        let helpers: Vec<_> = parts
-            .map(|(n, part)| {
-                let first = first_counter + (n * per_thread) as u64;
-                scope.spawn(move || run(part, first))
-            })
-            .collect();
-        let mut result = run(own, first_counter);
-        for helper in helpers {
-            let joined = helper
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            result = result.and(joined);
-        }
-        result
-    })
 }
 
 /// Encrypts a payload into `out`. Call [`StreamWriter::finish`] at the end: without it the
@@ -119,7 +70,7 @@ impl<W: Write> StreamWriter<W> {
             batch: vec![0u8; BATCH * SEALED_CHUNK],
             buffered: 0,
             counter: 0,
-            threads: batch_threads(),
+            threads: parallel::threads(),
         }
     }
 
@@ -131,8 +82,9 @@ impl<W: Write> StreamWriter<W> {
         let sealed_len = (chunks - 1) * SEALED_CHUNK + tail + TAG;
         let final_counter = self.counter + chunks as u64 - 1;
         let (cipher, aad) = (&self.cipher, &self.aad);
-        each_slot(
+        parallel::each_piece(
             &mut self.batch[..sealed_len],
+            SEALED_CHUNK,
             self.counter,
             self.threads,
             &|counter, slot| {
@@ -222,7 +174,7 @@ impl<R: Read> StreamReader<R> {
             pos: 0,
             counter: 0,
             done: false,
-            threads: batch_threads(),
+            threads: parallel::threads(),
         }
     }
 
@@ -251,8 +203,9 @@ impl<R: Read> StreamReader<R> {
         let chunks = take.div_ceil(SEALED_CHUNK);
         let final_counter = self.counter + chunks as u64 - 1;
         let (cipher, aad) = (&self.cipher, &self.aad);
-        each_slot(
+        parallel::each_piece(
             &mut self.batch[..take],
+            SEALED_CHUNK,
             self.counter,
             self.threads,
             &|counter, slot| {

@@ -17,8 +17,7 @@ impl DbKey {
     /// A fresh key from the OS random number generator.
     pub fn generate() -> Result<Self> {
         let mut bytes = Zeroizing::new([0u8; Self::LEN]);
-        getrandom::fill(bytes.as_mut())
-            .map_err(|e| Error::Keyring(format!("the OS random generator failed: {e}")))?;
+        super::random(bytes.as_mut())?;
         Ok(Self(bytes))
     }
 

@@ -17,7 +17,13 @@ pub use key::DbKey;
 pub use keyring::KeyringStore;
 pub use passphrase::Passphrase;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+/// Fills `buf` from the OS random number generator, the source of every key, salt, nonce and
+/// IV Assay makes.
+pub(crate) fn random(buf: &mut [u8]) -> Result<()> {
+    getrandom::fill(buf).map_err(|e| Error::Keyring(format!("the OS random generator failed: {e}")))
+}
 
 /// A store of named secrets, e.g. the OS keyring. Entry names are relative to the store's
 /// namespace.

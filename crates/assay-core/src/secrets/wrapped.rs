@@ -93,9 +93,8 @@ pub fn wrap(
 ) -> Result<Vec<u8>> {
     let mut salt = [0u8; SALT_LEN];
     let mut nonce = [0u8; NONCE_LEN];
-    getrandom::fill(&mut salt)
-        .and_then(|()| getrandom::fill(&mut nonce))
-        .map_err(|e| Error::Keyring(format!("the OS random generator failed: {e}")))?;
+    super::random(&mut salt)?;
+    super::random(&mut nonce)?;
 
     let mut file = Vec::with_capacity(FILE_LEN);
     file.extend_from_slice(MAGIC);

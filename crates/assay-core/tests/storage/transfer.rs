@@ -218,7 +218,7 @@ fn a_bad_import_creates_nothing() {
 /// IV in each page's reserved tail, the salt in front of page 1), free pages included: what
 /// anyone holding the bundle and its passphrase could read.
 fn decrypt_all_pages(db: &[u8], key: &[u8]) -> Vec<u8> {
-    use aes::cipher::{BlockDecrypt, KeyInit, generic_array::GenericArray};
+    use aes::cipher::{BlockCipherDecrypt, KeyInit};
     const PAGE: usize = 4096;
     const RESERVE: usize = 16 + 64;
     let cipher = aes::Aes256::new_from_slice(key).expect("a 32-byte key");
@@ -229,7 +229,7 @@ fn decrypt_all_pages(db: &[u8], key: &[u8]) -> Vec<u8> {
         let iv = &page[PAGE - RESERVE..PAGE - RESERVE + 16];
         let mut previous: [u8; 16] = iv.try_into().expect("16 bytes");
         for block in page[start..PAGE - RESERVE].chunks(16) {
-            let mut out = GenericArray::clone_from_slice(block);
+            let mut out: aes::Block = block.try_into().expect("16 bytes");
             cipher.decrypt_block(&mut out);
             for (b, p) in out.iter_mut().zip(previous) {
                 *b ^= p;
@@ -459,7 +459,7 @@ fn export_and_import_report_each_phase_up_to_its_total() {
             TransferPhase::Key,
             TransferPhase::Check,
             TransferPhase::Read,
-            TransferPhase::Rekey
+            TransferPhase::Finish
         ]
     );
     for phase in [TransferPhase::Check, TransferPhase::Read] {

@@ -12,10 +12,11 @@
 
 mod progress;
 mod read;
+mod rekey;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
@@ -265,29 +266,21 @@ impl Profiles {
                     }
                     Entry::Small(..) => {}
                     Entry::Database(reader) => {
+                        let from = bundle_key.as_ref().ok_or_else(|| {
+                            Error::Corrupt("the bundle has no database key".into())
+                        })?;
                         let io = |e: std::io::Error| Error::io("write", &incoming, e);
                         let file = File::create_new(&incoming).map_err(io)?;
-                        let mut file = BufWriter::with_capacity(1 << 20, file);
-                        // No fsync here: re-keying rewrites every page and SQLite syncs the
-                        // file when it commits; a crash before that leaves a `creating`
-                        // profile the sweep removes.
-                        std::io::copy(reader, &mut file).map_err(|e| {
-                            if e.kind() == std::io::ErrorKind::InvalidData {
-                                bundle::stream::read_error(e)
-                            } else {
-                                io(e)
-                            }
-                        })?;
-                        file.flush().map_err(io)?;
+                        // Each page is re-keyed to the new profile's key on its way to disk.
+                        rekey::rekey(reader, &mut EarlySync::new(&file), from, &key)?;
+                        file.sync_all().map_err(io)?;
                     }
                 }
                 Ok(())
             })?;
             super::crash_point("import-after-copy");
-            start(progress, TransferPhase::Rekey);
-            let bundle_key = bundle_key
-                .ok_or_else(|| Error::Corrupt("the bundle has no database key".into()))?;
-            rekey(&incoming, &bundle_key, &key, &record.id)?;
+            start(progress, TransferPhase::Finish);
+            adopt(&incoming, &key, &record.id)?;
             super::crash_point("import-after-rekey");
             let db_path = dir.join(layout::DB_FILE);
             std::fs::rename(&incoming, &db_path).map_err(|e| Error::io("rename", &incoming, e))?;
@@ -468,21 +461,13 @@ fn describe(conn: &Connection, open: &OpenProfile, options: &ExportOptions) -> R
     })
 }
 
-/// Makes the imported database the new profile's: its id, no provider key settings from the
-/// old machine (keys included in the bundle are set again afterwards), and the new profile's
-/// key. The file is still the import's own (renamed into place only afterwards, swept if the
-/// process dies), so it is re-keyed without a journal: one write of each page.
-fn rekey(path: &Path, from: &DbKey, to: &DbKey, profile_id: &str) -> Result<()> {
-    let conn = keyed(path, from)?;
+/// Makes the imported database (already under the new profile's key) the new profile's: its
+/// id, and no provider key settings from the old machine (keys included in the bundle are set
+/// again afterwards).
+fn adopt(path: &Path, key: &DbKey, profile_id: &str) -> Result<()> {
+    let conn = keyed(path, key)?;
     conn.execute("UPDATE profile_meta SET profile_id = ?1", [profile_id])?;
     strip_provider_keys(&conn)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = OFF", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("off") {
-        return Err(Error::Corrupt(format!(
-            "the imported database stayed in journal mode {mode}"
-        )));
-    }
-    conn.execute_batch(&to.pragma_sql("rekey"))?;
     conn.close().map_err(|(_, e)| Error::from(e))
 }
 

@@ -16,10 +16,11 @@ pub enum TransferPhase {
     Verify,
     /// Authenticating the whole bundle before anything is created (bytes of the bundle).
     Check,
-    /// Copying the database out of the bundle into the new profile (bytes of the bundle).
+    /// Copying the database out of the bundle into the new profile, re-keying each page to
+    /// the new profile's key on the way (bytes of the bundle).
     Read,
-    /// Re-keying the new profile's database to its own key, and migrating it; no byte count.
-    Rekey,
+    /// Giving the database the new profile's id, and migrating it; no byte count.
+    Finish,
 }
 
 /// One progress report: `done` of `total` bytes in `phase` (`total` 0: no byte count).
