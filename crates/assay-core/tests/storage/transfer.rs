@@ -127,6 +127,45 @@ fn a_round_trip_preserves_every_row_and_the_report_bytes_and_leaves_keys_behind(
 }
 
 #[test]
+fn a_passphrase_profile_round_trips_through_its_one_off_copy() {
+    // Its export goes through sqlcipher_export under a one-off key; import re-keys those pages.
+    let env = Env::new();
+    let pass = Passphrase::new("the source's own passphrase".into());
+    env.profiles
+        .create("Guarded", KeyProtection::Passphrase(pass.clone()))
+        .expect("create");
+    let open = env
+        .profiles
+        .open_profile("guarded", Some(&pass))
+        .expect("open");
+    let (before, report) = everything(&open);
+    let file = env.files.path().join("guarded.assaybundle");
+    env.profiles
+        .export(&open, &bundle_pass(), &file, options(false), &|_| {})
+        .expect("export");
+    drop(open);
+    let other = Env::new();
+    let record = other
+        .profiles
+        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
+        .expect("import");
+    let copy = other
+        .profiles
+        .open_profile(&record.id, None)
+        .expect("open copy");
+    let (after, copied_report) = everything(&copy);
+    assert_eq!(after, before, "every row survives");
+    assert_eq!(copied_report, report);
+    drop(copy);
+    let verified = other.profiles.verify(&record.id, None).expect("verify");
+    assert!(
+        verified.ok,
+        "SQLCipher's and SQLite's checks: {:?}",
+        verified.checks
+    );
+}
+
+#[test]
 fn provider_keys_travel_only_when_asked_and_land_in_the_new_keyring() {
     let env = Env::new();
     let open = source(&env);
