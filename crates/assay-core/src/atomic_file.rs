@@ -15,7 +15,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-/// Like [`write`], but `fill` streams the contents into the temp file, so a large file never
+/// Like [`write()`], but `fill` streams the contents into the temp file, so a large file never
 /// has to be held in memory. If `fill` fails, the target is untouched and the temp file gone.
 pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
     replace(path, |file, tmp| {
@@ -68,7 +68,7 @@ fn replace(path: &Path, make: impl FnOnce(&mut File, &Path) -> Result<()>) -> Re
 /// Bytes written between two background syncs of an [`EarlySync`].
 const SYNC_EVERY: u64 = 32 << 20;
 
-/// A writer to a file that, every [`SYNC_EVERY`] bytes, has a helper thread ask the OS to put
+/// A writer to a file that, every 32 MiB (`SYNC_EVERY`), has a helper thread ask the OS to put
 /// what was written so far on disk. The disk then works while the caller goes on computing,
 /// and the final fsync has little left to wait for. Requests coalesce while one is running.
 /// Dropping it does not wait for a sync under way: the helper ends after it, and the caller's

@@ -8,7 +8,8 @@
 //! database, so it is first copied into a SQLCipher file under a one-off key and the keys are
 //! deleted from that copy. Import authenticates the whole bundle first, then creates the
 //! profile through the same crash-safe path as `create`: the database is streamed into the new
-//! profile's directory, re-keyed to the new profile's key, and migrated.
+//! profile's directory, each page re-keyed to the new profile's key on the way (`rekey.rs`),
+//! and then given the new id and migrated.
 
 mod progress;
 mod read;
