@@ -273,7 +273,7 @@ impl Profiles {
                         let io = |e: std::io::Error| Error::io("write", &incoming, e);
                         let file = File::create_new(&incoming).map_err(io)?;
                         // Each page is re-keyed to the new profile's key on its way to disk.
-                        rekey::rekey(reader, &mut EarlySync::new(&file), from, &key)?;
+                        rekey::rekey(reader, &mut EarlySync::new(&file), &incoming, from, &key)?;
                         file.sync_all().map_err(io)?;
                     }
                 }

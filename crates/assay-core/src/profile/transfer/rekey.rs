@@ -14,6 +14,7 @@
 
 use std::io::{self, Read, Write};
 use std::num::NonZeroU32;
+use std::path::Path;
 
 use cbc::cipher::block_padding::NoPadding;
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
@@ -111,13 +112,14 @@ fn invalid(why: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, why.to_owned())
 }
 
-/// Reads the SQLCipher database under `from` from `input` and writes it to `out` under `to`,
-/// with a new salt and fresh IVs: the same pages, the same plaintext, another key. Page 1 must
+/// Reads the SQLCipher database under `from` from `input` and writes it to `out` (the file at
+/// `path`) under `to`, with a new salt and fresh IVs: the same pages, the same plaintext, another key. Page 1 must
 /// authenticate under `from` (the bundle's GCM has already authenticated every byte, so the
 /// other pages are not checked again) and describe the page layout above.
 pub(super) fn rekey(
     input: &mut dyn Read,
     out: &mut dyn Write,
+    path: &Path,
     from: &DbKey,
     to: &DbKey,
 ) -> Result<()> {
@@ -179,9 +181,8 @@ pub(super) fn rekey(
             },
         )
         .map_err(|e| read_error(&e))?;
-        out.write_all(pages).map_err(|e| {
-            Error::Corrupt(format!("the imported database could not be written: {e}"))
-        })?;
+        out.write_all(pages)
+            .map_err(|e| Error::io("write", path, e))?;
         next_pgno = u32::try_from(count)
             .ok()
             .and_then(|n| next_pgno.checked_add(n))
@@ -234,7 +235,7 @@ mod tests {
 
     /// A SQLCipher database under `key` spanning more than one batch of pages, with rows
     /// whose text changes page by page; returns its bytes and its rows.
-    fn database(dir: &std::path::Path, key: &DbKey) -> (Vec<u8>, Vec<(i64, String)>) {
+    fn database(dir: &Path, key: &DbKey) -> (Vec<u8>, Vec<(i64, String)>) {
         let path = dir.join("source.db");
         let conn = crate::db::open_keyed(&path, key, "source", RW).expect("create");
         conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL);")
@@ -271,7 +272,7 @@ mod tests {
         assert!(source.len() > BATCH_PAGES * PAGE, "more than one batch");
 
         let mut rekeyed = Vec::new();
-        rekey(&mut source.as_slice(), &mut rekeyed, &from, &to).expect("rekey");
+        rekey(&mut source.as_slice(), &mut rekeyed, dir.path(), &from, &to).expect("rekey");
         assert_eq!(rekeyed.len(), source.len(), "the same pages");
         assert_ne!(rekeyed[..SALT], source[..SALT], "a new salt");
         for (n, (a, b)) in source.chunks(PAGE).zip(rekeyed.chunks(PAGE)).enumerate() {
@@ -318,10 +319,32 @@ mod tests {
             (&source[..0], &from, "is empty"),
         ] {
             let mut out = Vec::new();
-            let err = rekey(&mut &input[..], &mut out, key, &to).expect_err(why);
+            let err = rekey(&mut &input[..], &mut out, dir.path(), key, &to).expect_err(why);
             assert_eq!(err.code(), ErrorCode::Corrupt, "{err}");
             assert!(err.to_string().contains(why), "{err}");
             assert!(out.is_empty(), "{why}: nothing written");
         }
+    }
+
+    #[test]
+    fn a_failed_write_is_an_io_error_not_a_damaged_bundle() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::new(io::ErrorKind::StorageFull, "no space left"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let dir = tempfile::tempdir().expect("temp");
+        let (from, to) = (
+            DbKey::generate().expect("key"),
+            DbKey::generate().expect("key"),
+        );
+        let (source, _) = database(dir.path(), &from);
+        let err = rekey(&mut source.as_slice(), &mut Full, dir.path(), &from, &to)
+            .expect_err("disk full");
+        assert_eq!(err.code(), ErrorCode::Io, "{err}");
     }
 }
