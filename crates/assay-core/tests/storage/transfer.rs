@@ -3,9 +3,10 @@
 use assay_core::ErrorCode;
 use assay_core::bundle::header::DEFAULT_KDF;
 use assay_core::library::ContentFilter;
-use assay_core::profile::transfer::ExportOptions;
+use assay_core::profile::transfer::{ExportOptions, Exported};
 use assay_core::profile::{KeyProtection, OpenProfile, Profiles};
 use assay_core::providers::{Provider, ProviderKey};
+use assay_core::registry::ProfileRecord;
 use assay_core::reports::{self, ReportFormat};
 use assay_core::secrets::Passphrase;
 
@@ -78,16 +79,48 @@ fn key_of(profiles: &Profiles, open: &OpenProfile) -> (bool, Option<String>) {
     (stored, shown)
 }
 
+/// Exports `open` to `name` beside the data dir; the bundle's path and what export said.
+fn export_to(
+    env: &Env,
+    open: &OpenProfile,
+    name: &str,
+    include_provider_keys: bool,
+) -> (std::path::PathBuf, Exported) {
+    let file = env.files.path().join(name);
+    let exported = env
+        .profiles
+        .export(
+            open,
+            &bundle_pass(),
+            &file,
+            options(include_provider_keys),
+            &|_| {},
+        )
+        .expect("export");
+    (file, exported)
+}
+
+/// Imports `file` on another machine (a new data dir and keyring namespace) as a keyring
+/// profile; that machine, the new profile and the profile open.
+fn import_elsewhere(file: &std::path::Path) -> (Env, ProfileRecord, OpenProfile) {
+    let other = Env::new();
+    let record = other
+        .profiles
+        .import(file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
+        .expect("import");
+    let copy = other
+        .profiles
+        .open_profile(&record.id, None)
+        .expect("open copy");
+    (other, record, copy)
+}
+
 #[test]
 fn a_round_trip_preserves_every_row_and_the_report_bytes_and_leaves_keys_behind() {
     let env = Env::new();
     let open = source(&env);
     let (before, report) = everything(&open);
-    let file = env.files.path().join("travelling.assaybundle");
-    let exported = env
-        .profiles
-        .export(&open, &bundle_pass(), &file, options(false), &|_| {})
-        .expect("export");
+    let (file, exported) = export_to(&env, &open, "travelling.assaybundle", false);
     assert!(exported.verified && !exported.manifest.includes_provider_keys);
     assert_eq!(exported.manifest.row_counts["contents"], 9);
     assert_eq!(exported.manifest.row_counts["runs"], 1);
@@ -100,19 +133,10 @@ fn a_round_trip_preserves_every_row_and_the_report_bytes_and_leaves_keys_behind(
     );
     drop(open);
 
-    // Another machine: a new data dir and keyring namespace.
-    let other = Env::new();
-    let record = other
-        .profiles
-        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
-        .expect("import");
+    let (other, record, copy) = import_elsewhere(&file);
     assert_eq!(record.name, "Travelling");
     let source_id = env.profiles.show("travelling").expect("source").id;
     assert_ne!(record.id, source_id, "a new id");
-    let copy = other
-        .profiles
-        .open_profile(&record.id, None)
-        .expect("open copy");
     let (after, copied_report) = everything(&copy);
     assert_eq!(after, before, "every row survives");
     assert_eq!(
@@ -139,20 +163,9 @@ fn a_passphrase_profile_round_trips_through_its_one_off_copy() {
         .open_profile("guarded", Some(&pass))
         .expect("open");
     let (before, report) = everything(&open);
-    let file = env.files.path().join("guarded.assaybundle");
-    env.profiles
-        .export(&open, &bundle_pass(), &file, options(false), &|_| {})
-        .expect("export");
+    let (file, _) = export_to(&env, &open, "guarded.assaybundle", false);
     drop(open);
-    let other = Env::new();
-    let record = other
-        .profiles
-        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
-        .expect("import");
-    let copy = other
-        .profiles
-        .open_profile(&record.id, None)
-        .expect("open copy");
+    let (other, record, copy) = import_elsewhere(&file);
     let (after, copied_report) = everything(&copy);
     assert_eq!(after, before, "every row survives");
     assert_eq!(copied_report, report);
@@ -169,10 +182,7 @@ fn a_passphrase_profile_round_trips_through_its_one_off_copy() {
 fn provider_keys_travel_only_when_asked_and_land_in_the_new_keyring() {
     let env = Env::new();
     let open = source(&env);
-    let file = env.files.path().join("with-keys.assaybundle");
-    env.profiles
-        .export(&open, &bundle_pass(), &file, options(true), &|_| {})
-        .expect("export");
+    let (file, _) = export_to(&env, &open, "with-keys.assaybundle", true);
     let other = Env::new();
     let pass = Passphrase::new("the copy's own passphrase".into());
     let record = other
@@ -200,10 +210,7 @@ fn provider_keys_travel_only_when_asked_and_land_in_the_new_keyring() {
 fn a_bad_import_creates_nothing() {
     let env = Env::new();
     let open = source(&env);
-    let file = env.files.path().join("b.assaybundle");
-    env.profiles
-        .export(&open, &bundle_pass(), &file, options(false), &|_| {})
-        .expect("export");
+    let (file, _) = export_to(&env, &open, "b.assaybundle", false);
     drop(open);
 
     let err = env
@@ -305,10 +312,7 @@ fn assert_no_provider_key_in_a_bundle_of(protection: KeyProtection) {
             .set_provider_key(&open, Provider::Openai, &key)
             .expect("set key");
     }
-    let file = env.files.path().join("vault.assaybundle");
-    env.profiles
-        .export(&open, &bundle_pass(), &file, options(false), &|_| {})
-        .expect("export");
+    let (file, _) = export_to(&env, &open, "vault.assaybundle", false);
 
     let bytes = std::fs::read(&file).expect("bundle");
     let mut payload = Vec::new();
@@ -548,10 +552,7 @@ fn provider_keys_that_do_not_parse_stop_the_import_before_anything_is_created() 
 
     let env = Env::new();
     let open = source(&env);
-    let file = env.files.path().join("keys.assaybundle");
-    env.profiles
-        .export(&open, &bundle_pass(), &file, options(true), &|_| {})
-        .expect("export");
+    let (file, _) = export_to(&env, &open, "keys.assaybundle", true);
     // Re-seal the same entries with the provider keys replaced by bytes that are not JSON: an
     // authentic bundle (the passphrase holder made it) with a bad entry.
     let mut payload = Vec::new();
