@@ -8,6 +8,7 @@
 use std::io::{self, Read, Write};
 
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use zeroize::Zeroize;
 
 use super::header::{CHUNK_LOG2, Opened, corrupt};
 use crate::error::Error;
@@ -143,6 +144,9 @@ pub struct StreamReader<R: Read> {
     batch: Vec<u8>,
     /// Bytes in `batch` (sealed, then opened).
     filled: usize,
+    /// The most of `batch` any batch filled: what is wiped when the reader is dropped, since
+    /// it holds opened plaintext (the database key and any provider keys among it).
+    touched: usize,
     /// Bytes of `batch` that are opened plaintext slots (tags included).
     opened: usize,
     /// The next plaintext byte to hand out, as an offset into `batch`.
@@ -170,6 +174,7 @@ impl<R: Read> StreamReader<R> {
             aad: opened.stream_aad,
             batch: vec![0u8; BATCH * SEALED_CHUNK + 1],
             filled: 0,
+            touched: 0,
             opened: 0,
             pos: 0,
             counter: 0,
@@ -194,6 +199,7 @@ impl<R: Read> StreamReader<R> {
             }
             self.filled += n;
         }
+        self.touched = self.touched.max(self.filled);
         let last = self.filled <= BATCH * SEALED_CHUNK;
         let take = self.filled.min(BATCH * SEALED_CHUNK);
         // Nothing at all, or a last chunk too short to hold its tag.
@@ -223,6 +229,19 @@ impl<R: Read> StreamReader<R> {
         self.counter += chunks as u64;
         self.done = last;
         Ok(())
+    }
+}
+
+impl<R: Read> StreamReader<R> {
+    /// Zeroes every byte of the batch any batch filled.
+    fn wipe(&mut self) {
+        self.batch[..self.touched].zeroize();
+    }
+}
+
+impl<R: Read> Drop for StreamReader<R> {
+    fn drop(&mut self) {
+        self.wipe();
     }
 }
 
@@ -260,5 +279,39 @@ impl<R: Read> Read for StreamReader<R> {
             }
             self.next_batch()?;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+    use crate::secrets::Passphrase;
+    use crate::secrets::wrapped::KdfParams;
+
+    #[test]
+    fn a_reader_wipes_everything_it_opened() {
+        let fast = KdfParams {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let (_, opened) =
+            super::super::header::seal(&Passphrase::new("wipe test".into()), fast).expect("seal");
+        // Two batches, the second shorter: the first one's plaintext lies beyond its end.
+        let secret = b"sk-live-WIPE-ME ".repeat((BATCH * CHUNK + CHUNK) / 16);
+        let mut writer = StreamWriter::new(Vec::new(), &opened);
+        writer.write_all(&secret).expect("write");
+        let sealed = writer.finish().expect("finish");
+        let mut reader = StreamReader::new(sealed.as_slice(), &opened);
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).expect("read");
+        assert_eq!(out, secret);
+        let needle = b"WIPE-ME";
+        let holds = |r: &StreamReader<&[u8]>| r.batch.windows(needle.len()).any(|w| w == needle);
+        assert!(holds(&reader), "the batch held plaintext");
+        reader.wipe();
+        assert!(!holds(&reader), "nothing of it is left");
     }
 }
