@@ -6,6 +6,7 @@
 //! The report is served with its own policy, stricter than the app's: no scripts, no network,
 //! only its inline stylesheet and inline SVG.
 
+use assay_core::library::Library;
 use std::sync::Arc;
 
 use assay_core::profile::OpenProfile;
@@ -39,7 +40,7 @@ pub fn register(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wr
 
 fn response(session: Option<Arc<OpenProfile>>, run_id: &str) -> Response<Vec<u8>> {
     let rendered = session.ok_or_else(IpcError::no_profile).and_then(|open| {
-        let run = open.library()?.run(run_id)?;
+        let run = Library::of(&open)?.run(run_id)?;
         Ok(reports::render(&run, ReportFormat::Html)?)
     });
     let (status, content_type, body) = match rendered {

@@ -159,8 +159,7 @@ mod tests {
         // ...and the command still works on A, whose lock it keeps until it finishes.
         assert_eq!(in_flight.record().name, "A");
         assert!(
-            in_flight
-                .library()
+            assay_core::library::Library::of(&in_flight)
                 .expect("A is still usable")
                 .runs(10, None)
                 .is_ok()

@@ -1,6 +1,7 @@
 //! `assay profile status`, `assay content …`, `assay preset …`, `assay run …`: each opens the
 //! profile (which runs setup on first open), asks core, and renders the answer.
 
+use assay_core::library::Library;
 use clap::{Args, Subcommand};
 
 use assay_core::Error;
@@ -137,14 +138,12 @@ pub fn content(data_dir: &DataDir, command: ContentCommand, json: bool) -> Resul
         } => {
             let kind = kind.as_deref().map(ContentKind::parse).transpose()?;
             let open = open(data_dir, &profile)?;
-            let items = open
-                .library()?
-                .contents(&ContentFilter { kind, tag, search })?;
+            let items = Library::of(&open)?.contents(&ContentFilter { kind, tag, search })?;
             output::print(&ContentList(items), json)?;
         }
         ContentCommand::Show { id, profile } => {
             let open = open(data_dir, &profile)?;
-            output::print(&ContentItem(open.library()?.content(&id)?), json)?;
+            output::print(&ContentItem(Library::of(&open)?.content(&id)?), json)?;
         }
     }
     Ok(0)
@@ -155,11 +154,11 @@ pub fn preset(data_dir: &DataDir, command: PresetCommand, json: bool) -> Result<
     match command {
         PresetCommand::List { profile } => {
             let open = open(data_dir, &profile)?;
-            output::print(&PresetList(open.library()?.presets()?), json)?;
+            output::print(&PresetList(Library::of(&open)?.presets()?), json)?;
         }
         PresetCommand::Show { preset, profile } => {
             let open = open(data_dir, &profile)?;
-            output::print(&PresetItem(open.library()?.preset(&preset)?), json)?;
+            output::print(&PresetItem(Library::of(&open)?.preset(&preset)?), json)?;
         }
     }
     Ok(0)
@@ -170,11 +169,11 @@ pub fn run(data_dir: &DataDir, command: RunCommand, json: bool) -> Result<u8, Er
     match command {
         RunCommand::List { profile, limit } => {
             let open = open(data_dir, &profile)?;
-            output::print(&RunList(open.library()?.runs(limit, None)?), json)?;
+            output::print(&RunList(Library::of(&open)?.runs(limit, None)?), json)?;
         }
         RunCommand::Show { run, profile } => {
             let open = open(data_dir, &profile)?;
-            output::print(&RunItem(open.library()?.run(&run)?), json)?;
+            output::print(&RunItem(Library::of(&open)?.run(&run)?), json)?;
         }
     }
     Ok(0)
@@ -370,7 +369,7 @@ pub fn report(
 ) -> Result<u8, Error> {
     let format = assay_core::reports::ReportFormat::parse(format)?;
     let open = open(data_dir, profile)?;
-    let detail = open.library()?.run(run)?;
+    let detail = Library::of(&open)?.run(run)?;
     let bytes = assay_core::reports::write_file(&detail, format, out)?;
     output::print(
         &Written {

@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use assay_core::profile::transfer::{TransferPhase, TransferProgress};
+use assay_core::transfer::{TransferPhase, TransferProgress};
 
 /// Width of the bar, in characters.
 const BAR: usize = 24;

@@ -5,13 +5,14 @@
 //! profiles only), then the bundle's; import asks for the bundle's, then (with
 //! `--key-mode passphrase`) the new profile's.
 
+use assay_core::transfer;
 use std::path::Path;
 
 use assay_core::Error;
-use assay_core::profile::transfer::{ExportOptions, Exported};
 use assay_core::profile::{KeyProtection, Profiles};
 use assay_core::registry::KeyMode;
 use assay_core::secrets::Passphrase;
+use assay_core::transfer::{ExportOptions, Exported};
 
 use crate::output::{self, Render};
 use crate::passphrase::{self, Source};
@@ -65,9 +66,16 @@ pub fn export(profiles: &Profiles, args: Export<'_>, json: bool) -> Result<u8, E
         ..ExportOptions::default()
     };
     let display = Display::new(args.progress);
-    let exported = profiles.export(&open, &bundle_passphrase, args.out, options, &|p| {
-        display.report(p);
-    });
+    let exported = transfer::export(
+        profiles,
+        &open,
+        &bundle_passphrase,
+        args.out,
+        options,
+        &|p| {
+            display.report(p);
+        },
+    );
     display.finish();
     output::print(&Written(exported?), json).map(|()| 0)
 }
@@ -81,9 +89,16 @@ pub fn import(profiles: &Profiles, args: Import<'_>, json: bool) -> Result<u8, E
         _ => KeyProtection::Keyring,
     };
     let display = Display::new(args.progress);
-    let record = profiles.import(args.file, &bundle_passphrase, args.name, protection, &|p| {
-        display.report(p);
-    });
+    let record = transfer::import(
+        profiles,
+        args.file,
+        &bundle_passphrase,
+        args.name,
+        protection,
+        &|p| {
+            display.report(p);
+        },
+    );
     display.finish();
     output::print(&Imported(record?), json).map(|()| 0)
 }

@@ -11,6 +11,7 @@
     reason = "a benchmark reports its figures on stdout"
 )]
 
+use assay_core::library::Library;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,7 +41,7 @@ fn main() {
     fill(&open, runs, per_run);
     let fill_time = start.elapsed();
 
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     let mut first_page = Vec::new();
     let mut deep_page = Vec::new();
     let deep_anchor = {

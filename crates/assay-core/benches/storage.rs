@@ -17,6 +17,7 @@
     reason = "a benchmark reports its figures on stdout"
 )]
 
+use assay_core::library::Library;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -119,7 +120,10 @@ fn switch_between_two_seeded_profiles(profiles: &Profiles) -> Vec<Duration> {
             .open_profile_with_progress(target, None, &mut |_| {})
             .expect("switch");
         assert!(next.status().expect("status").is_ready());
-        let runs = next.library().expect("ready").runs(50, None).expect("runs");
+        let runs = Library::of(&next)
+            .expect("ready")
+            .runs(50, None)
+            .expect("runs");
         assert_eq!(runs.len(), 1, "the seeded run");
         drop(std::mem::replace(&mut held, next));
         samples.push(start.elapsed());

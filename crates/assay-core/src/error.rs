@@ -91,6 +91,11 @@ pub enum Error {
     #[error("{0}")]
     InvalidInput(String),
 
+    /// Several fields failed validation; each problem is `field: problem`, one per line, so
+    /// a form can show every one beside its field at once.
+    #[error("{}", .0.join("\n"))]
+    InvalidFields(Vec<String>),
+
     /// No data directory could be found for this platform and none was given.
     #[error(
         "could not determine where to keep Assay's data on this system; set ASSAY_DATA_DIR or pass --data-dir"
@@ -263,7 +268,7 @@ impl Error {
     /// The stable code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidInput(_) => ErrorCode::InvalidInput,
+            Self::InvalidInput(_) | Self::InvalidFields(_) => ErrorCode::InvalidInput,
             Self::NoPlatformDataDir => ErrorCode::DataDir,
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::AlreadyExists { .. } => ErrorCode::AlreadyExists,

@@ -6,11 +6,12 @@
 #![deny(missing_docs)]
 
 pub mod app_info;
-pub mod atomic_file;
 pub mod bundle;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub(crate) mod faults;
+pub mod fs;
 pub mod library;
 pub mod logging;
 pub mod markdown;
@@ -23,6 +24,10 @@ pub mod registry;
 pub mod reports;
 pub mod secrets;
 pub mod seed;
+pub mod store;
+pub mod transfer;
 pub mod window_state;
 
 pub use error::{Error, ErrorCode};
+#[cfg(test)]
+mod architecture_tests;

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::domain::name::{ProfileName, lookup_key};
 use crate::error::{Error, Result};
-use crate::profile::name::{ProfileName, lookup_key};
 
 /// File name of the registry inside the data dir.
 pub const FILE_NAME: &str = "registry.db";

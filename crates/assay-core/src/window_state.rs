@@ -73,7 +73,7 @@ impl WindowState {
             crate::Error::InvalidInput(format!("could not encode the window state: {e}"))
         })?;
         json.push(b'\n');
-        crate::atomic_file::write(path, &json)
+        crate::fs::write_atomic(path, &json)
     }
 
     fn is_sane(&self) -> bool {

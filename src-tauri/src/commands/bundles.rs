@@ -3,9 +3,10 @@
 //! to core, never back.
 
 use assay_core::profile::KeyProtection;
-use assay_core::profile::transfer::{ExportOptions, TransferProgress};
 use assay_core::registry::ProfileRecord;
 use assay_core::secrets::Passphrase;
+use assay_core::transfer;
+use assay_core::transfer::{ExportOptions, TransferProgress};
 use tauri::ipc::Channel;
 use tauri::{State, Window};
 use tauri_plugin_dialog::DialogExt;
@@ -61,7 +62,7 @@ pub async fn profile_export(
             include_provider_keys: include_keys,
             ..ExportOptions::default()
         };
-        let exported = profiles.export(&open, &passphrase, &path, options, &|p| {
+        let exported = transfer::export(&profiles, &open, &passphrase, &path, options, &|p| {
             let _ = progress.send(p);
         })?;
         Ok(Some(ExportedBundle {
@@ -104,11 +105,10 @@ pub async fn profile_import(
     };
     blocking(move || {
         let name = name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        profiles
-            .import(&path, &passphrase, name, protection, &|p| {
-                let _ = progress.send(p);
-            })
-            .map(Some)
+        transfer::import(&profiles, &path, &passphrase, name, protection, &|p| {
+            let _ = progress.send(p);
+        })
+        .map(Some)
     })
     .await
 }

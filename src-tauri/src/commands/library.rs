@@ -5,6 +5,7 @@
 use assay_core::domain::content::{Content, ContentSummary};
 use assay_core::domain::preset::Preset;
 use assay_core::domain::run::{RunDetail, RunSummary};
+use assay_core::library::Library;
 use assay_core::library::{ContentDraft, ContentFilter, PresetDraft};
 use assay_core::rankings::RunRankings;
 use tauri::{State, Window};
@@ -43,7 +44,7 @@ pub async fn content_get(
 ) -> Result<ContentView, IpcError> {
     let open = state.require_session(window.label())?;
     blocking(move || {
-        let content = open.library()?.content(&id)?;
+        let content = Library::of(&open)?.content(&id)?;
         Ok(ContentView {
             html: assay_core::markdown::to_html(&content.body),
             content,
@@ -63,8 +64,8 @@ pub async fn content_save(
 ) -> Result<Content, IpcError> {
     let open = state.require_session(window.label())?;
     blocking(move || match id {
-        Some(id) => open.library()?.update_content(&id, &draft),
-        None => open.library()?.create_content(&draft),
+        Some(id) => Library::of(&open)?.update_content(&id, &draft),
+        None => Library::of(&open)?.create_content(&draft),
     })
     .await
 }
@@ -78,7 +79,7 @@ pub async fn content_delete(
     id: String,
 ) -> Result<(), IpcError> {
     let open = state.require_session(window.label())?;
-    blocking(move || open.library()?.delete_content(&id)).await
+    blocking(move || Library::of(&open)?.delete_content(&id)).await
 }
 
 /// Every preset.
@@ -89,7 +90,7 @@ pub async fn preset_list(
     state: State<'_, AppState>,
 ) -> Result<Vec<Preset>, IpcError> {
     let open = state.require_session(window.label())?;
-    blocking(move || open.library()?.presets()).await
+    blocking(move || Library::of(&open)?.presets()).await
 }
 
 /// Creates a preset (`id` None) or replaces one. Validation errors start with the field
@@ -104,8 +105,8 @@ pub async fn preset_save(
 ) -> Result<Preset, IpcError> {
     let open = state.require_session(window.label())?;
     blocking(move || match id {
-        Some(id) => open.library()?.update_preset(&id, &draft),
-        None => open.library()?.create_preset(&draft),
+        Some(id) => Library::of(&open)?.update_preset(&id, &draft),
+        None => Library::of(&open)?.create_preset(&draft),
     })
     .await
 }
@@ -119,7 +120,7 @@ pub async fn content_list(
     filter: ContentFilter,
 ) -> Result<Vec<ContentSummary>, IpcError> {
     let open = state.require_session(window.label())?;
-    blocking(move || open.library()?.contents(&filter)).await
+    blocking(move || Library::of(&open)?.contents(&filter)).await
 }
 
 /// A page of runs, newest first.
@@ -131,7 +132,7 @@ pub async fn run_list(
     limit: u32,
 ) -> Result<Vec<RunSummary>, IpcError> {
     let open = state.require_session(window.label())?;
-    blocking(move || open.library()?.runs(limit, None)).await
+    blocking(move || Library::of(&open)?.runs(limit, None)).await
 }
 
 /// A run with its results and rankings.
@@ -144,7 +145,7 @@ pub async fn run_evaluation(
 ) -> Result<RunEvaluation, IpcError> {
     let open = state.require_session(window.label())?;
     blocking(move || {
-        let run = open.library()?.run(&run_id)?;
+        let run = Library::of(&open)?.run(&run_id)?;
         let rankings = assay_core::rankings::rank(&run);
         let documents_html = run
             .documents

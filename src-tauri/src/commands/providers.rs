@@ -1,6 +1,8 @@
 //! Provider keys and limits. Replies carry `ProviderInfo` only (provider, last 4, timestamps,
 //! limits); a key goes in, never out.
 
+use assay_core::library::Library;
+use assay_core::providers;
 use assay_core::providers::{Provider, ProviderInfo, ProviderKey, ProviderLimits};
 use tauri::{State, Window};
 
@@ -16,7 +18,7 @@ pub async fn provider_list(
     state: State<'_, AppState>,
 ) -> Result<Vec<ProviderInfo>, IpcError> {
     let open = state.require_session(window.label())?;
-    blocking(move || open.providers()).await
+    blocking(move || providers::list(&open)).await
 }
 
 /// Sets or replaces a provider's key.
@@ -30,7 +32,7 @@ pub async fn provider_key_set(
 ) -> Result<ProviderInfo, IpcError> {
     let open = state.require_session(window.label())?;
     let profiles = state.profiles()?;
-    blocking(move || profiles.set_provider_key(&open, provider, &ProviderKey::new(key)?)).await
+    blocking(move || providers::set_key(&profiles, &open, provider, &ProviderKey::new(key)?)).await
 }
 
 /// Deletes a provider's key.
@@ -43,7 +45,7 @@ pub async fn provider_key_delete(
 ) -> Result<ProviderInfo, IpcError> {
     let open = state.require_session(window.label())?;
     let profiles = state.profiles()?;
-    blocking(move || profiles.delete_provider_key(&open, provider)).await
+    blocking(move || providers::delete_key(&profiles, &open, provider)).await
 }
 
 /// Sets a provider's rate limits and base URL.
@@ -56,7 +58,7 @@ pub async fn provider_limits_set(
     limits: ProviderLimits,
 ) -> Result<ProviderInfo, IpcError> {
     let open = state.require_session(window.label())?;
-    blocking(move || open.set_provider_limits(provider, &limits)).await
+    blocking(move || providers::set_limits(&open, provider, &limits)).await
 }
 
 /// Tokens, calls and cost per provider and model in this window's profile.
@@ -67,5 +69,5 @@ pub async fn usage_list(
     state: State<'_, AppState>,
 ) -> Result<Vec<assay_core::library::UsageRow>, IpcError> {
     let open = state.require_session(window.label())?;
-    blocking(move || open.library()?.usage()).await
+    blocking(move || Library::of(&open)?.usage()).await
 }

@@ -4,6 +4,7 @@
 //! The dialog is opened from Rust, not from the webview, so the webview needs no file system or
 //! dialog permission: it asks for a report to be saved, and the person picks the place.
 
+use assay_core::library::Library;
 use assay_core::reports::{self, ReportFormat};
 use tauri::{State, Window};
 use tauri_plugin_dialog::DialogExt;
@@ -32,7 +33,7 @@ pub async fn run_report_save(
     format: ReportFormat,
 ) -> Result<Option<SavedReport>, IpcError> {
     let open = state.require_session(window.label())?;
-    let run = blocking(move || open.library()?.run(&run_id)).await?;
+    let run = blocking(move || Library::of(&open)?.run(&run_id)).await?;
     let dialog = window
         .dialog()
         .file()

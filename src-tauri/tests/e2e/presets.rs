@@ -1,4 +1,4 @@
-//! Presets: editing with validation errors shown beside the field they belong to.
+//! Presets: editing with every validation error shown at once, beside the field it belongs to.
 
 use anyhow::ensure;
 
@@ -12,10 +12,14 @@ async fn preset_errors_appear_beside_their_fields_and_a_valid_edit_saves() {
         app.click("edit-preset").await?;
 
         app.script("const i = document.querySelector(\"[data-testid='temperature-0']\"); i.value = '9'; i.dispatchEvent(new Event('input', { bubbles: true }));").await?;
+        app.script("const i = document.querySelector(\"[data-testid='preset-name']\"); i.value = ''; i.dispatchEvent(new Event('input', { bubbles: true }));").await?;
         app.click("preset-save").await?;
         let errors = app.texts("field-error").await?;
         ensure!(errors.iter().any(|e| e.contains("temperature: must be between 0 and 2")), "{errors:?}");
+        ensure!(errors.iter().any(|e| e.contains("use 1–200 characters")), "the name's problem is shown at the same time: {errors:?}");
+        app.wait_for_count("preset-problem", 2).await?;
         app.screenshot("field-error").await?;
+        app.script("const i = document.querySelector(\"[data-testid='preset-name']\"); i.value = 'Decision briefings'; i.dispatchEvent(new Event('input', { bubbles: true }));").await?;
 
         app.script("const i = document.querySelector(\"[data-testid='temperature-0']\"); i.value = '0.5'; i.dispatchEvent(new Event('input', { bubbles: true }));").await?;
         app.click("preset-save").await?;

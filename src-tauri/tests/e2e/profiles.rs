@@ -3,6 +3,7 @@
 use anyhow::ensure;
 use assay_core::profile::KeyProtection;
 use assay_core::secrets::Passphrase;
+use assay_core::transfer;
 
 use crate::harness::{profiles_in, with_app, with_app_in};
 
@@ -285,7 +286,7 @@ async fn a_lost_key_is_recovered_by_importing_a_bundle_from_the_recovery_screen(
             .create("Original", KeyProtection::Keyring)
             .expect("create");
         let open = profiles.open_profile("original", None).expect("open");
-        let options = assay_core::profile::transfer::ExportOptions {
+        let options = transfer::ExportOptions {
             kdf: assay_core::secrets::wrapped::KdfParams {
                 memory_kib: 1024,
                 iterations: 1,
@@ -293,15 +294,15 @@ async fn a_lost_key_is_recovered_by_importing_a_bundle_from_the_recovery_screen(
             },
             ..Default::default()
         };
-        profiles
-            .export(
-                &open,
-                &Passphrase::new("the backup passphrase".into()),
-                &bundle,
-                options,
-                &|_| {},
-            )
-            .expect("export");
+        transfer::export(
+            &profiles,
+            &open,
+            &Passphrase::new("the backup passphrase".into()),
+            &bundle,
+            options,
+            &|_| {},
+        )
+        .expect("export");
     }
     let dir = tempfile::tempdir().expect("temp");
     let profiles = profiles_in(dir.path());

@@ -2,6 +2,7 @@
 //! native save dialog: exactly the bytes core renders.
 
 use anyhow::ensure;
+use assay_core::library::Library;
 use assay_core::profile::KeyProtection;
 use assay_core::reports::{self, ReportFormat};
 
@@ -17,7 +18,7 @@ async fn the_report_tab_shows_the_report_and_save_writes_it_through_the_native_d
             .create("Reports", KeyProtection::Keyring)
             .expect("create");
         let open = profiles.open_profile("reports", None).expect("open");
-        let library = open.library().expect("seeded");
+        let library = Library::of(&open).expect("seeded");
         let id = library.runs(1, None).expect("runs")[0].id.clone();
         let run = library.run(&id).expect("run");
         let html = reports::render(&run, ReportFormat::Html).expect("render");

@@ -141,12 +141,11 @@ async fn the_profile_is_exported_from_settings_through_the_native_dialog() {
         Ok(())
     })
     .await;
-    let manifest = profiles_in(dir.path())
-        .inspect_bundle(
-            &bundle,
-            &assay_core::secrets::Passphrase::new("outbound bundle pass".into()),
-        )
-        .expect("the bundle opens with the passphrase typed in the app");
+    let manifest = assay_core::transfer::inspect_bundle(
+        &bundle,
+        &assay_core::secrets::Passphrase::new("outbound bundle pass".into()),
+    )
+    .expect("the bundle opens with the passphrase typed in the app");
     assert_eq!(manifest.profile_name, "Outbound");
     assert!(!manifest.includes_provider_keys);
 }

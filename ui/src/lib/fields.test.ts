@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldError } from "./fields";
+import { fieldError, fieldErrors } from "./fields";
 
 describe("fieldError", () => {
   it("splits a field-prefixed message", () => {
@@ -12,5 +12,22 @@ describe("fieldError", () => {
 
   it("leaves other messages whole", () => {
     expect(fieldError("content \"x\" is still used by preset P")).toEqual({ field: null, text: "content \"x\" is still used by preset P" });
+  });
+});
+
+describe("fieldErrors", () => {
+  it("keeps every problem of a multi-line message, by field", () => {
+    const found = fieldErrors("name: use 1–200 characters\nmodels[0].temperature: must be between 0 and 2\ninputs: choose at least one input document");
+    expect(found.byField.get("name")).toBe("use 1–200 characters");
+    expect(found.byField.get("models[0].temperature")).toBe("must be between 0 and 2");
+    expect(found.byField.get("inputs")).toBe("choose at least one input document");
+    expect(found.all).toHaveLength(3);
+    expect(found.other).toEqual([]);
+  });
+
+  it("puts lines without a field in other", () => {
+    const found = fieldErrors("database error: disk full");
+    expect(found.byField.size).toBe(0);
+    expect(found.other).toEqual(["database error: disk full"]);
   });
 });

@@ -18,7 +18,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
-use crate::profile::ProfileLock;
+use crate::fs::DirLock;
 use crate::secrets::DbKey;
 
 /// How many reader connections a database keeps at most.
@@ -35,7 +35,7 @@ pub struct Database {
     readers: Mutex<ReaderPool>,
     reader_freed: Condvar,
     /// Declared last so it is released after every connection has closed.
-    lock: Option<ProfileLock>,
+    lock: Option<DirLock>,
 }
 
 #[derive(Default)]
@@ -87,7 +87,7 @@ impl Database {
     }
 
     /// Keeps `lock` for as long as this database is open.
-    pub fn holding(mut self, lock: ProfileLock) -> Self {
+    pub fn holding(mut self, lock: DirLock) -> Self {
         self.lock = Some(lock);
         self
     }

@@ -53,6 +53,44 @@ impl ContentKind {
 /// `{{VAR}}` name → the id of the content item it expands to.
 pub type Variables = BTreeMap<String, String>;
 
+/// A content item to create, or the new state of one being edited.
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+pub struct ContentDraft {
+    /// 1–200 characters.
+    pub name: String,
+    /// Type.
+    pub kind: ContentKind,
+    /// Markdown.
+    pub body: String,
+    /// `{{VAR}}` → content id.
+    #[serde(default)]
+    pub variables: Variables,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl ContentDraft {
+    /// Every problem that needs no look-up (the name, the variable names), each as
+    /// `field: problem`. Whether each binding names another item is checked against the
+    /// library.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = super::item_name_problem("name", &self.name)
+            .into_iter()
+            .collect();
+        for var in self.variables.keys() {
+            let valid = !var.is_empty()
+                && var
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                out.push(format!("variables.{var}: names use A–Z, 0–9 and _"));
+            }
+        }
+        out
+    }
+}
+
 /// A content item as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct Content {

@@ -2,10 +2,29 @@
 //! here and is validated before it is written, so bad JSON is an error, never a stored value.
 
 pub mod content;
+pub mod name;
 pub mod preset;
+pub mod provider;
 pub mod run;
 
 use crate::error::{Error, Result};
+
+/// `Ok` if there are no problems, else every one of them (`field: problem`) at once.
+pub(crate) fn problems_to_result(problems: Vec<String>) -> Result<()> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::InvalidFields(problems))
+    }
+}
+
+/// The problem with `name` as the name of a content item or preset in `field`, if any:
+/// 1–200 characters (after trimming) without control characters.
+pub(crate) fn item_name_problem(field: &str, name: &str) -> Option<String> {
+    let name = name.trim();
+    (name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control))
+        .then(|| format!("{field}: use 1–200 characters without control characters"))
+}
 
 /// Serialises a JSON column value after validating it.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {

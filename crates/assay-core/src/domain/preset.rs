@@ -1,6 +1,6 @@
 //! Presets: saved run configurations.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A model that generates documents.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
@@ -64,35 +64,39 @@ pub struct PresetConfig {
 const PROVIDERS: [&str; 5] = ["openai", "anthropic", "google", "openrouter", "custom"];
 
 impl PresetConfig {
-    /// Checks every field; the error names the field, as `field: problem`.
-    pub fn validate(&self) -> Result<()> {
-        let bad = |field: &str, why: &str| Err(Error::InvalidInput(format!("{field}: {why}")));
+    /// Every problem with the configuration, each as `field: problem`; empty when valid.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut bad = |field: &str, why: &str| out.push(format!("{field}: {why}"));
         if self.models.is_empty() {
-            return bad("models", "choose at least one model");
+            bad("models", "choose at least one model");
         }
         for (i, m) in self.models.iter().enumerate() {
             if !PROVIDERS.contains(&m.provider.as_str()) {
-                return bad(&format!("models[{i}].provider"), "unknown provider");
+                bad(&format!("models[{i}].provider"), "unknown provider");
             }
             if m.model.trim().is_empty() {
-                return bad(&format!("models[{i}].model"), "model name is empty");
+                bad(&format!("models[{i}].model"), "model name is empty");
             }
             if !(0.0..=2.0).contains(&m.temperature) {
-                return bad(
+                bad(
                     &format!("models[{i}].temperature"),
                     "must be between 0 and 2",
                 );
             }
             if m.max_tokens == 0 {
-                return bad(&format!("models[{i}].max_tokens"), "must be at least 1");
+                bad(&format!("models[{i}].max_tokens"), "must be at least 1");
             }
         }
         if (self.evaluation_enabled || self.pairwise_enabled) && self.judges.is_empty() {
-            return bad("judges", "evaluation needs at least one judge");
+            bad("judges", "evaluation needs at least one judge");
         }
         for (i, j) in self.judges.iter().enumerate() {
             if !PROVIDERS.contains(&j.provider.as_str()) {
-                return bad(&format!("judges[{i}].provider"), "unknown provider");
+                bad(&format!("judges[{i}].provider"), "unknown provider");
+            }
+            if j.model.trim().is_empty() {
+                bad(&format!("judges[{i}].model"), "model name is empty");
             }
         }
         for (field, value) in [
@@ -103,13 +107,47 @@ impl PresetConfig {
             ("timeout_secs", self.timeout_secs),
         ] {
             if value == 0 {
-                return bad(field, "must be at least 1");
+                bad(field, "must be at least 1");
             }
         }
         if self.pairwise_top_n.is_some_and(|n| n < 2) {
-            return bad("pairwise_top_n", "must be at least 2 to compare anything");
+            bad("pairwise_top_n", "must be at least 2 to compare anything");
         }
-        Ok(())
+        out
+    }
+
+    /// `Ok` when valid; otherwise every problem at once ([`PresetConfig::problems`]).
+    pub fn validate(&self) -> Result<()> {
+        super::problems_to_result(self.problems())
+    }
+}
+
+/// A preset to create, or the new state of one being edited.
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+pub struct PresetDraft {
+    /// Unique name, 1–200 characters.
+    pub name: String,
+    /// Models, judges and settings.
+    pub config: PresetConfig,
+    /// Content ids by role.
+    pub roles: PresetRoles,
+    /// Input document ids.
+    pub inputs: Vec<String>,
+}
+
+impl PresetDraft {
+    /// Every problem that needs no look-up (the name, the configuration, at least one
+    /// input), each as `field: problem`. Whether the roles and inputs name content of the
+    /// right kind is checked against the library (`Library::create_preset`).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = super::item_name_problem("name", &self.name)
+            .into_iter()
+            .collect();
+        out.extend(self.config.problems());
+        if self.inputs.is_empty() {
+            out.push("inputs: choose at least one input document".into());
+        }
+        out
     }
 }
 
@@ -195,6 +233,38 @@ mod tests {
                 .expect_err("bad")
                 .to_string()
                 .starts_with("judges")
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut c = valid();
+        c.models[0].temperature = 3.0;
+        c.models[0].max_tokens = 0;
+        c.judges[0].model = " ".into();
+        c.iterations = 0;
+        c.pairwise_top_n = Some(1);
+        let problems = c.problems();
+        for field in [
+            "models[0].temperature",
+            "models[0].max_tokens",
+            "judges[0].model",
+            "iterations",
+            "pairwise_top_n",
+        ] {
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.starts_with(&format!("{field}: "))),
+                "{field} should be among {problems:?}"
+            );
+        }
+        assert_eq!(problems.len(), 5, "one problem per bad field: {problems:?}");
+        let message = c.validate().expect_err("invalid").to_string();
+        assert_eq!(
+            message.lines().count(),
+            5,
+            "one line per problem: {message}"
         );
     }
 

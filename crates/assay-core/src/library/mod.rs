@@ -1,19 +1,21 @@
-//! The domain API of one ready profile. A [`Library`] can only be had from
-//! `OpenProfile::library()`, which checks readiness, so no caller (UI, CLI) can reach the
-//! domain of a profile that is not migrated and seeded.
+//! The domain API of one ready profile. A [`Library`] can only be had from [`Library::of`],
+//! which checks readiness, so no caller (UI, CLI) can reach the domain of a profile that is
+//! not migrated and seeded. Every statement goes through `store`; every value is validated
+//! by its `domain` type before it is written.
 
 mod content;
-mod edit;
 mod presets;
 mod runs;
-mod usage;
 
+pub use crate::domain::content::ContentDraft;
+pub use crate::domain::preset::PresetDraft;
+pub use crate::store::usage::UsageRow;
 pub use content::ContentFilter;
-pub use edit::{ContentDraft, PresetDraft};
-pub use usage::UsageRow;
-pub(crate) use usage::record_run as record_run_usage;
+pub use runs::MAX_PAGE;
 
 use crate::db::Database;
+use crate::error::Result;
+use crate::profile::OpenProfile;
 
 /// Domain operations on a ready profile.
 #[derive(Debug, Clone, Copy)]
@@ -22,22 +24,21 @@ pub struct Library<'a> {
 }
 
 impl<'a> Library<'a> {
-    pub(crate) fn new(db: &'a Database) -> Self {
-        Self { db }
+    /// The domain API of `open`, only for a ready profile; `NOT_READY` with the status
+    /// otherwise.
+    pub fn of(open: &'a OpenProfile) -> Result<Self> {
+        open.ensure_ready()?;
+        Ok(Self { db: open.db() })
+    }
+
+    /// Usage per provider and model, most expensive first (`usage_daily`, which keeps a
+    /// run's usage after the run is deleted: the money was spent all the same).
+    pub fn usage(&self) -> Result<Vec<UsageRow>> {
+        self.db.read(crate::store::usage::totals)
     }
 }
 
-/// Maps a foreign-key violation on delete to `IN_USE`.
-pub(crate) fn in_use(err: rusqlite::Error, what: String, by: &str) -> crate::Error {
-    match &err {
-        rusqlite::Error::SqliteFailure(e, _)
-            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
-        {
-            crate::Error::InUse {
-                what,
-                by: by.to_owned(),
-            }
-        }
-        _ => err.into(),
-    }
+/// The current time as stored (RFC 3339, UTC).
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
 }

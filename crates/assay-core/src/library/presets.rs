@@ -1,78 +1,145 @@
-//! Preset queries.
+//! Presets: queries and changes. The draft's own fields are checked by `PresetDraft`; here,
+//! against the library, that every role and input names content of the right kind. All
+//! problems are reported at once.
 
-use rusqlite::{OptionalExtension, Row};
+use rusqlite::Connection;
 
-use super::Library;
-use crate::domain::from_json;
-use crate::domain::preset::{Preset, PresetRoles};
+use super::{Library, now};
+use crate::domain::content::ContentKind;
+use crate::domain::preset::{Preset, PresetDraft, PresetRoles};
+use crate::domain::{problems_to_result, to_json};
 use crate::error::{Error, Result};
-
-const SELECT: &str =
-    "SELECT id, name, config, generation_instructions_id, single_eval_instructions_id,
-    pairwise_eval_instructions_id, eval_criteria_id, combine_instructions_id, created_at, updated_at
-    FROM presets";
+use crate::store::{self, presets::PresetRow};
 
 impl Library<'_> {
     /// Every preset, by name.
     pub fn presets(&self) -> Result<Vec<Preset>> {
         self.db.read(|conn| {
-            let ids: Vec<String> = conn
-                .prepare("SELECT id FROM presets ORDER BY name_key")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            ids.iter().map(|id| load(conn, id)).collect()
+            store::presets::ids(conn)?
+                .iter()
+                .map(|id| store::presets::get(conn, id)?.ok_or_else(|| no_such(id)))
+                .collect()
         })
     }
 
     /// One preset by id or (case-insensitive) name.
     pub fn preset(&self, reference: &str) -> Result<Preset> {
         self.db.read(|conn| {
-            let id: Option<String> = conn
-                .query_row(
-                    "SELECT id FROM presets WHERE id = ?1 OR name_key = lower(?1)",
-                    [reference],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let id = id.ok_or_else(|| Error::NoSuchItem {
-                what: "preset",
-                id: reference.to_owned(),
-            })?;
-            load(conn, &id)
+            let id = store::presets::resolve(conn, reference)?.ok_or_else(|| no_such(reference))?;
+            store::presets::get(conn, &id)?.ok_or_else(|| no_such(reference))
+        })
+    }
+
+    /// Creates a preset. Errors are `INVALID_INPUT` listing every problem, each with its field
+    /// first (`name: …`, `models[0].temperature: …`), so a form can show them beside their
+    /// fields; a taken name (ignoring case) is decided by the UNIQUE index and reported on
+    /// `name`.
+    pub fn create_preset(&self, draft: &PresetDraft) -> Result<Preset> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.write_preset(&id, draft, true)?;
+        self.preset(&id)
+    }
+
+    /// Replaces a preset's name, configuration, roles and inputs.
+    pub fn update_preset(&self, id: &str, draft: &PresetDraft) -> Result<Preset> {
+        self.write_preset(id, draft, false)?;
+        self.preset(id)
+    }
+
+    fn write_preset(&self, id: &str, draft: &PresetDraft, create: bool) -> Result<()> {
+        let config = to_json(&draft.config)?;
+        let now = now();
+        let name = draft.name.trim();
+        let row = PresetRow {
+            id,
+            name,
+            config: &config,
+            roles: &draft.roles,
+            inputs: &draft.inputs,
+            now: &now,
+        };
+        self.db.write(|tx| {
+            let mut problems = draft.problems();
+            problems.extend(reference_problems(tx, &draft.roles, &draft.inputs)?);
+            problems_to_result(problems)?;
+            let written = if create {
+                store::presets::insert(tx, &row).map(|()| true)
+            } else {
+                store::presets::update(tx, &row)
+            };
+            match written {
+                Err(e) if store::is_unique_violation(&e) => {
+                    Err(Error::InvalidFields(vec![format!(
+                        "name: a preset named {name:?} already exists"
+                    )]))
+                }
+                Ok(false) => Err(no_such(id)),
+                other => other.map(drop).map_err(Error::from),
+            }
         })
     }
 }
 
-fn load(conn: &rusqlite::Connection, id: &str) -> Result<Preset> {
-    let (fields, roles, config) = conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], row)?;
-    let (id, name, created_at, updated_at) = fields;
-    let inputs = conn
-        .prepare("SELECT content_id FROM preset_inputs WHERE preset_id = ?1 ORDER BY position")?
-        .query_map([&id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(Preset {
-        id,
-        name,
-        config: from_json("presets.config", &config)?,
-        roles,
-        inputs,
-        created_at,
-        updated_at,
-    })
+/// Every role or input that does not name content of its kind, as `field: problem`.
+fn reference_problems(
+    conn: &Connection,
+    roles: &PresetRoles,
+    inputs: &[String],
+) -> Result<Vec<String>> {
+    let expected = [
+        (
+            "roles.generation_instructions",
+            &roles.generation_instructions,
+            ContentKind::GenerationInstructions,
+        ),
+        (
+            "roles.single_eval_instructions",
+            &roles.single_eval_instructions,
+            ContentKind::SingleEvalInstructions,
+        ),
+        (
+            "roles.pairwise_eval_instructions",
+            &roles.pairwise_eval_instructions,
+            ContentKind::PairwiseEvalInstructions,
+        ),
+        (
+            "roles.eval_criteria",
+            &roles.eval_criteria,
+            ContentKind::EvalCriteria,
+        ),
+        (
+            "roles.combine_instructions",
+            &roles.combine_instructions,
+            ContentKind::CombineInstructions,
+        ),
+    ];
+    let mut out = Vec::new();
+    let mut check = |field: &str, id: &str, kind: ContentKind| -> Result<()> {
+        match store::contents::kind_of(conn, id)? {
+            Some(k) if k == kind => {}
+            Some(k) => out.push(format!(
+                "{field}: that item is a {}, not a {}",
+                k.as_str(),
+                kind.as_str()
+            )),
+            None => out.push(format!("{field}: no content item {id:?}")),
+        }
+        Ok(())
+    };
+    for (field, id, kind) in expected {
+        if let Some(id) = id {
+            check(field, id, kind)?;
+        }
+    }
+    for (i, id) in inputs.iter().enumerate() {
+        check(&format!("inputs[{i}]"), id, ContentKind::InputDocument)?;
+    }
+    Ok(out)
 }
 
-type Fields = (String, String, String, String);
-
-fn row(r: &Row<'_>) -> rusqlite::Result<(Fields, PresetRoles, String)> {
-    Ok((
-        (r.get(0)?, r.get(1)?, r.get(8)?, r.get(9)?),
-        PresetRoles {
-            generation_instructions: r.get(3)?,
-            single_eval_instructions: r.get(4)?,
-            pairwise_eval_instructions: r.get(5)?,
-            eval_criteria: r.get(6)?,
-            combine_instructions: r.get(7)?,
-        },
-        r.get(2)?,
-    ))
+fn no_such(reference: &str) -> Error {
+    Error::NoSuchItem {
+        what: "preset",
+        id: reference.to_owned(),
+    }
 }

@@ -17,31 +17,28 @@
 //! Nothing here repairs loss: a missing key is `KEY_MISSING`, a missing database file is
 //! `DATA_MISSING`, and a database that does not decrypt is `DECRYPT_FAILED`.
 
-mod layout;
-mod lock;
-pub mod name;
+pub(crate) mod layout;
 mod sweep;
-pub mod transfer;
 mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use lock::ProfileLock;
 pub use sweep::SweepReport;
 pub use verify::{Check, VerifyReport};
 
 use crate::db::Database;
+use crate::domain::name::{self, ProfileName};
 use crate::error::{Error, Result};
-use crate::library::Library;
+use crate::faults::crash_point;
+use crate::fs::{DirLock, RegistryLock};
 use crate::paths::DataDir;
 use crate::registry::{KeyMode, ProfileRecord, ProfileRegistry, ProfileState};
 use crate::secrets::wrapped::{self, KdfParams};
 use crate::secrets::{DbKey, KeyringStore, Passphrase, SecretStore};
 use crate::seed::{self, SetupStatus};
+use crate::store;
 use layout::{DB_FILE, WRAPPED_KEY_FILE};
-use lock::RegistryLock;
-use name::ProfileName;
 
 /// How a new profile's key is protected.
 #[derive(Debug)]
@@ -75,8 +72,9 @@ impl OpenProfile {
         seed::status(&self.db)
     }
 
-    /// The domain API, only for a ready profile; `NOT_READY` with the status otherwise.
-    pub fn library(&self) -> Result<Library<'_>> {
+    /// `Ok` for a ready profile (migrated and seeded); `NOT_READY` with the status otherwise.
+    /// Every domain operation passes this gate first (`Library::of` and the features).
+    pub fn ensure_ready(&self) -> Result<()> {
         let status = self.status()?;
         if !status.is_ready() {
             return Err(Error::NotReady {
@@ -84,7 +82,7 @@ impl OpenProfile {
                 status: status.label().into(),
             });
         }
-        Ok(Library::new(&self.db))
+        Ok(())
     }
 
     /// Runs setup again (after a failure); a ready profile is left as it is.
@@ -206,7 +204,7 @@ impl Profiles {
             let made = std::fs::create_dir_all(&profiles)
                 .and_then(|()| std::fs::create_dir(&dir))
                 .map_err(|e| Error::io("create", &dir, e))
-                .and_then(|()| ProfileLock::try_acquire(&dir, name.as_str()));
+                .and_then(|()| DirLock::try_acquire(&dir, name.as_str()));
             match made {
                 Ok(lock) => (lock, record),
                 Err(err) => {
@@ -220,7 +218,7 @@ impl Profiles {
         let finished = self
             .store_key(&record, &dir, &protection)
             .and_then(|key| fill(&record, &dir, key))
-            .and_then(|()| layout::sync_dir(&dir))
+            .and_then(|()| crate::fs::sync_dir(&dir))
             .and_then(|()| self.registry.set_state(&id, ProfileState::Active));
         if let Err(err) = finished {
             log::warn!(
@@ -254,7 +252,7 @@ impl Profiles {
             }
             KeyProtection::Passphrase(passphrase) => {
                 let sealed = wrapped::wrap(&key, passphrase, &record.id, self.kdf)?;
-                layout::write_atomic(&dir.join(WRAPPED_KEY_FILE), &sealed)?;
+                crate::fs::write_atomic(&dir.join(WRAPPED_KEY_FILE), &sealed)?;
             }
         }
         crash_point("after-key");
@@ -265,12 +263,12 @@ impl Profiles {
         let db = Database::create(&dir.join(DB_FILE), key, &record.name)?;
         crash_point("after-db");
         db.write(|tx| {
-            tx.execute(
-                "INSERT INTO profile_meta (singleton, profile_id, created_at, created_by_version)
-                 VALUES (1, ?1, ?2, ?3)",
-                rusqlite::params![record.id, record.created_at, env!("CARGO_PKG_VERSION")],
-            )?;
-            Ok(())
+            store::meta::insert(
+                tx,
+                &record.id,
+                &record.created_at,
+                env!("CARGO_PKG_VERSION"),
+            )
         })?;
         drop(db);
         Ok(())
@@ -305,7 +303,7 @@ impl Profiles {
                 path: db_path,
             });
         }
-        let lock = ProfileLock::try_acquire(&dir, &record.name)?;
+        let lock = DirLock::try_acquire(&dir, &record.name)?;
         if !db_path.is_file() {
             return Err(Error::DataMissing {
                 name: record.name,
@@ -382,7 +380,7 @@ impl Profiles {
         let record = self.registry.resolve(reference)?;
         let dir = layout::profile_dir(&self.data_dir, &record.id);
         let lock = if dir.is_dir() {
-            Some(ProfileLock::try_acquire(&dir, &record.name)?)
+            Some(DirLock::try_acquire(&dir, &record.name)?)
         } else {
             None
         };
@@ -402,7 +400,7 @@ impl Profiles {
             self.secrets.delete(entry)?;
         }
         crash_point("after-keys-removed");
-        layout::remove_dir_if_present(dir)?;
+        crate::fs::remove_dir_if_present(dir)?;
         crash_point("after-dir-removed");
         self.registry.remove(&record.id)
     }
@@ -410,25 +408,5 @@ impl Profiles {
     /// Runs the recovery sweep (see the module docs).
     pub fn recover(&self) -> Result<SweepReport> {
         sweep::run(self)
-    }
-}
-
-/// Test-only fault injection: when `ASSAY_FAIL_AT` names this point, the step fails with an
-/// error, as a failing disk or a bad package would. Used to test the failed-setup path.
-pub(crate) fn fault_point(point: &str) -> Result<()> {
-    if std::env::var_os("ASSAY_FAIL_AT").is_some_and(|p| p == point) {
-        return Err(Error::Corrupt(format!(
-            "injected failure at {point} (ASSAY_FAIL_AT)"
-        )));
-    }
-    Ok(())
-}
-
-/// Test-only fault injection: when `ASSAY_CRASH_AT` names this point, the process aborts
-/// here, as a crash would. The crash-safety tests use it to hit every step deterministically
-/// in addition to random SIGKILLs.
-pub(crate) fn crash_point(point: &str) {
-    if std::env::var_os("ASSAY_CRASH_AT").is_some_and(|p| p == point) {
-        std::process::abort();
     }
 }

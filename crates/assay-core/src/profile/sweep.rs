@@ -4,8 +4,8 @@ use std::path::Path;
 
 use super::Profiles;
 use super::layout;
-use super::lock::{ProfileLock, RegistryLock};
 use crate::error::{Error, Result};
+use crate::fs::{DirLock, RegistryLock};
 use crate::registry::ProfileState;
 
 /// What one sweep did.
@@ -42,7 +42,7 @@ pub(super) fn run(profiles: &Profiles) -> Result<SweepReport> {
         let dir = layout::profile_dir(data_dir, &record.id);
         // A live creator or deleter holds the profile's lock: leave its work alone.
         let _lock = if dir.is_dir() {
-            match ProfileLock::try_acquire_quiet(&dir)? {
+            match DirLock::try_acquire_quiet(&dir)? {
                 Some(lock) => Some(lock),
                 None => continue,
             }
@@ -76,7 +76,7 @@ pub(super) fn run(profiles: &Profiles) -> Result<SweepReport> {
             continue;
         }
         let path = entry.path();
-        if path.is_dir() && ProfileLock::try_acquire_quiet(&path)?.is_none() {
+        if path.is_dir() && DirLock::try_acquire_quiet(&path)?.is_none() {
             continue;
         }
         move_to_orphans(data_dir, &path, &name)?;
@@ -89,14 +89,14 @@ pub(super) fn run(profiles: &Profiles) -> Result<SweepReport> {
 /// Removes the scratch directories of exports whose process died (an unlockable lock file);
 /// a running export holds its lock and is left alone.
 fn sweep_transfers(data_dir: &Path, report: &mut SweepReport) -> Result<()> {
-    let transfers = data_dir.join(super::transfer::SCRATCH_DIR);
+    let transfers = data_dir.join(layout::TRANSFERS_DIR);
     let Ok(entries) = std::fs::read_dir(&transfers) else {
         return Ok(());
     };
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("list", &transfers, e))?;
         let path = entry.path();
-        if path.is_dir() && ProfileLock::try_acquire_quiet(&path)?.is_some() {
+        if path.is_dir() && DirLock::try_acquire_quiet(&path)?.is_some() {
             std::fs::remove_dir_all(&path).map_err(|e| Error::io("remove", &path, e))?;
             report
                 .stale_transfers
@@ -118,5 +118,5 @@ fn move_to_orphans(data_dir: &Path, path: &Path, name: &str) -> Result<()> {
         n += 1;
     }
     std::fs::rename(path, &target).map_err(|e| Error::io("move aside", path, e))?;
-    layout::sync_dir(&layout::profiles_dir(data_dir))
+    crate::fs::sync_dir(&layout::profiles_dir(data_dir))
 }

@@ -62,8 +62,7 @@ impl Profiles {
             db.read(|conn| rows_check(conn, "foreign_key_check", "PRAGMA foreign_key_check"))?,
         );
         checks.push(db.read(|conn| {
-            let id: String =
-                conn.query_row("SELECT profile_id FROM profile_meta", [], |r| r.get(0))?;
+            let id = crate::store::meta::profile_id(conn)?;
             Ok(Check {
                 name: "profile_meta",
                 ok: id == record.id,

@@ -82,7 +82,7 @@ pub fn write_file(
     path: &std::path::Path,
 ) -> crate::error::Result<usize> {
     let bytes = render(run, format)?;
-    crate::atomic_file::write(path, &bytes)?;
+    crate::fs::write_atomic(path, &bytes)?;
     Ok(bytes.len())
 }
 

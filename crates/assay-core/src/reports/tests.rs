@@ -1,6 +1,7 @@
 //! Reports of the seeded run: rendered offline and with the numbers core computes.
 
 use super::*;
+use crate::library::Library;
 use crate::profile::{KeyProtection, Profiles};
 
 fn seeded_run() -> (tempfile::TempDir, RunDetail) {
@@ -39,7 +40,7 @@ fn seeded_run() -> (tempfile::TempDir, RunDetail) {
         .create("r", KeyProtection::Passphrase(pass.clone()))
         .expect("create");
     let open = profiles.open_profile("r", Some(&pass)).expect("open");
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     let id = library.runs(1, None).expect("runs")[0].id.clone();
     let run = library.run(&id).expect("run");
     (dir, run)

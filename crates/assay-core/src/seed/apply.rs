@@ -2,11 +2,18 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Transaction, params};
+use rusqlite::Transaction;
 
 use super::package::{SEED_ID_PREFIX, SeedPackage, SeedRun};
+use crate::domain::preset::PresetRoles;
+use crate::domain::run::{PairwiseVerdict, RunEvent, Score};
 use crate::domain::to_json;
 use crate::error::{Error, Result};
+use crate::faults::{crash_point, fault_point};
+use crate::store;
+use crate::store::contents::ContentRow;
+use crate::store::presets::PresetRow;
+use crate::store::runs::{NewDocument, NewRun, NewTask};
 
 /// Seed id → the fresh UUID that replaces it in this profile.
 #[derive(Debug, Default)]
@@ -93,49 +100,47 @@ pub(crate) fn apply(
         let mut variables =
             serde_json::to_value(&c.variables).map_err(|e| Error::Corrupt(e.to_string()))?;
         ids.json(&mut variables)?;
-        tx.execute(
-            "INSERT INTO contents (id, name, kind, body, variables, tags, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-            params![
-                ids.existing(&c.seed_id)?,
-                c.name,
-                c.kind.as_str(),
-                c.body,
-                variables.to_string(),
-                to_json(&c.tags)?,
-                now
-            ],
+        store::contents::insert(
+            tx,
+            &ContentRow {
+                id: &ids.existing(&c.seed_id)?,
+                name: &c.name,
+                kind: c.kind,
+                body: &c.body,
+                variables: &variables.to_string(),
+                tags: &to_json(&c.tags)?,
+                now: &now,
+            },
         )?;
         step(progress);
     }
-    crate::profile::crash_point("mid-seed");
-    crate::profile::fault_point("mid-seed")?;
+    crash_point("mid-seed");
+    fault_point("mid-seed")?;
     for p in &package.presets {
         let id = ids.id(&p.seed_id);
-        tx.execute(
-            "INSERT INTO presets (id, name, name_key, config, generation_instructions_id,
-                 single_eval_instructions_id, pairwise_eval_instructions_id, eval_criteria_id,
-                 combine_instructions_id, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-            params![
-                id,
-                p.name,
-                p.name.to_lowercase(),
-                to_json(&p.config)?,
-                ids.opt(p.roles.generation_instructions.as_ref())?,
-                ids.opt(p.roles.single_eval_instructions.as_ref())?,
-                ids.opt(p.roles.pairwise_eval_instructions.as_ref())?,
-                ids.opt(p.roles.eval_criteria.as_ref())?,
-                ids.opt(p.roles.combine_instructions.as_ref())?,
-                now
-            ],
+        let roles = PresetRoles {
+            generation_instructions: ids.opt(p.roles.generation_instructions.as_ref())?,
+            single_eval_instructions: ids.opt(p.roles.single_eval_instructions.as_ref())?,
+            pairwise_eval_instructions: ids.opt(p.roles.pairwise_eval_instructions.as_ref())?,
+            eval_criteria: ids.opt(p.roles.eval_criteria.as_ref())?,
+            combine_instructions: ids.opt(p.roles.combine_instructions.as_ref())?,
+        };
+        let inputs = p
+            .inputs
+            .iter()
+            .map(|input| ids.existing(input))
+            .collect::<Result<Vec<_>>>()?;
+        store::presets::insert(
+            tx,
+            &PresetRow {
+                id: &id,
+                name: &p.name,
+                config: &to_json(&p.config)?,
+                roles: &roles,
+                inputs: &inputs,
+                now: &now,
+            },
         )?;
-        for (position, input) in p.inputs.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO preset_inputs (preset_id, content_id, position) VALUES (?1, ?2, ?3)",
-                params![id, ids.existing(input)?, position as i64],
-            )?;
-        }
         step(progress);
     }
     for run in &package.runs {
@@ -152,93 +157,84 @@ fn apply_run(tx: &Transaction<'_>, run: &SeedRun, ids: &mut IdMap) -> Result<()>
     ids.json(&mut snapshot)?;
     let tokens: i64 = run.events.iter().map(|e| e.tokens_in + e.tokens_out).sum();
     let cost: f64 = run.events.iter().map(|e| e.cost).sum();
+    let total = run.tasks.len() as i64;
     let failed = run.tasks.iter().filter(|t| t.status != "succeeded").count() as i64;
-    tx.execute(
-        "INSERT INTO runs (id, title, preset_id, config_snapshot, phase, status, created_at,
-             started_at, completed_at, tasks_total, tasks_done, tasks_failed, total_tokens, total_cost)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            run_id,
-            run.title,
-            ids.existing(&run.preset)?,
-            snapshot.to_string(),
-            run.phase,
-            run.status,
-            run.created_at,
-            run.started_at,
-            run.completed_at,
-            run.tasks.len() as i64,
-            run.tasks.len() as i64 - failed,
-            failed,
-            tokens,
-            cost
-        ],
+    store::runs::insert_run(
+        tx,
+        &NewRun {
+            id: &run_id,
+            title: &run.title,
+            preset_id: Some(&ids.existing(&run.preset)?),
+            config_snapshot: &snapshot.to_string(),
+            phase: &run.phase,
+            status: &run.status,
+            created_at: &run.created_at,
+            started_at: Some(&run.started_at),
+            completed_at: Some(&run.completed_at),
+            tasks: (total, total - failed, failed),
+            total_tokens: tokens,
+            total_cost: cost,
+        },
     )?;
     for task in &run.tasks {
         let task_id = ids.id(&task.seed_id);
-        tx.execute(
-            "INSERT INTO tasks (id, run_id, input_content_id, provider, model, iteration, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                task_id,
-                run_id,
-                ids.existing(&task.input)?,
-                task.provider,
-                task.model,
-                task.iteration,
-                task.status
-            ],
+        store::runs::insert_task(
+            tx,
+            &NewTask {
+                id: &task_id,
+                run_id: &run_id,
+                input_content_id: &ids.existing(&task.input)?,
+                provider: &task.provider,
+                model: &task.model,
+                iteration: task.iteration,
+                status: &task.status,
+            },
         )?;
         let d = &task.document;
-        tx.execute(
-            "INSERT INTO documents (id, run_id, task_id, body, tokens_in, tokens_out, latency_ms, cost, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'succeeded', ?9)",
-            params![ids.id(&d.seed_id), run_id, task_id, d.body, d.tokens_in, d.tokens_out, d.latency_ms, d.cost, d.created_at],
+        store::runs::insert_document(
+            tx,
+            &NewDocument {
+                id: &ids.id(&d.seed_id),
+                run_id: &run_id,
+                task_id: &task_id,
+                body: &d.body,
+                tokens: (d.tokens_in, d.tokens_out),
+                latency_ms: d.latency_ms,
+                cost: d.cost,
+                status: "succeeded",
+                created_at: &d.created_at,
+            },
         )?;
     }
     for s in &run.scores {
-        tx.execute(
-            "INSERT INTO eval_scores (id, run_id, document_id, criterion, judge, trial, score, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![uuid::Uuid::new_v4().to_string(), run_id, ids.existing(&s.document)?, s.criterion, s.judge, s.trial, s.score, s.reason],
-        )?;
+        let score = Score {
+            document_id: ids.existing(&s.document)?,
+            criterion: s.criterion.clone(),
+            judge: s.judge.clone(),
+            trial: s.trial,
+            score: s.score,
+            reason: s.reason.clone(),
+        };
+        store::runs::insert_score(tx, &run_id, &score)?;
     }
     for p in &run.pairwise {
-        tx.execute(
-            "INSERT INTO pairwise_results (id, run_id, doc_a_id, doc_b_id, judge, trial, winner, reason, shown_first)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                uuid::Uuid::new_v4().to_string(),
-                run_id,
-                ids.existing(&p.a)?,
-                ids.existing(&p.b)?,
-                p.judge,
-                p.trial,
-                p.winner,
-                p.reason,
-                p.shown_first
-            ],
-        )?;
+        let verdict = PairwiseVerdict {
+            doc_a: ids.existing(&p.a)?,
+            doc_b: ids.existing(&p.b)?,
+            judge: p.judge.clone(),
+            trial: p.trial,
+            winner: p.winner.clone(),
+            shown_first: p.shown_first.clone(),
+            reason: p.reason.clone(),
+        };
+        store::runs::insert_verdict(tx, &run_id, &verdict)?;
     }
     for e in &run.events {
-        tx.execute(
-            "INSERT INTO run_events (id, run_id, phase, actor, target, started_at, ended_at, tokens_in, tokens_out, cost, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                uuid::Uuid::new_v4().to_string(),
-                run_id,
-                e.phase,
-                e.actor,
-                ids.text(&e.target)?,
-                e.started_at,
-                e.ended_at,
-                e.tokens_in,
-                e.tokens_out,
-                e.cost,
-                e.status
-            ],
-        )?;
+        let event = RunEvent {
+            target: ids.text(&e.target)?,
+            ..e.clone()
+        };
+        store::runs::insert_event(tx, &run_id, &event)?;
     }
-    crate::library::record_run_usage(tx, &run_id)?;
-    Ok(())
+    store::usage::record_run(tx, &run_id)
 }

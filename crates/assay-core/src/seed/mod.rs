@@ -11,13 +11,13 @@
 mod apply;
 pub mod package;
 
-use rusqlite::OptionalExtension;
-
 pub use apply::SeedProgress;
 pub use package::SeedPackage;
 
 use crate::db::Database;
 use crate::error::Result;
+use crate::store;
+use crate::store::meta::SeedState;
 
 /// Where a profile's setup stands, as the UI's gate and `assay profile status` show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -67,31 +67,23 @@ impl SetupStatus {
     }
 }
 
-/// seed_version, seed_status, seeded_at, seed_error.
-type MetaRow = (Option<i64>, String, Option<String>, Option<String>);
-
 /// The stored setup status of an open database.
 pub fn status(db: &Database) -> Result<SetupStatus> {
-    db.read(|conn| {
-        let row: Option<MetaRow> = conn
-            .query_row(
-                "SELECT seed_version, seed_status, seeded_at, seed_error FROM profile_meta",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
-        Ok(match row {
-            Some((Some(seed_version), status, seeded_at, _)) if status == "ready" => {
-                SetupStatus::Ready {
-                    seed_version,
-                    seeded_at: seeded_at.unwrap_or_default(),
-                }
-            }
-            Some((_, status, _, error)) if status == "failed" => SetupStatus::Failed {
-                reason: error.unwrap_or_default(),
-            },
-            _ => SetupStatus::Pending,
-        })
+    let state = db.read(store::meta::seed_state)?;
+    Ok(match state {
+        Some(SeedState {
+            version: Some(seed_version),
+            status,
+            seeded_at,
+            ..
+        }) if status == "ready" => SetupStatus::Ready {
+            seed_version,
+            seeded_at: seeded_at.unwrap_or_default(),
+        },
+        Some(SeedState { status, error, .. }) if status == "failed" => SetupStatus::Failed {
+            reason: error.unwrap_or_default(),
+        },
+        _ => SetupStatus::Pending,
     })
 }
 
@@ -107,24 +99,13 @@ pub fn ensure_seeded(db: &Database, progress: &mut dyn FnMut(SetupStatus)) -> Re
             apply::apply(tx, &package, &mut |p| {
                 progress(SetupStatus::Seeding { progress: p })
             })?;
-            tx.execute(
-                "UPDATE profile_meta SET seed_version = ?1, seed_status = 'ready',
-                     seeded_at = ?2, seed_error = NULL",
-                rusqlite::params![package.version, jiff::Timestamp::now().to_string()],
-            )?;
-            Ok(())
+            store::meta::mark_seeded(tx, package.version, &jiff::Timestamp::now().to_string())
         })
     });
     if let Err(err) = outcome {
         log::error!("seeding failed: {err}");
         let reason = err.to_string();
-        db.write(|tx| {
-            tx.execute(
-                "UPDATE profile_meta SET seed_status = 'failed', seed_error = ?1",
-                [&reason],
-            )?;
-            Ok(())
-        })?;
+        db.write(|tx| store::meta::mark_seed_failed(tx, &reason))?;
     }
     let done = status(db)?;
     progress(done.clone());

@@ -2,6 +2,7 @@
 
 use assay_core::ErrorCode;
 use assay_core::domain::content::ContentKind;
+use assay_core::library::Library;
 use assay_core::library::{ContentDraft, ContentFilter, PresetDraft};
 use assay_core::profile::{KeyProtection, OpenProfile};
 
@@ -28,7 +29,7 @@ fn draft(name: &str, kind: ContentKind) -> ContentDraft {
 fn content_round_trips_and_bad_bindings_are_refused_before_writing() {
     let env = Env::new();
     let open = open_new(&env);
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     let before = library
         .contents(&ContentFilter::default())
         .expect("list")
@@ -71,7 +72,7 @@ fn content_round_trips_and_bad_bindings_are_refused_before_writing() {
 fn presets_are_validated_field_by_field_and_names_are_unique() {
     let env = Env::new();
     let open = open_new(&env);
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     let seeded = library.presets().expect("presets").remove(0);
     let mut d = PresetDraft {
         name: "Mine".into(),
@@ -111,10 +112,52 @@ fn presets_are_validated_field_by_field_and_names_are_unique() {
 }
 
 #[test]
+fn every_problem_of_a_preset_draft_is_reported_at_once() {
+    let env = Env::new();
+    let open = open_new(&env);
+    let library = Library::of(&open).expect("ready");
+    let seeded = library.presets().expect("presets").remove(0);
+    let mut config = seeded.config.clone();
+    config.models[0].temperature = 9.0;
+    config.iterations = 0;
+    let mut roles = seeded.roles.clone();
+    roles.eval_criteria = seeded.inputs.first().cloned();
+    let draft = PresetDraft {
+        name: "  ".into(),
+        config,
+        roles,
+        inputs: vec!["no-such-id".into()],
+    };
+    let err = library.create_preset(&draft).expect_err("invalid");
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    let message = err.to_string();
+    let fields: Vec<&str> = message
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(f, _)| f))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "name",
+            "models[0].temperature",
+            "iterations",
+            "roles.eval_criteria",
+            "inputs[0]"
+        ],
+        "every problem, one per line, own fields before references: {message}"
+    );
+    assert_eq!(
+        library.presets().expect("presets").len(),
+        1,
+        "nothing was stored"
+    );
+}
+
+#[test]
 fn the_type_of_content_a_preset_relies_on_cannot_change() {
     let env = Env::new();
     let open = open_new(&env);
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     let criteria_id = library.presets().expect("presets")[0]
         .roles
         .eval_criteria

@@ -3,6 +3,7 @@
 
 use assay_core::ErrorCode;
 use assay_core::profile::KeyProtection;
+use assay_core::providers;
 use assay_core::providers::{Provider, ProviderKey, ProviderLimits};
 
 use crate::{Env, passphrase, snapshot};
@@ -21,16 +22,13 @@ fn a_keyring_profiles_key_lives_in_the_keyring_owned_by_the_profile() {
         .create("Keys", KeyProtection::Keyring)
         .expect("create");
     let open = env.profiles.open_profile("keys", None).expect("open");
-    let info = env
-        .profiles
-        .set_provider_key(&open, Provider::Openai, &key())
-        .expect("set");
+    let info = providers::set_key(&env.profiles, &open, Provider::Openai, &key()).expect("set");
     assert_eq!(
         info.key_last4.as_deref(),
         Some("5b4a"),
         "only the last 4 characters"
     );
-    let shown = serde_json::to_string(&open.providers().expect("list")).expect("json");
+    let shown = serde_json::to_string(&providers::list(&open).expect("list")).expect("json");
     assert!(
         !shown.contains(KEY) && !shown.contains("PROVIDERKEY"),
         "the key never comes back: {shown}"
@@ -49,9 +47,7 @@ fn a_keyring_profiles_key_lives_in_the_keyring_owned_by_the_profile() {
             .contains(&entry),
         "owned by the profile's row"
     );
-    let got = env
-        .profiles
-        .provider_key(&open, Provider::Openai)
+    let got = providers::key(&env.profiles, &open, Provider::Openai)
         .expect("get")
         .expect("set");
     assert_eq!(format!("{got:?}"), "ProviderKey(<redacted>)");
@@ -83,16 +79,13 @@ fn a_passphrase_profiles_key_lives_only_in_the_encrypted_database() {
         .profiles
         .open_profile("sealed", Some(&pass))
         .expect("open");
-    env.profiles
-        .set_provider_key(&open, Provider::Anthropic, &key())
-        .expect("set");
+    providers::set_key(&env.profiles, &open, Provider::Anthropic, &key()).expect("set");
     assert!(
         env.keyring_entries().is_empty(),
         "no keyring in passphrase mode"
     );
     assert!(
-        env.profiles
-            .provider_key(&open, Provider::Anthropic)
+        providers::key(&env.profiles, &open, Provider::Anthropic)
             .expect("get")
             .is_some()
     );
@@ -114,13 +107,8 @@ fn deleting_a_key_removes_the_secret_and_the_ownership_record() {
         .create("Del", KeyProtection::Keyring)
         .expect("create");
     let open = env.profiles.open_profile("del", None).expect("open");
-    env.profiles
-        .set_provider_key(&open, Provider::Google, &key())
-        .expect("set");
-    let info = env
-        .profiles
-        .delete_provider_key(&open, Provider::Google)
-        .expect("delete");
+    providers::set_key(&env.profiles, &open, Provider::Google, &key()).expect("set");
+    let info = providers::delete_key(&env.profiles, &open, Provider::Google).expect("delete");
     assert_eq!(info.key_last4, None);
     assert_eq!(
         env.keyring_entries(),
@@ -131,8 +119,7 @@ fn deleting_a_key_removes_the_secret_and_the_ownership_record() {
         vec![format!("profile/{}/db-key", p.id)]
     );
     assert!(
-        env.profiles
-            .provider_key(&open, Provider::Google)
+        providers::key(&env.profiles, &open, Provider::Google)
             .expect("get")
             .is_none()
     );
@@ -156,14 +143,11 @@ fn bad_keys_and_limits_are_refused_with_the_field_named() {
         requests_per_minute: Some(60),
         base_url: None,
     };
-    let err = open
-        .set_provider_limits(Provider::Custom, &limits)
-        .expect_err("custom needs a URL");
+    let err =
+        providers::set_limits(&open, Provider::Custom, &limits).expect_err("custom needs a URL");
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().starts_with("base_url:"), "{err}");
-    let info = open
-        .set_provider_limits(Provider::Openai, &limits)
-        .expect("limits");
+    let info = providers::set_limits(&open, Provider::Openai, &limits).expect("limits");
     assert_eq!(
         (
             info.max_concurrent,
@@ -174,8 +158,7 @@ fn bad_keys_and_limits_are_refused_with_the_field_named() {
     );
     drop(open);
     let again = env.reopen().open_profile("limits", None).expect("reopen");
-    let stored = again
-        .providers()
+    let stored = providers::list(&again)
         .expect("list")
         .into_iter()
         .find(|p| p.provider == Provider::Openai)

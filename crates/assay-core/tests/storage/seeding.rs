@@ -1,5 +1,6 @@
 //! Seeding: fresh ids, a complete rewrite of references, idempotence, the gate, cascades.
 
+use assay_core::library::Library;
 use std::collections::BTreeSet;
 
 use assay_core::ErrorCode;
@@ -80,7 +81,7 @@ fn a_new_profile_opens_ready_with_the_whole_package() {
     assert_eq!(phases.last(), Some(&"ready"));
 
     let package = SeedPackage::embedded().expect("package");
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     assert_eq!(
         library
             .contents(&ContentFilter::default())
@@ -176,7 +177,7 @@ fn every_reference_is_rewritten_in_columns_json_and_text() {
 fn a_seeded_profile_is_never_seeded_again_and_edits_survive() {
     let env = Env::new();
     let open = open_new(&env, "Edited");
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     let input = library
         .contents(&ContentFilter {
             search: Some("Harbour House".into()),
@@ -203,7 +204,7 @@ fn a_seeded_profile_is_never_seeded_again_and_edits_survive() {
     drop(open);
 
     let again = env.reopen().open_profile("edited", None).expect("reopen");
-    let library = again.library().expect("ready");
+    let library = Library::of(&again).expect("ready");
     assert_eq!(
         library
             .contents(&ContentFilter::default())
@@ -239,7 +240,7 @@ fn domain_operations_on_a_profile_that_is_not_ready_give_not_ready() {
             reason: "boom".into()
         }
     );
-    let err = open.library().expect_err("gated");
+    let err = Library::of(&open).expect_err("gated");
     assert_eq!(err.code(), ErrorCode::NotReady);
     assert!(
         err.to_string().contains("failed"),
@@ -251,7 +252,7 @@ fn domain_operations_on_a_profile_that_is_not_ready_give_not_ready() {
 fn deleting_a_run_removes_everything_it_produced() {
     let env = Env::new();
     let open = open_new(&env, "Cascade");
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     let run = library.runs(10, None).expect("runs").remove(0);
     library.delete_run(&run.id).expect("delete");
     for table in [
@@ -273,7 +274,7 @@ fn deleting_a_run_removes_everything_it_produced() {
 fn deleting_content_a_preset_uses_is_refused_and_names_the_preset() {
     let env = Env::new();
     let open = open_new(&env, "In use");
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     let preset = library.presets().expect("presets").remove(0);
     let criteria = preset.roles.eval_criteria.clone().expect("criteria");
     let err = library.delete_content(&criteria).expect_err("in use");
@@ -313,7 +314,7 @@ fn unused_content_can_be_deleted() {
             Ok(())
         })
         .expect("insert");
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     library.delete_content(&id).expect("nothing uses it");
     assert_eq!(
         library.content(&id).expect_err("gone").code(),
@@ -363,7 +364,7 @@ fn run_pages_cover_every_run_once_even_when_timestamps_tie() {
             Ok(())
         })
         .expect("insert runs");
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     let mut seen = Vec::new();
     let mut page = library.runs(7, None).expect("first page");
     while !page.is_empty() {

@@ -112,7 +112,7 @@ fn the_scratch_of_a_dead_export_is_removed_and_a_running_ones_is_kept() {
         std::fs::create_dir_all(dir).expect("scratch");
         std::fs::write(dir.join("snapshot.db"), b"encrypted bytes").expect("snapshot");
     }
-    let _held = assay_core::profile::ProfileLock::try_acquire(&running, "export").expect("lock");
+    let _held = assay_core::fs::DirLock::try_acquire(&running, "export").expect("lock");
     let report = env.profiles.recover().expect("sweep");
     assert_eq!(report.stale_transfers, ["dead-export"]);
     assert!(!dead.exists(), "a dead export's snapshot is removed");

@@ -3,12 +3,14 @@
 use assay_core::ErrorCode;
 use assay_core::bundle::header::DEFAULT_KDF;
 use assay_core::library::ContentFilter;
-use assay_core::profile::transfer::{ExportOptions, Exported};
+use assay_core::library::Library;
 use assay_core::profile::{KeyProtection, OpenProfile, Profiles};
 use assay_core::providers::{Provider, ProviderKey};
 use assay_core::registry::ProfileRecord;
 use assay_core::reports::{self, ReportFormat};
 use assay_core::secrets::Passphrase;
+use assay_core::transfer::{ExportOptions, Exported};
+use assay_core::{providers, transfer};
 
 use crate::{Env, FAST_KDF};
 
@@ -28,7 +30,7 @@ fn options(include_provider_keys: bool) -> ExportOptions {
 
 /// Everything a person can see of a profile, as JSON, plus the seeded run's report bytes.
 fn everything(open: &OpenProfile) -> (serde_json::Value, Vec<u8>) {
-    let library = open.library().expect("ready");
+    let library = Library::of(open).expect("ready");
     let contents = library
         .contents(&ContentFilter::default())
         .expect("contents");
@@ -58,20 +60,16 @@ fn source(env: &Env) -> OpenProfile {
         .expect("create");
     let open = env.profiles.open_profile("travelling", None).expect("open");
     let key = ProviderKey::new(OPENAI_KEY.into()).expect("key");
-    env.profiles
-        .set_provider_key(&open, Provider::Openai, &key)
-        .expect("set key");
+    providers::set_key(&env.profiles, &open, Provider::Openai, &key).expect("set key");
     open
 }
 
 /// Whether OpenAI's key is stored, and the last four characters shown for it.
 fn key_of(profiles: &Profiles, open: &OpenProfile) -> (bool, Option<String>) {
-    let stored = profiles
-        .provider_key(open, Provider::Openai)
+    let stored = providers::key(profiles, open, Provider::Openai)
         .expect("read key")
         .is_some();
-    let shown = open
-        .providers()
+    let shown = providers::list(open)
         .expect("providers")
         .into_iter()
         .find(|p| p.provider == Provider::Openai)
@@ -87,16 +85,15 @@ fn export_to(
     include_provider_keys: bool,
 ) -> (std::path::PathBuf, Exported) {
     let file = env.files.path().join(name);
-    let exported = env
-        .profiles
-        .export(
-            open,
-            &bundle_pass(),
-            &file,
-            options(include_provider_keys),
-            &|_| {},
-        )
-        .expect("export");
+    let exported = transfer::export(
+        &env.profiles,
+        open,
+        &bundle_pass(),
+        &file,
+        options(include_provider_keys),
+        &|_| {},
+    )
+    .expect("export");
     (file, exported)
 }
 
@@ -104,10 +101,15 @@ fn export_to(
 /// profile; that machine, the new profile and the profile open.
 fn import_elsewhere(file: &std::path::Path) -> (Env, ProfileRecord, OpenProfile) {
     let other = Env::new();
-    let record = other
-        .profiles
-        .import(file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
-        .expect("import");
+    let record = transfer::import(
+        &other.profiles,
+        file,
+        &bundle_pass(),
+        None,
+        KeyProtection::Keyring,
+        &|_| {},
+    )
+    .expect("import");
     let copy = other
         .profiles
         .open_profile(&record.id, None)
@@ -185,16 +187,15 @@ fn provider_keys_travel_only_when_asked_and_land_in_the_new_keyring() {
     let (file, _) = export_to(&env, &open, "with-keys.assaybundle", true);
     let other = Env::new();
     let pass = Passphrase::new("the copy's own passphrase".into());
-    let record = other
-        .profiles
-        .import(
-            &file,
-            &bundle_pass(),
-            Some("Copy"),
-            KeyProtection::Passphrase(pass.clone()),
-            &|_| {},
-        )
-        .expect("import");
+    let record = transfer::import(
+        &other.profiles,
+        &file,
+        &bundle_pass(),
+        Some("Copy"),
+        KeyProtection::Passphrase(pass.clone()),
+        &|_| {},
+    )
+    .expect("import");
     let copy = other
         .profiles
         .open_profile(&record.id, Some(&pass))
@@ -213,37 +214,40 @@ fn a_bad_import_creates_nothing() {
     let (file, _) = export_to(&env, &open, "b.assaybundle", false);
     drop(open);
 
-    let err = env
-        .profiles
-        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
-        .expect_err("the name is taken");
+    let err = transfer::import(
+        &env.profiles,
+        &file,
+        &bundle_pass(),
+        None,
+        KeyProtection::Keyring,
+        &|_| {},
+    )
+    .expect_err("the name is taken");
     assert_eq!(err.code(), ErrorCode::AlreadyExists);
-    let err = env
-        .profiles
-        .import(
-            &file,
-            &Passphrase::new("not the passphrase".into()),
-            Some("X"),
-            KeyProtection::Keyring,
-            &|_| {},
-        )
-        .expect_err("wrong passphrase");
+    let err = transfer::import(
+        &env.profiles,
+        &file,
+        &Passphrase::new("not the passphrase".into()),
+        Some("X"),
+        KeyProtection::Keyring,
+        &|_| {},
+    )
+    .expect_err("wrong passphrase");
     assert_eq!(err.code(), ErrorCode::WrongPassphrase);
     let mut bytes = std::fs::read(&file).expect("read");
     let at = bytes.len() - 100;
     bytes[at] ^= 1;
     let tampered = env.files.path().join("t.assaybundle");
     std::fs::write(&tampered, &bytes).expect("write");
-    let err = env
-        .profiles
-        .import(
-            &tampered,
-            &bundle_pass(),
-            Some("Y"),
-            KeyProtection::Keyring,
-            &|_| {},
-        )
-        .expect_err("tampered");
+    let err = transfer::import(
+        &env.profiles,
+        &tampered,
+        &bundle_pass(),
+        Some("Y"),
+        KeyProtection::Keyring,
+        &|_| {},
+    )
+    .expect_err("tampered");
     assert_eq!(err.code(), ErrorCode::Corrupt);
     let names: Vec<String> = env
         .profiles
@@ -308,9 +312,7 @@ fn assert_no_provider_key_in_a_bundle_of(protection: KeyProtection) {
     // Set, replaced and set again: a replaced key would linger in a page without care.
     for key in ["sk-transfer-OLDSECRET-0000", OPENAI_KEY] {
         let key = ProviderKey::new(key.into()).expect("key");
-        env.profiles
-            .set_provider_key(&open, Provider::Openai, &key)
-            .expect("set key");
+        providers::set_key(&env.profiles, &open, Provider::Openai, &key).expect("set key");
     }
     let (file, _) = export_to(&env, &open, "vault.assaybundle", false);
 
@@ -396,10 +398,15 @@ fn an_export_during_writes_is_one_consistent_moment_and_writes_go_on_after_it() 
         });
         // Let some writes land in the WAL first.
         std::thread::sleep(std::time::Duration::from_millis(100));
-        let exported = env
-            .profiles
-            .export(&open, &bundle_pass(), &file, options(false), &|_| {})
-            .expect("export");
+        let exported = transfer::export(
+            &env.profiles,
+            &open,
+            &bundle_pass(),
+            &file,
+            options(false),
+            &|_| {},
+        )
+        .expect("export");
         std::thread::sleep(std::time::Duration::from_millis(100));
         stop.store(true, Ordering::Relaxed);
         (exported, writer.join().expect("writer"))
@@ -412,10 +419,15 @@ fn an_export_during_writes_is_one_consistent_moment_and_writes_go_on_after_it() 
     );
 
     let other = Env::new();
-    let record = other
-        .profiles
-        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
-        .expect("import");
+    let record = transfer::import(
+        &other.profiles,
+        &file,
+        &bundle_pass(),
+        None,
+        KeyProtection::Keyring,
+        &|_| {},
+    )
+    .expect("import");
     let report = other.profiles.verify(&record.id, None).expect("verify");
     assert!(
         report.ok,
@@ -437,17 +449,22 @@ fn an_export_during_writes_is_one_consistent_moment_and_writes_go_on_after_it() 
 fn export_and_import_report_each_phase_up_to_its_total() {
     use std::sync::Mutex;
 
-    use assay_core::profile::transfer::{TransferPhase, TransferProgress};
+    use assay_core::transfer::{TransferPhase, TransferProgress};
 
     let env = Env::new();
     let open = source(&env);
     let file = env.files.path().join("p.assaybundle");
     let seen = Mutex::new(Vec::<TransferProgress>::new());
     let record = |p| seen.lock().expect("lock").push(p);
-    let exported = env
-        .profiles
-        .export(&open, &bundle_pass(), &file, options(false), &record)
-        .expect("export");
+    let exported = transfer::export(
+        &env.profiles,
+        &open,
+        &bundle_pass(),
+        &file,
+        options(false),
+        &record,
+    )
+    .expect("export");
     let db_bytes = std::fs::metadata(open.db().path()).expect("db").len();
     drop(open);
     let reports = std::mem::take(&mut *seen.lock().expect("lock"));
@@ -491,10 +508,15 @@ fn export_and_import_report_each_phase_up_to_its_total() {
     );
 
     let other = Env::new();
-    other
-        .profiles
-        .import(&file, &bundle_pass(), None, KeyProtection::Keyring, &record)
-        .expect("import");
+    transfer::import(
+        &other.profiles,
+        &file,
+        &bundle_pass(),
+        None,
+        KeyProtection::Keyring,
+        &record,
+    )
+    .expect("import");
     let reports = seen.into_inner().expect("lock");
     assert_eq!(
         phases(&reports),
@@ -522,10 +544,15 @@ fn a_bundle_is_never_written_inside_the_data_dir() {
     let db = open.db().path().to_path_buf();
     let before = std::fs::read(&db).expect("db");
     for out in [db.clone(), env.dir.path().join("backup.assaybundle")] {
-        let err = env
-            .profiles
-            .export(&open, &bundle_pass(), &out, options(false), &|_| {})
-            .expect_err("inside the data dir");
+        let err = transfer::export(
+            &env.profiles,
+            &open,
+            &bundle_pass(),
+            &out,
+            options(false),
+            &|_| {},
+        )
+        .expect_err("inside the data dir");
         assert_eq!(err.code(), ErrorCode::InvalidInput, "{}", out.display());
     }
     assert_eq!(
@@ -533,15 +560,15 @@ fn a_bundle_is_never_written_inside_the_data_dir() {
         before,
         "the database is untouched"
     );
-    env.profiles
-        .export(
-            &open,
-            &bundle_pass(),
-            &env.files.path().join("ok.assaybundle"),
-            options(false),
-            &|_| {},
-        )
-        .expect("outside is fine");
+    transfer::export(
+        &env.profiles,
+        &open,
+        &bundle_pass(),
+        &env.files.path().join("ok.assaybundle"),
+        options(false),
+        &|_| {},
+    )
+    .expect("outside is fine");
 }
 
 #[test]
@@ -577,10 +604,15 @@ fn provider_keys_that_do_not_parse_stop_the_import_before_anything_is_created() 
     std::fs::write(&bad, writer.finish().expect("finish")).expect("write");
 
     let other = Env::new();
-    let err = other
-        .profiles
-        .import(&bad, &bundle_pass(), None, KeyProtection::Keyring, &|_| {})
-        .expect_err("the keys do not parse");
+    let err = transfer::import(
+        &other.profiles,
+        &bad,
+        &bundle_pass(),
+        None,
+        KeyProtection::Keyring,
+        &|_| {},
+    )
+    .expect_err("the keys do not parse");
     assert_eq!(err.code(), ErrorCode::Corrupt);
     assert!(
         other.profiles.list().expect("list").is_empty(),

@@ -1,6 +1,7 @@
 //! Usage totals: the seeded run's calls are recorded per provider and model, they outlive the
 //! run, and the backfill migration rebuilds them from run events.
 
+use assay_core::library::Library;
 use assay_core::library::UsageRow;
 use assay_core::profile::KeyProtection;
 
@@ -46,7 +47,7 @@ fn the_seeded_runs_usage_is_recorded_per_model_and_outlives_the_run() {
         .create("Usage", KeyProtection::Keyring)
         .expect("create");
     let open = env.profiles.open_profile("usage", None).expect("open");
-    let library = open.library().expect("ready");
+    let library = Library::of(&open).expect("ready");
     check(&library.usage().expect("usage"));
 
     let run = library.runs(1, None).expect("runs").remove(0);
@@ -72,5 +73,5 @@ fn the_backfill_migration_rebuilds_usage_from_run_events() {
             Ok(())
         })
         .expect("backfill");
-    check(&open.library().expect("ready").usage().expect("usage"));
+    check(&Library::of(&open).expect("ready").usage().expect("usage"));
 }

@@ -1,24 +1,29 @@
 //! OS advisory locks (flock on Linux, LockFileEx on Windows) via `std::fs::File::try_lock`.
 //!
-//! A [`ProfileLock`] is held for as long as a profile is open, so a second process, or a
-//! second window of the same process, gets `PROFILE_IN_USE`. The lock dies with the process,
-//! so a crash never leaves a profile locked.
+//! A [`DirLock`] is held for as long as a profile is open (or an export's scratch directory is
+//! in use), so a second process, or a second window of the same process, gets
+//! `PROFILE_IN_USE`. The lock dies with the process, so a crash never leaves a directory locked.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 
-use super::layout::{LOCK_FILE, REGISTRY_LOCK_FILE};
 use crate::error::{Error, Result};
 
-/// Exclusive ownership of one profile directory.
+/// The lock file inside a locked directory (a profile's, or an export's scratch directory).
+pub const LOCK_FILE: &str = "profile.lock";
+/// The data dir's lock file, serialising the registry-and-directory steps of create and the
+/// recovery sweep.
+pub const REGISTRY_LOCK_FILE: &str = "registry.lock";
+
+/// Exclusive ownership of one directory: a profile's, or an export's scratch directory.
 #[derive(Debug)]
-pub struct ProfileLock {
+pub struct DirLock {
     _file: File,
 }
 
-impl ProfileLock {
-    /// Takes the lock of the profile in `dir` without waiting; `PROFILE_IN_USE` if another
-    /// holder has it. `name` is for the message.
+impl DirLock {
+    /// Takes the lock of `dir` without waiting; `PROFILE_IN_USE` if another holder has it.
+    /// `name` (the profile's) is for the message.
     pub fn try_acquire(dir: &Path, name: &str) -> Result<Self> {
         match Self::try_acquire_quiet(dir)? {
             Some(lock) => Ok(lock),
@@ -28,7 +33,7 @@ impl ProfileLock {
         }
     }
 
-    /// Like [`ProfileLock::try_acquire`], but `None` when held elsewhere.
+    /// Like [`DirLock::try_acquire`], but `None` when held elsewhere.
     pub fn try_acquire_quiet(dir: &Path) -> Result<Option<Self>> {
         let path = dir.join(LOCK_FILE);
         let file = open_lock_file(&path)?;
@@ -74,10 +79,10 @@ mod tests {
     #[test]
     fn a_second_holder_in_the_same_process_gets_profile_in_use() {
         let dir = tempfile::tempdir().expect("temp");
-        let first = ProfileLock::try_acquire(dir.path(), "p").expect("first lock");
-        let err = ProfileLock::try_acquire(dir.path(), "p").expect_err("second must fail");
+        let first = DirLock::try_acquire(dir.path(), "p").expect("first lock");
+        let err = DirLock::try_acquire(dir.path(), "p").expect_err("second must fail");
         assert_eq!(err.code(), crate::ErrorCode::ProfileInUse);
         drop(first);
-        ProfileLock::try_acquire(dir.path(), "p").expect("free again after drop");
+        DirLock::try_acquire(dir.path(), "p").expect("free again after drop");
     }
 }
