@@ -96,7 +96,7 @@ pub fn insert(tx: &Transaction<'_>, row: &PresetRow<'_>) -> rusqlite::Result<()>
              single_eval_instructions_id, pairwise_eval_instructions_id, eval_criteria_id,
              combine_instructions_id, created_at, updated_at)
          VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-        row_params(row, &name_key).as_slice(),
+        row_params(row, &name_key.as_str()).as_slice(),
     )?;
     set_inputs(tx, row.id, row.inputs)
 }
@@ -111,7 +111,7 @@ pub fn update(tx: &Transaction<'_>, row: &PresetRow<'_>) -> rusqlite::Result<boo
              pairwise_eval_instructions_id = ?6, eval_criteria_id = ?7,
              combine_instructions_id = ?8, updated_at = ?9
          WHERE id = ?1",
-        row_params(row, &name_key).as_slice(),
+        row_params(row, &name_key.as_str()).as_slice(),
     )?;
     if changed == 0 {
         return Ok(false);
@@ -121,7 +121,7 @@ pub fn update(tx: &Transaction<'_>, row: &PresetRow<'_>) -> rusqlite::Result<boo
 }
 
 /// `?1`–`?10` of [`insert`] and [`update`]; the name key is the lowercased name.
-fn row_params<'a>(row: &'a PresetRow<'_>, name_key: &'a String) -> [&'a dyn ToSql; 10] {
+fn row_params<'a>(row: &'a PresetRow<'_>, name_key: &'a &'a str) -> [&'a dyn ToSql; 10] {
     let r = row.roles;
     [
         &row.id,
