@@ -62,19 +62,48 @@ impl Database {
             )));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
-        Self::open_with(path, key, label, flags)
+        Self::open_with(path, key, label, flags, migrations::MIGRATIONS)
     }
 
     /// Opens the existing database at `path`. Never creates a file: a missing file is the
     /// caller's `DATA_MISSING`, not a reason to start over.
     pub fn open(path: &Path, key: DbKey, label: &str) -> Result<Self> {
-        Self::open_with(path, key, label, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        Self::open_with(
+            path,
+            key,
+            label,
+            OpenFlags::SQLITE_OPEN_READ_WRITE,
+            migrations::MIGRATIONS,
+        )
     }
 
-    fn open_with(path: &Path, key: DbKey, label: &str, flags: OpenFlags) -> Result<Self> {
+    /// [`Database::open`] with `migrations` instead of the shipped ones: for tests of
+    /// migrations to come (a rebuild of a table in a real profile, say).
+    pub fn open_migrating(
+        path: &Path,
+        key: DbKey,
+        label: &str,
+        migrations: &[migrations::Migration],
+    ) -> Result<Self> {
+        Self::open_with(
+            path,
+            key,
+            label,
+            OpenFlags::SQLITE_OPEN_READ_WRITE,
+            migrations,
+        )
+    }
+
+    fn open_with(
+        path: &Path,
+        key: DbKey,
+        label: &str,
+        flags: OpenFlags,
+        migrations: &[migrations::Migration],
+    ) -> Result<Self> {
         let mut writer = connect(path, &key, label, flags)?;
         let what = format!("the database of profile {label:?}");
-        migrations::check_and_apply(&mut writer, migrations::MIGRATIONS, &what)?;
+        migrations::check_and_apply(&mut writer, migrations, &what)?;
         Ok(Self {
             path: path.to_path_buf(),
             key,

@@ -7,6 +7,7 @@ mod editing;
 mod keyring;
 mod lifecycle;
 mod loss;
+mod migrations;
 mod providers;
 mod seeding;
 mod sweep;

@@ -1,0 +1,161 @@
+//! Rebuild migrations on a real, seeded profile database.
+
+use std::collections::BTreeMap;
+
+use assay_core::ErrorCode;
+use assay_core::db::Database;
+use assay_core::db::migrations::{MIGRATIONS, Migration};
+use assay_core::profile::KeyProtection;
+use assay_core::secrets::DbKey;
+
+use crate::Env;
+
+/// Rebuilds `runs` (which tasks, documents, scores, verdicts and events depend on, all with
+/// ON DELETE CASCADE) with a wider status CHECK, as the run engine's migrations will.
+const REBUILD_RUNS: &str = "-- assay:rebuild
+CREATE TABLE runs_new (
+    id              TEXT    NOT NULL PRIMARY KEY,
+    title           TEXT    NOT NULL,
+    preset_id       TEXT    REFERENCES presets (id) ON DELETE SET NULL,
+    config_snapshot TEXT    NOT NULL CHECK (json_valid(config_snapshot)),
+    phase           TEXT    NOT NULL,
+    status          TEXT    NOT NULL CHECK (status IN ('pending', 'generating', 'single_eval',
+                        'pairwise_eval', 'completed', 'completed_with_errors', 'failed',
+                        'cancelled', 'interrupted', 'paused')),
+    error           TEXT,
+    created_at      TEXT    NOT NULL,
+    started_at      TEXT,
+    completed_at    TEXT,
+    tasks_total     INTEGER NOT NULL DEFAULT 0,
+    tasks_done      INTEGER NOT NULL DEFAULT 0,
+    tasks_failed    INTEGER NOT NULL DEFAULT 0,
+    total_tokens    INTEGER NOT NULL DEFAULT 0,
+    total_cost      REAL    NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO runs_new SELECT * FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_new RENAME TO runs;
+CREATE INDEX runs_by_created ON runs (created_at DESC, id DESC);
+";
+
+/// A seeded keyring profile, closed: its database path and key.
+fn seeded_profile(env: &Env) -> (std::path::PathBuf, DbKey) {
+    let record = env
+        .profiles
+        .create("Rebuilt", KeyProtection::Keyring)
+        .expect("create");
+    drop(
+        env.profiles
+            .open_profile("rebuilt", None)
+            .expect("open and seed"),
+    );
+    let key = env
+        .profiles
+        .secrets()
+        .get(&format!("profile/{}/db-key", record.id))
+        .expect("keyring")
+        .expect("the profile's key");
+    let path = env.profile_dir(&record.id).join("profile.db");
+    (path, DbKey::from_bytes(&key).expect("key"))
+}
+
+fn counts(db: &Database) -> BTreeMap<String, i64> {
+    db.read(|conn| {
+        let tables: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        tables
+            .into_iter()
+            .map(|t| {
+                let n = conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?;
+                Ok((t, n))
+            })
+            .collect()
+    })
+    .expect("counts")
+}
+
+fn with_extra(sql: &'static str) -> Vec<Migration> {
+    let mut all = MIGRATIONS.to_vec();
+    all.push(Migration {
+        version: MIGRATIONS.len() as i64 + 1,
+        name: "rebuild_runs",
+        sql,
+    });
+    all
+}
+
+#[test]
+fn rebuilding_runs_in_a_seeded_profile_keeps_every_row_of_every_table() {
+    let env = Env::new();
+    let (path, key) = seeded_profile(&env);
+    let before = counts(&Database::open(&path, key.clone(), "before").expect("open"));
+    for table in [
+        "runs",
+        "tasks",
+        "documents",
+        "eval_scores",
+        "pairwise_results",
+        "run_events",
+    ] {
+        assert!(before[table] > 0, "the seeded run has {table} rows to lose");
+    }
+
+    let db = Database::open_migrating(&path, key, "rebuilt", &with_extra(REBUILD_RUNS))
+        .expect("the rebuild applies");
+    let mut after = counts(&db);
+    after.remove("schema_migrations");
+    let mut expected = before.clone();
+    expected.remove("schema_migrations");
+    assert_eq!(after, expected, "every row of every table is still there");
+    db.write(|tx| {
+        tx.execute("UPDATE runs SET status = 'paused'", [])?;
+        Ok(())
+    })
+    .expect("the rebuilt table has the new CHECK");
+    let dangling: i64 = db
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .expect("foreign_key_check");
+    assert_eq!(dangling, 0, "every reference still resolves");
+    let fk_on: i64 = db
+        .write(|tx| Ok(tx.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?))
+        .expect("pragma");
+    assert_eq!(fk_on, 1, "the writer has foreign keys on again");
+}
+
+#[test]
+fn a_rebuild_that_would_lose_results_leaves_the_profile_as_it_was() {
+    let env = Env::new();
+    let (path, key) = seeded_profile(&env);
+    let before = counts(&Database::open(&path, key.clone(), "before").expect("open"));
+    // Copies no run: with foreign keys on, the drop would also have cascaded to every result.
+    let lossy = REBUILD_RUNS.replace(
+        "INSERT INTO runs_new SELECT * FROM runs;",
+        "INSERT INTO runs_new SELECT * FROM runs WHERE 0;",
+    );
+    assert_ne!(lossy, REBUILD_RUNS);
+    let lossy: &'static str = Box::leak(lossy.into_boxed_str());
+    let err = Database::open_migrating(&path, key.clone(), "lossy", &with_extra(lossy))
+        .expect_err("refused");
+    assert_eq!(err.code(), ErrorCode::Corrupt, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("runs had 1 rows and would have 0"),
+        "{message}"
+    );
+    assert!(
+        message.contains("rows of tasks point at a missing runs"),
+        "the results left without their run are named too: {message}"
+    );
+    let after = counts(&Database::open(&path, key, "after").expect("still opens"));
+    assert_eq!(after, before, "nothing changed");
+}
