@@ -2,6 +2,7 @@
 //! profile (which runs setup on first open), asks core, and renders the answer.
 
 use assay_core::library::Library;
+use assay_core::numbers::fixed;
 use clap::{Args, Subcommand};
 
 use assay_core::Error;
@@ -304,8 +305,14 @@ impl Render for RunList {
         let mut out = String::new();
         for r in &self.0 {
             out.push_str(&format!(
-                "{}  {:<22} {}  {} tasks, {} tokens, ${:.4}  {}\n",
-                r.id, r.status, r.created_at, r.tasks_total, r.total_tokens, r.total_cost, r.title
+                "{}  {:<22} {}  {} tasks, {} tokens, ${}  {}\n",
+                r.id,
+                r.status,
+                r.created_at,
+                r.tasks_total,
+                r.total_tokens,
+                fixed(r.total_cost, 4),
+                r.title
             ));
         }
         if out.is_empty() {
@@ -323,15 +330,27 @@ impl Render for RunItem {
     fn text(&self) -> String {
         let r = &self.0;
         let mut out = format!(
-            "{}\nid: {}\nstatus: {} ({})\ntasks: {}, tokens: {}, cost: ${:.4}\n\nDocuments:\n",
+            "{}\nid: {}\nstatus: {} ({})\ntasks: {}, tokens: {}, cost: ${}\n\nRankings:\n",
             r.summary.title,
             r.summary.id,
             r.summary.status,
             r.phase,
             r.summary.tasks_total,
             r.summary.total_tokens,
-            r.summary.total_cost
+            fixed(r.summary.total_cost, 4)
         );
+        let rankings = assay_core::rankings::rank(r);
+        for m in &rankings.by_model {
+            let elo = rankings.ratings.iter().find(|x| x.model == m.model);
+            out.push_str(&format!(
+                "  {:<28} mean score {}  sd {}  Elo {}\n",
+                m.model,
+                fixed(m.stats.mean, 2),
+                fixed(m.stats.std_dev, 2),
+                elo.map_or("—".into(), |x| fixed(x.elo, 1)),
+            ));
+        }
+        out.push_str("\nDocuments:\n");
         for d in &r.documents {
             let scores: Vec<i64> = r
                 .scores
@@ -341,11 +360,11 @@ impl Render for RunItem {
                 .collect();
             let mean = scores.iter().sum::<i64>() as f64 / scores.len().max(1) as f64;
             out.push_str(&format!(
-                "  {}  {:<28} {:<24} mean score {:.2}\n",
+                "  {}  {:<28} {:<24} mean score {}\n",
                 d.id,
                 d.model,
                 d.input_name.as_deref().unwrap_or("?"),
-                mean
+                fixed(mean, 2)
             ));
         }
         out.push_str(&format!(

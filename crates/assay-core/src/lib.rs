@@ -15,6 +15,7 @@ pub mod fs;
 pub mod library;
 pub mod logging;
 pub mod markdown;
+pub mod numbers;
 pub(crate) mod parallel;
 pub mod paths;
 pub mod profile;
@@ -31,3 +32,5 @@ pub mod window_state;
 pub use error::{Error, ErrorCode};
 #[cfg(test)]
 mod architecture_tests;
+#[cfg(test)]
+mod test_support;

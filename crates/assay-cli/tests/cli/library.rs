@@ -1,7 +1,7 @@
 //! `assay profile status`, `content`, `preset` and `run` on a seeded profile, the NOT_READY
 //! gate, and a crash in the middle of seeding.
 
-use crate::{DataDir, assay, assay_in, error_code, json, stderr};
+use crate::{DataDir, assay, assay_in, error_code, json, stderr, stdout};
 
 fn count(data: &DataDir, args: &[&str]) -> usize {
     let out = assay_in(data.path(), args);
@@ -100,6 +100,20 @@ fn a_new_profile_lists_the_seeded_library_preset_and_run() {
     assert_eq!(run["status"], "completed");
     assert_eq!(run["documents"].as_array().map(Vec::len), Some(4));
     assert_eq!(run["scores"].as_array().map(Vec::len), Some(32));
+
+    // Text output rounds as the report and the app do: mini's mean 58/16 = 3.625 reads 3.63.
+    let shown = stdout(&assay_in(
+        data.path(),
+        &["run", "show", run_id, "--profile", "work"],
+    ));
+    let mini = shown
+        .lines()
+        .find(|l| l.trim_start().starts_with("openai/gpt-4o-mini") && l.contains("mean score"))
+        .unwrap_or_else(|| panic!("a rankings line for mini: {shown}"));
+    assert!(
+        mini.contains("mean score 3.63 "),
+        "3.625 rounds half away from zero: {mini}"
+    );
 
     let criteria = json(&assay_in(
         data.path(),

@@ -1,5 +1,6 @@
 //! Presets: saved run configurations.
 
+use super::provider::Provider;
 use crate::error::Result;
 
 /// A model that generates documents.
@@ -61,7 +62,10 @@ pub struct PresetConfig {
     pub timeout_secs: u32,
 }
 
-const PROVIDERS: [&str; 5] = ["openai", "anthropic", "google", "openrouter", "custom"];
+/// Whether `name` is the stored name of a provider.
+fn known_provider(name: &str) -> bool {
+    Provider::ALL.iter().any(|p| p.as_str() == name)
+}
 
 impl PresetConfig {
     /// Every problem with the configuration, each as `field: problem`; empty when valid.
@@ -72,7 +76,7 @@ impl PresetConfig {
             bad("models", "choose at least one model");
         }
         for (i, m) in self.models.iter().enumerate() {
-            if !PROVIDERS.contains(&m.provider.as_str()) {
+            if !known_provider(&m.provider) {
                 bad(&format!("models[{i}].provider"), "unknown provider");
             }
             if m.model.trim().is_empty() {
@@ -92,7 +96,7 @@ impl PresetConfig {
             bad("judges", "evaluation needs at least one judge");
         }
         for (i, j) in self.judges.iter().enumerate() {
-            if !PROVIDERS.contains(&j.provider.as_str()) {
+            if !known_provider(&j.provider) {
                 bad(&format!("judges[{i}].provider"), "unknown provider");
             }
             if j.model.trim().is_empty() {

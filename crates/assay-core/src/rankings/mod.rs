@@ -5,15 +5,17 @@
 //! - the pairwise win/loss/tie matrix between models, Elo (K = 32, start 1000) and
 //!   Bradley–Terry strengths with 95% bootstrap intervals.
 //!
-//! Pairwise matches are ordered by input name, model names, judge and trial, never by ids, so
-//! two profiles holding the same results (e.g. after a bundle round trip) rank identically.
+//! Pairwise matches are ordered by input name, model names, iterations, judge, trial and the
+//! order shown, never by ids, so two profiles holding the same results (e.g. after a bundle
+//! round trip) rank identically. Model-level ratings and the win matrix leave out comparisons
+//! between two documents of the same model.
 
 pub mod pairwise;
 pub mod stats;
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::domain::run::RunDetail;
+use crate::domain::run::{GeneratedDocument, RunDetail};
 use pairwise::Match;
 use stats::Summary;
 
@@ -100,21 +102,14 @@ pub struct RunRankings {
 
 /// Computes every ranking of `run` from its raw scores and verdicts.
 pub fn rank(run: &RunDetail) -> RunRankings {
-    let model_of: HashMap<&str, &str> = run
-        .documents
-        .iter()
-        .map(|d| (d.id.as_str(), d.model.as_str()))
-        .collect();
-    let input_of: HashMap<&str, &str> = run
-        .documents
-        .iter()
-        .map(|d| (d.id.as_str(), d.input_name.as_deref().unwrap_or("")))
-        .collect();
+    let docs: HashMap<&str, &GeneratedDocument> =
+        run.documents.iter().map(|d| (d.id.as_str(), d)).collect();
 
     let mut cells: BTreeMap<(&str, &str), Vec<i64>> = BTreeMap::new();
     let mut per_model: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     for s in &run.scores {
-        if let Some(model) = model_of.get(s.document_id.as_str()) {
+        if let Some(doc) = docs.get(s.document_id.as_str()) {
+            let model = doc.model.as_str();
             cells
                 .entry((model, &s.criterion))
                 .or_default()
@@ -148,21 +143,29 @@ pub fn rank(run: &RunDetail) -> RunRankings {
             .then(a.model.cmp(&b.model))
     });
 
-    let (win_matrix, ratings) = pairwise_ratings(run, &model_of, &input_of);
+    let (win_matrix, ratings) = pairwise_ratings(run, &docs);
     RunRankings {
         by_model_criterion,
         by_model,
-        judges: judge_deviation(run),
+        judges: judge_deviation(run, &docs),
         win_matrix,
         ratings,
     }
 }
 
-/// The win matrix and Elo/Bradley–Terry ratings between models.
+/// Where a verdict stands in the order Elo plays matches: input, the two documents' models
+/// and iterations, judge, trial and which was shown first. Every field is a result's own
+/// content, never an id, so the same results rank the same in any profile; and two verdicts
+/// of one run never share a key (a run has one document per input, model and iteration, and
+/// one verdict per pair, judge and trial), so the order is total.
+type MatchKey<'a> = (&'a str, &'a str, &'a str, i64, i64, &'a str, i64, &'a str);
+
+/// The win matrix and Elo/Bradley–Terry ratings between models. A comparison of two
+/// documents of the same model says nothing about the model against the others, so it is
+/// left out here (it stays in the run's verdicts, at document level).
 fn pairwise_ratings(
     run: &RunDetail,
-    model_of: &HashMap<&str, &str>,
-    input_of: &HashMap<&str, &str>,
+    docs: &HashMap<&str, &GeneratedDocument>,
 ) -> (WinMatrix, Vec<ModelRating>) {
     let mut models: Vec<String> = run.documents.iter().map(|d| d.model.clone()).collect();
     models.sort();
@@ -172,28 +175,35 @@ fn pairwise_ratings(
         .enumerate()
         .map(|(i, m)| (m.as_str(), i))
         .collect();
-    let mut keyed = Vec::new();
+    let mut keyed: Vec<(MatchKey<'_>, Match)> = Vec::new();
     for v in &run.pairwise {
-        let (Some(ma), Some(mb)) = (
-            model_of.get(v.doc_a.as_str()),
-            model_of.get(v.doc_b.as_str()),
-        ) else {
+        let (Some(a), Some(b)) = (docs.get(v.doc_a.as_str()), docs.get(v.doc_b.as_str())) else {
             continue;
         };
+        if a.model == b.model {
+            continue;
+        }
         let score_a = match v.winner.as_deref() {
             Some("A") => 1.0,
             Some("B") => 0.0,
             _ => 0.5,
         };
-        let input = input_of.get(v.doc_a.as_str()).copied().unwrap_or("");
-        keyed.push((
-            (input, *ma, *mb, v.judge.as_str(), v.trial),
-            Match {
-                a: index[ma],
-                b: index[mb],
-                score_a,
-            },
-        ));
+        let key = (
+            a.input_name.as_deref().unwrap_or(""),
+            a.model.as_str(),
+            b.model.as_str(),
+            a.iteration,
+            b.iteration,
+            v.judge.as_str(),
+            v.trial,
+            v.shown_first.as_str(),
+        );
+        let m = Match {
+            a: index[a.model.as_str()],
+            b: index[b.model.as_str()],
+            score_a,
+        };
+        keyed.push((key, m));
     }
     keyed.sort_by(|x, y| x.0.cmp(&y.0));
     let matches: Vec<Match> = keyed.into_iter().map(|(_, m)| m).collect();
@@ -234,12 +244,21 @@ fn pairwise_ratings(
     (WinMatrix { models, wins, ties }, ratings)
 }
 
-fn judge_deviation(run: &RunDetail) -> Vec<JudgeDeviation> {
-    // (document, criterion) -> judge -> scores over trials
-    let mut by_cell: BTreeMap<(&str, &str), BTreeMap<&str, Vec<i64>>> = BTreeMap::new();
+fn judge_deviation(
+    run: &RunDetail,
+    docs: &HashMap<&str, &GeneratedDocument>,
+) -> Vec<JudgeDeviation> {
+    // (document, criterion) -> judge -> scores over trials; documents are keyed by what they
+    // are (input, model, iteration), not by id, so the sums run in the same order anywhere.
+    type Cell<'a> = (&'a str, &'a str, i64, &'a str);
+    let mut by_cell: BTreeMap<Cell<'_>, BTreeMap<&str, Vec<i64>>> = BTreeMap::new();
     for s in &run.scores {
+        let Some(doc) = docs.get(s.document_id.as_str()) else {
+            continue;
+        };
+        let input = doc.input_name.as_deref().unwrap_or("");
         by_cell
-            .entry((&s.document_id, &s.criterion))
+            .entry((input, &doc.model, doc.iteration, &s.criterion))
             .or_default()
             .entry(&s.judge)
             .or_default()
@@ -279,3 +298,6 @@ fn judge_deviation(run: &RunDetail) -> Vec<JudgeDeviation> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fixture_tests;

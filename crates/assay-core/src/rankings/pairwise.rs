@@ -36,7 +36,9 @@ pub fn bradley_terry(players: usize, matches: &[Match], prior: f64) -> Vec<f64> 
     for (i, row) in wins.iter_mut().enumerate() {
         row[i] = 0.0;
     }
-    for m in matches {
+    // A player against itself says nothing about its strength (and would count as wins that
+    // no denominator balances), so such a match is left out.
+    for m in matches.iter().filter(|m| m.a != m.b) {
         wins[m.a][m.b] += m.score_a;
         wins[m.b][m.a] += 1.0 - m.score_a;
     }
@@ -180,6 +182,23 @@ mod tests {
         assert!(
             (p[0] * p[1] - 1.0).abs() < 1e-9,
             "normalised to geometric mean 1"
+        );
+    }
+
+    #[test]
+    fn a_match_of_a_player_against_itself_changes_no_strength() {
+        let matches = [m(0, 1, 1.0), m(1, 0, 1.0), m(0, 1, 0.5)];
+        let with_self = [
+            m(0, 1, 1.0),
+            m(1, 0, 1.0),
+            m(0, 1, 0.5),
+            m(0, 0, 1.0),
+            m(0, 0, 1.0),
+        ];
+        assert_eq!(
+            bradley_terry(2, &matches, 0.5),
+            bradley_terry(2, &with_self, 0.5),
+            "self-matches are ignored"
         );
     }
 

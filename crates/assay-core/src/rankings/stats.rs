@@ -17,8 +17,13 @@ pub struct Summary {
 
 impl Summary {
     /// Summarises `values`; `None` for an empty set.
+    /// The values are summed in sorted order, so the result does not depend on the order
+    /// they were stored in (floating-point sums do, in their last bits).
     pub fn of(values: &[i64]) -> Option<Self> {
-        let (&min, &max) = (values.iter().min()?, values.iter().max()?);
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        let values = sorted.as_slice();
+        let (&min, &max) = (values.first()?, values.last()?);
         let n = values.len() as f64;
         let mean = values.iter().sum::<i64>() as f64 / n;
         let var = if values.len() < 2 {

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::esc;
+use crate::numbers::fixed;
 
 /// Colour for a 1–5 score: red at 1, amber at 3, green at 5.
 pub(super) fn score_colour(score: f64) -> String {
@@ -50,9 +51,10 @@ pub(super) fn heatmap(rows: &[String], cols: &[String], cells: &[Vec<Option<f64>
             let x = label_w + cell_w * j as f64;
             match value {
                 Some(v) => {
+                    let shown = fixed(*v, 2);
                     let _ = write!(
                         svg,
-                        r#"<rect x="{x}" y="{y}" width="{}" height="{}" fill="{}"><title>{v:.2}</title></rect><text x="{}" y="{}" text-anchor="middle" class="cell">{v:.2}</text>"#,
+                        r#"<rect x="{x}" y="{y}" width="{}" height="{}" fill="{}"><title>{shown}</title></rect><text x="{}" y="{}" text-anchor="middle" class="cell">{shown}</text>"#,
                         cell_w - 2.0,
                         cell_h - 2.0,
                         score_colour(*v),
@@ -173,7 +175,7 @@ pub(super) fn timeline(spans: &[Span]) -> String {
         let w = ((s.end - s.start) / total * plot_w).max(2.0);
         let _ = write!(
             svg,
-            r#"<text x="{}" y="{}" text-anchor="end" class="small">{}</text><rect x="{x0:.1}" y="{}" width="{w:.1}" height="{}" class="phase-{}"><title>{}: {:.0}–{:.0} s</title></rect>"#,
+            r#"<text x="{}" y="{}" text-anchor="end" class="small">{}</text><rect x="{x0:.1}" y="{}" width="{w:.1}" height="{}" class="phase-{}"><title>{}: {}–{} s</title></rect>"#,
             label_w - 6.0,
             y + 13.0,
             esc(&s.label),
@@ -181,16 +183,17 @@ pub(super) fn timeline(spans: &[Span]) -> String {
             row_h - 5.0,
             esc(&s.phase),
             esc(&s.label),
-            s.start,
-            s.end
+            fixed(s.start, 0),
+            fixed(s.end, 0)
         );
     }
     let _ = write!(
         svg,
-        r#"<text x="{label_w}" y="{}" class="small">0 s</text><text x="{}" y="{}" text-anchor="end" class="small">{total:.0} s</text>"#,
+        r#"<text x="{label_w}" y="{}" class="small">0 s</text><text x="{}" y="{}" text-anchor="end" class="small">{} s</text>"#,
         height - 4.0,
         label_w + plot_w,
-        height - 4.0
+        height - 4.0,
+        fixed(total, 0)
     );
     svg.push_str("</svg>");
     svg

@@ -1,26 +1,31 @@
-//! CSV export: one row per score and one per pairwise verdict, told apart by `kind`.
+//! CSV export: one row per score and one per pairwise verdict, told apart by `kind`. Rows are
+//! ordered by what they are (input, model, iteration, criterion or judge, trial, order shown),
+//! never by ids, so the same results give the same bytes in any profile.
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::ReportData;
 
-const HEADER: &str =
-    "kind,input,model,model_b,criterion,judge,trial,score,winner,shown_first,reason\n";
+const HEADER: &str = "kind,input,model,model_b,criterion,judge,trial,score,winner,shown_first,reason,iteration,iteration_b\n";
 
 pub(super) fn render(data: &ReportData<'_>) -> String {
-    let docs: HashMap<&str, (&str, &str)> = data
+    let docs: HashMap<&str, (&str, &str, i64)> = data
         .run
         .documents
         .iter()
         .map(|d| {
             (
                 d.id.as_str(),
-                (d.input_name.as_deref().unwrap_or(""), d.model.as_str()),
+                (
+                    d.input_name.as_deref().unwrap_or(""),
+                    d.model.as_str(),
+                    d.iteration,
+                ),
             )
         })
         .collect();
-    let find = |id: &str| docs.get(id).copied().unwrap_or(("", ""));
+    let find = |id: &str| docs.get(id).copied().unwrap_or(("", "", 0));
     let mut out = String::from(HEADER);
     let mut scores: Vec<_> = data.run.scores.iter().collect();
     scores.sort_by(|a, b| {
@@ -32,7 +37,7 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
         ))
     });
     for s in scores {
-        let (input, model) = find(&s.document_id);
+        let (input, model, iteration) = find(&s.document_id);
         let row = [
             "score",
             input,
@@ -45,21 +50,31 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             "",
             "",
             &s.reason,
+            &iteration.to_string(),
+            "",
         ];
         line(&mut out, &row);
     }
     let mut verdicts: Vec<_> = data.run.pairwise.iter().collect();
     verdicts.sort_by(|a, b| {
-        (find(&a.doc_a), find(&a.doc_b), &a.judge, a.trial).cmp(&(
-            find(&b.doc_a),
-            find(&b.doc_b),
-            &b.judge,
-            b.trial,
-        ))
+        (
+            find(&a.doc_a),
+            find(&a.doc_b),
+            &a.judge,
+            a.trial,
+            &a.shown_first,
+        )
+            .cmp(&(
+                find(&b.doc_a),
+                find(&b.doc_b),
+                &b.judge,
+                b.trial,
+                &b.shown_first,
+            ))
     });
     for v in verdicts {
-        let (input, model_a) = find(&v.doc_a);
-        let (_, model_b) = find(&v.doc_b);
+        let (input, model_a, iteration_a) = find(&v.doc_a);
+        let (_, model_b, iteration_b) = find(&v.doc_b);
         let winner = v.winner.as_deref().unwrap_or("tie");
         let row = [
             "pairwise",
@@ -73,6 +88,8 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             winner,
             &v.shown_first,
             &v.reason,
+            &iteration_a.to_string(),
+            &iteration_b.to_string(),
         ];
         line(&mut out, &row);
     }

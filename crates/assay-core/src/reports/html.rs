@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::charts::{self, Bar, Span};
 use super::{ReportData, esc};
 use crate::domain::run::RunDetail;
+use crate::numbers::{fixed, signed};
 
 const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Ubuntu,sans-serif;margin:2rem auto;max-width:70rem;color:#1c2330;line-height:1.5;padding:0 1rem}
@@ -51,7 +52,7 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     let judges: Vec<String> = run.config.config.judges.iter().map(|j| j.label()).collect();
     let _ = write!(
         h,
-        "<p>{} documents from {} models ({}), judged by {} ({} trial{} each). {} tokens, ${:.4}.</p>",
+        "<p>{} documents from {} models ({}), judged by {} ({} trial{} each). {} tokens, ${}.</p>",
         run.documents.len(),
         models.len(),
         esc(&models.join(", ")),
@@ -63,7 +64,7 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             "s"
         },
         run.summary.total_tokens,
-        run.summary.total_cost
+        fixed(run.summary.total_cost, 4)
     );
 
     h.push_str("<h2>Rankings</h2><table><tr><th>model</th><th>mean score</th><th>sd</th><th>min–max</th><th>Elo</th><th>Bradley–Terry (95% CI)</th></tr>");
@@ -71,15 +72,15 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
         let stats = r.by_model.iter().find(|m| m.model == rating.model);
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.2} ({:.2}–{:.2})</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} ({}–{})</td></tr>",
             esc(&rating.model),
-            stats.map_or("—".into(), |s| format!("{:.2}", s.stats.mean)),
-            stats.map_or("—".into(), |s| format!("{:.2}", s.stats.std_dev)),
+            stats.map_or("—".into(), |s| fixed(s.stats.mean, 2)),
+            stats.map_or("—".into(), |s| fixed(s.stats.std_dev, 2)),
             stats.map_or("—".into(), |s| format!("{}–{}", s.stats.min, s.stats.max)),
-            rating.elo,
-            rating.bt_strength,
-            rating.bt_low,
-            rating.bt_high
+            fixed(rating.elo, 1),
+            fixed(rating.bt_strength, 2),
+            fixed(rating.bt_low, 2),
+            fixed(rating.bt_high, 2)
         );
     }
     h.push_str("</table>");
@@ -119,12 +120,12 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     for s in &r.by_model_criterion {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&s.model),
             esc(&s.criterion),
             s.stats.n,
-            s.stats.mean,
-            s.stats.std_dev,
+            fixed(s.stats.mean, 2),
+            fixed(s.stats.std_dev, 2),
             s.stats.min,
             s.stats.max
         );
@@ -133,11 +134,11 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     for j in &r.judges {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:.2}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&j.judge),
             j.n,
-            j.mean_deviation,
-            j.mean_abs_deviation
+            signed(j.mean_deviation, 2),
+            fixed(j.mean_abs_deviation, 2)
         );
     }
     h.push_str("</table>");
@@ -172,7 +173,7 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             label: x.model.clone(),
             value: x.elo,
             interval: None,
-            text: format!("{:.1}", x.elo),
+            text: fixed(x.elo, 1),
         })
         .collect();
     h.push_str(&charts::bars(&elo, 1000.0, 1000.0));
@@ -184,7 +185,7 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             label: x.model.clone(),
             value: x.bt_strength,
             interval: Some((x.bt_low, x.bt_high)),
-            text: format!("{:.2}", x.bt_strength),
+            text: fixed(x.bt_strength, 2),
         })
         .collect();
     h.push_str(&charts::bars(&bt, 0.0, 1.0));
@@ -196,13 +197,13 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     for d in &run.documents {
         let _ = write!(
             h,
-            "<article class=\"doc\"><header>{} · {} · {} tokens in, {} out · {:.1} s · ${:.6}</header>{}</article>",
+            "<article class=\"doc\"><header>{} · {} · {} tokens in, {} out · {} s · ${}</header>{}</article>",
             esc(d.input_name.as_deref().unwrap_or("?")),
             esc(&d.model),
             d.tokens_in,
             d.tokens_out,
-            d.latency_ms as f64 / 1000.0,
-            d.cost,
+            fixed(d.latency_ms as f64 / 1000.0, 1),
+            fixed(d.cost, 6),
             crate::markdown::to_html(&d.body)
         );
     }
@@ -257,9 +258,11 @@ fn cost_and_time(h: &mut String, run: &RunDetail) {
     for ((actor, phase), (calls, tin, tout, cost, secs)) in &by {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{calls}</td><td class=\"num\">{tin}</td><td class=\"num\">{tout}</td><td class=\"num\">{cost:.6}</td><td class=\"num\">{secs:.1}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{calls}</td><td class=\"num\">{tin}</td><td class=\"num\">{tout}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(actor),
-            esc(phase)
+            esc(phase),
+            fixed(*cost, 6),
+            fixed(*secs, 1)
         );
     }
     h.push_str("</table>");
@@ -273,7 +276,7 @@ fn cost_and_time(h: &mut String, run: &RunDetail) {
             label: a.to_owned(),
             value: c,
             interval: None,
-            text: format!("${c:.4}"),
+            text: format!("${}", fixed(c, 4)),
         })
         .collect();
     h.push_str(&charts::bars(&bars, 0.0, 0.0));

@@ -2,48 +2,13 @@
 
 use super::*;
 use crate::library::Library;
-use crate::profile::{KeyProtection, Profiles};
 
-fn seeded_run() -> (tempfile::TempDir, RunDetail) {
-    use std::sync::Arc;
-    // The secret store is not touched by passphrase profiles, so no keyring is needed here.
-    #[derive(Debug)]
-    struct None_;
-    impl crate::secrets::SecretStore for None_ {
-        fn check_available(&self) -> crate::error::Result<()> {
-            Ok(())
-        }
-        fn get(&self, _: &str) -> crate::error::Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
-            Ok(None)
-        }
-        fn set(&self, _: &str, _: &[u8]) -> crate::error::Result<()> {
-            Ok(())
-        }
-        fn delete(&self, _: &str) -> crate::error::Result<()> {
-            Ok(())
-        }
-        fn list(&self) -> crate::error::Result<Vec<String>> {
-            Ok(Vec::new())
-        }
-    }
-    let dir = tempfile::tempdir().expect("temp");
-    let fast = crate::secrets::wrapped::KdfParams {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    };
-    let profiles = Profiles::open_with(dir.path(), Arc::new(None_))
-        .expect("profiles")
-        .with_kdf_params(fast);
-    let pass = crate::secrets::Passphrase::new("report tests".into());
-    profiles
-        .create("r", KeyProtection::Passphrase(pass.clone()))
-        .expect("create");
-    let open = profiles.open_profile("r", Some(&pass)).expect("open");
-    let library = Library::of(&open).expect("ready");
+fn seeded_run() -> (crate::test_support::TestProfile, RunDetail) {
+    let profile = crate::test_support::seeded_profile("r");
+    let library = Library::of(&profile.open).expect("ready");
     let id = library.runs(1, None).expect("runs")[0].id.clone();
     let run = library.run(&id).expect("run");
-    (dir, run)
+    (profile, run)
 }
 
 #[test]
@@ -109,6 +74,10 @@ fn the_html_report_is_self_contained_and_shows_every_section() {
         html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
     );
     assert!(html.contains("4.44"), "haiku's mean score 4.4375 is shown");
+    assert!(
+        html.contains("<td class=\"num\">3.63</td>") && !html.contains(">3.62<"),
+        "mini's mean score 3.625 rounds half away from zero, as in the app and the CLI"
+    );
     let again = render(&run, ReportFormat::Html).expect("render");
     assert_eq!(again, html.as_bytes(), "rendering is deterministic");
 }
@@ -161,7 +130,7 @@ fn the_suggested_file_name_is_the_title_in_safe_words() {
 #[test]
 fn write_file_writes_exactly_the_rendered_bytes() {
     let (dir, run) = seeded_run();
-    let path = dir.path().join("saved.json");
+    let path = dir.dir.path().join("saved.json");
     std::fs::write(&path, b"old contents").expect("seed file");
     let written = write_file(&run, ReportFormat::Json, &path).expect("write");
     let on_disk = std::fs::read(&path).expect("read");
