@@ -13,6 +13,7 @@ mod window;
 use std::process::ExitCode;
 
 use assay_core::paths::DataDir;
+use assay_core::profile::Profiles;
 
 pub use error::IpcError;
 
@@ -31,6 +32,17 @@ pub fn run() -> ExitCode {
         data_dir.path().display()
     );
 
+    // Named after the data dir's identity, the same however its path is spelled.
+    let instance = match Profiles::data_dir_id(&data_dir) {
+        Ok(id) => assay_core::identity::instance_tag(&id),
+        Err(err) => {
+            log::warn!(
+                "the data dir has no identity yet ({}); naming the instance by its path",
+                err.code().as_str()
+            );
+            data_dir.tag()
+        }
+    };
     let builder = bindings::builder();
     let window_state_file = data_dir.window_state_file();
     // One app per data dir: a second launch on the same one focuses the first window and
@@ -39,7 +51,7 @@ pub fn run() -> ExitCode {
         .dbus_id(format!(
             "{}.d{}",
             assay_core::paths::APP_IDENTIFIER,
-            data_dir.tag()
+            instance
         ))
         .callback(|app, _argv, _cwd| window::focus_main(app))
         .build();

@@ -122,16 +122,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp");
         let data_dir = DataDir::resolve_from(Some(dir.path()), None, || None).expect("data dir");
         let state = AppState::new(data_dir);
-        let profiles = Profiles::open_with(
-            dir.path(),
-            Arc::new(assay_core::secrets::KeyringStore::for_data_dir(dir.path())),
-        )
-        .expect("profiles")
-        .with_kdf_params(assay_core::secrets::wrapped::KdfParams {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        });
+        let profiles = Profiles::open_at(dir.path())
+            .expect("profiles")
+            .with_kdf_params(assay_core::secrets::wrapped::KdfParams {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            });
         let pass = Passphrase::new("switch test passphrase".into());
         for name in ["A", "B"] {
             profiles

@@ -20,7 +20,9 @@ use assay_core::secrets::{KeyringStore, SecretStore};
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp data dir");
-    let keyring = Arc::new(KeyringStore::for_data_dir(dir.path()));
+    let keyring = Arc::new(KeyringStore::for_data_dir_id(
+        &uuid::Uuid::new_v4().to_string(),
+    ));
     let profiles = Profiles::open_with(dir.path(), keyring.clone()).expect("profiles");
 
     let mut first_launch = Vec::new();

@@ -32,7 +32,9 @@ const WORKLOAD_REPEATS: usize = 9;
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp data dir");
-    let keyring = Arc::new(KeyringStore::for_data_dir(dir.path()));
+    let keyring = Arc::new(KeyringStore::for_data_dir_id(
+        &uuid::Uuid::new_v4().to_string(),
+    ));
     let profiles = Profiles::open_with(dir.path(), keyring.clone()).expect("profiles");
 
     let mut create_to_open = Vec::new();

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub(crate) mod faults;
 pub mod fs;
+pub mod identity;
 pub mod library;
 pub mod logging;
 pub mod markdown;

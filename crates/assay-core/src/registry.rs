@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 /// File name of the registry inside the data dir.
 pub const FILE_NAME: &str = "registry.db";
 /// Schema version of `registry.db` (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE profiles (
@@ -31,6 +31,16 @@ CREATE TABLE profiles (
     keyring_entries TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(keyring_entries))
 ) STRICT;
 PRAGMA user_version = 1;
+";
+
+/// v2: the data dir's identity (`crate::identity`), a copy of `data-dir.json`.
+const SCHEMA_V2: &str = "
+CREATE TABLE data_dir (
+    singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1),
+    id        TEXT NOT NULL,
+    path      TEXT NOT NULL
+) STRICT;
+PRAGMA user_version = 2;
 ";
 
 /// Where a profile is in its lifecycle.
@@ -121,6 +131,9 @@ impl ProfileRegistry {
         if version == 0 {
             tx.execute_batch(SCHEMA_V1)?;
         }
+        if version < 2 {
+            tx.execute_batch(SCHEMA_V2)?;
+        }
         tx.commit()?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -203,6 +216,26 @@ impl ProfileRegistry {
                  (SELECT json_group_array(value) FROM json_each(keyring_entries) WHERE value <> ?2)
              WHERE id = ?1",
             params![id, entry],
+        )?;
+        Ok(())
+    }
+
+    /// The data dir's id and path as last recorded here, if any.
+    pub fn identity(&self) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT id, path FROM data_dir", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    /// Records the data dir's id and path.
+    pub fn set_identity(&self, id: &str, path: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO data_dir (singleton, id, path) VALUES (1, ?1, ?2)
+             ON CONFLICT (singleton) DO UPDATE SET id = ?1, path = ?2",
+            params![id, path],
         )?;
         Ok(())
     }

@@ -388,9 +388,7 @@ pub async fn with_app_in(test: &str, data_dir: &Path, body: impl AsyncFnOnce(&Ap
 /// The profiles of `dir` as the app will see them (same keyring namespace), for preparing
 /// data dirs before launch.
 pub fn profiles_in(dir: &Path) -> assay_core::profile::Profiles {
-    let dir = std::path::absolute(dir).expect("absolute");
-    let keyring = std::sync::Arc::new(assay_core::secrets::KeyringStore::for_data_dir(&dir));
-    assay_core::profile::Profiles::open_with(&dir, keyring).expect("profiles")
+    assay_core::profile::Profiles::open_at(dir).expect("profiles")
 }
 
 /// Whether a WebDriver error means the element was replaced between finding and using it.
@@ -449,11 +447,15 @@ fn wait_for_port(port: u16, limit: Duration) -> Result<()> {
     reason = "a slow exit is worth seeing in the test output"
 )]
 async fn app_exited(data_dir: &Path) {
-    let dir = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let id = assay_core::identity::read(data_dir)
+        .ok()
+        .flatten()
+        .map(|identity| identity.id)
+        .unwrap_or_default();
     let name = format!(
         "string:{}.d{}.SingleInstance",
         assay_core::paths::APP_IDENTIFIER,
-        assay_core::paths::dir_tag(&dir)
+        assay_core::identity::instance_tag(&id)
     );
     let ask = async |method: &str| {
         let out = Command::new("dbus-send")

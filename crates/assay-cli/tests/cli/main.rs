@@ -4,6 +4,7 @@
 
 mod basics;
 mod crash;
+mod identity;
 mod library;
 mod profile;
 mod races;
@@ -114,7 +115,10 @@ impl DataDir {
     }
 
     pub fn keyring(&self) -> KeyringStore {
-        KeyringStore::for_data_dir(&std::path::absolute(self.path()).expect("absolute"))
+        let identity = assay_core::identity::read(self.path())
+            .expect("data-dir.json")
+            .expect("the data dir has an identity once assay has run");
+        KeyringStore::for_data_dir_id(&identity.id)
     }
 
     pub fn profile_dir(&self, id: &str) -> PathBuf {
@@ -132,7 +136,10 @@ impl DataDir {
 impl Drop for DataDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(self.dir.path().with_extension("files"));
-        let keyring = self.keyring();
+        let Ok(Some(identity)) = assay_core::identity::read(self.path()) else {
+            return;
+        };
+        let keyring = KeyringStore::for_data_dir_id(&identity.id);
         if let Ok(entries) = keyring.list() {
             for entry in entries {
                 let _ = keyring.delete(&entry);

@@ -17,6 +17,7 @@
 //! Nothing here repairs loss: a missing key is `KEY_MISSING`, a missing database file is
 //! `DATA_MISSING`, and a database that does not decrypt is `DECRYPT_FAILED`.
 
+mod data_dir;
 pub(crate) mod layout;
 mod sweep;
 mod verify;
@@ -102,16 +103,41 @@ impl OpenProfile {
 }
 
 impl Profiles {
-    /// The profiles of `data_dir`, with the OS keyring namespaced to it. Runs the recovery
+    /// The profiles of `data_dir`, with the OS keyring namespaced to the data dir's identity
+    /// (the same however its path is spelled; see `crate::identity`). Runs the recovery
     /// sweep before returning.
     pub fn open(data_dir: &DataDir) -> Result<Self> {
-        let secrets = Arc::new(KeyringStore::for_data_dir(data_dir.path()));
-        Self::open_with(data_dir.path(), secrets)
+        Self::open_at(data_dir.path())
     }
 
-    /// [`Profiles::open`] with a given secret store.
+    /// [`Profiles::open`] for a data dir path.
+    pub fn open_at(data_dir: &Path) -> Result<Self> {
+        let registry = ProfileRegistry::open(data_dir)?;
+        let id = data_dir::establish(data_dir, &registry)?;
+        let secrets = Arc::new(KeyringStore::for_data_dir_id(&id));
+        Self::with_registry(data_dir, registry, secrets)
+    }
+
+    /// The identity of the data dir at `data_dir` (created, or finished after a move or a
+    /// copy, as [`Profiles::open`] would), without the recovery sweep: for naming things
+    /// after the data dir before its profiles are needed (the app's single-instance name).
+    pub fn data_dir_id(data_dir: &DataDir) -> Result<String> {
+        let registry = ProfileRegistry::open(data_dir.path())?;
+        data_dir::establish(data_dir.path(), &registry)
+    }
+
+    /// [`Profiles::open`] with a given secret store (tests, and stores other than the OS
+    /// keyring); the data dir's identity is not consulted.
     pub fn open_with(data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Self> {
         let registry = ProfileRegistry::open(data_dir)?;
+        Self::with_registry(data_dir, registry, secrets)
+    }
+
+    fn with_registry(
+        data_dir: &Path,
+        registry: ProfileRegistry,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Self> {
         let profiles = Self {
             data_dir: data_dir.to_path_buf(),
             registry,

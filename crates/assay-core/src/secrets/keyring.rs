@@ -1,8 +1,9 @@
 //! The OS keyring: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows.
 //!
-//! All entries of one data dir share a service name derived from that dir's path, so a test
-//! data dir and the real one never see each other's entries, and the recovery sweep can list
-//! exactly the entries that belong to its data dir.
+//! All entries of one data dir share a service name derived from that dir's id
+//! (`crate::identity`), so a test data dir and the real one never see each other's entries,
+//! the recovery sweep can list exactly the entries that belong to its data dir, and the same
+//! data dir reached by another spelling of its path finds its keys.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -35,12 +36,80 @@ impl std::fmt::Debug for KeyringStore {
 }
 
 impl KeyringStore {
-    /// The keyring namespace for `data_dir`: service `dev.assay.desktop:<16 hex of sha256>`.
-    pub fn for_data_dir(data_dir: &Path) -> Self {
+    /// The keyring namespace of the data dir with identity `id` (`crate::identity`): service
+    /// `dev.assay.desktop:<id>`. However the data dir's path is spelled, this is the same.
+    pub fn for_data_dir_id(id: &str) -> Self {
+        Self {
+            service: format!("{APP_IDENTIFIER}:{id}"),
+            store: Mutex::new(None),
+        }
+    }
+
+    /// The namespace older versions used for the data dir at `data_dir` as typed:
+    /// `dev.assay.desktop:<16 hex of the path's sha256>`. Only for moving such entries to
+    /// [`KeyringStore::for_data_dir_id`] names, and for tests that make an old data dir.
+    pub fn legacy_for_path(data_dir: &Path) -> Self {
         Self {
             service: format!("{APP_IDENTIFIER}:{}", dir_tag(data_dir)),
             store: Mutex::new(None),
         }
+    }
+
+    /// Whether `service` is a namespace of the legacy, path-derived kind.
+    fn is_legacy_service(service: &str) -> bool {
+        service
+            .strip_prefix(APP_IDENTIFIER)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .is_some_and(|tag| tag.len() == 16 && tag.bytes().all(|b| b.is_ascii_hexdigit()))
+    }
+
+    /// Every other namespace of this app that holds `entry`, with its secret: legacy ones
+    /// first. Used to move an old data dir's keys to their id-based names.
+    pub fn find_elsewhere(&self, entry: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+        let spec = HashMap::from([("username", entry)]);
+        let found = self.with_store(|store| store.search(&spec))?;
+        let mut out = Vec::new();
+        for credential in &found {
+            let Some((service, user)) = credential.get_specifiers() else {
+                continue;
+            };
+            let ours = service
+                .strip_prefix(APP_IDENTIFIER)
+                .is_some_and(|rest| rest.starts_with(':'));
+            if !ours || service == self.service || user != entry {
+                continue;
+            }
+            let secret = self.with_store(|_| match credential.get_secret() {
+                Ok(secret) => Ok(Some(Zeroizing::new(secret))),
+                Err(keyring_core::Error::NoEntry) => Ok(None),
+                Err(e) => Err(e),
+            })?;
+            if let Some(secret) = secret {
+                out.push((service, secret));
+            }
+        }
+        out.sort_by_key(|(service, _)| !Self::is_legacy_service(service));
+        Ok(out)
+    }
+
+    /// Removes `entry` from every legacy namespace that holds it (see
+    /// [`KeyringStore::legacy_for_path`]); id-based namespaces of other data dirs are left
+    /// alone, whatever they hold.
+    pub fn delete_legacy(&self, entry: &str) -> Result<()> {
+        let spec = HashMap::from([("username", entry)]);
+        let found = self.with_store(|store| store.search(&spec))?;
+        for credential in &found {
+            let legacy = credential
+                .get_specifiers()
+                .is_some_and(|(service, user)| Self::is_legacy_service(&service) && user == entry);
+            if legacy {
+                self.with_store(|_| match credential.delete_credential() {
+                    Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+                    Err(e) => Err(e),
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// The service name all of this data dir's entries use.
@@ -223,8 +292,8 @@ mod tests {
 
     #[test]
     fn two_data_dirs_get_different_keyring_namespaces() {
-        let a = KeyringStore::for_data_dir(Path::new("/tmp/a"));
-        let b = KeyringStore::for_data_dir(Path::new("/tmp/b"));
+        let a = KeyringStore::for_data_dir_id("a1b2");
+        let b = KeyringStore::for_data_dir_id("c3d4");
         assert_ne!(
             a.service(),
             b.service(),
@@ -235,6 +304,14 @@ mod tests {
             "{}",
             a.service()
         );
+    }
+
+    #[test]
+    fn legacy_namespaces_are_told_apart_from_id_based_ones() {
+        let legacy = KeyringStore::legacy_for_path(Path::new("/tmp/a"));
+        assert!(KeyringStore::is_legacy_service(legacy.service()));
+        let by_id = KeyringStore::for_data_dir_id(&uuid::Uuid::new_v4().to_string());
+        assert!(!KeyringStore::is_legacy_service(by_id.service()));
     }
 
     #[test]

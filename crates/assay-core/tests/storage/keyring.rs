@@ -40,8 +40,7 @@ fn a_keyring_daemon_that_dies_between_calls_is_reconnected_to() {
         Ok("1"),
         "this test kills the keyring daemon: run it inside scripts/test-env.sh"
     );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = KeyringStore::for_data_dir(dir.path());
+    let store = KeyringStore::for_data_dir_id(&uuid::Uuid::new_v4().to_string());
     store.set("survivor", b"still here").expect("set");
     assert_eq!(
         store

@@ -15,11 +15,10 @@ mod transfer;
 mod usage;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use assay_core::profile::Profiles;
+use assay_core::secrets::Passphrase;
 use assay_core::secrets::wrapped::KdfParams;
-use assay_core::secrets::{KeyringStore, Passphrase};
 use tempfile::TempDir;
 
 /// Cheap Argon2 parameters so passphrase tests stay fast; the format is the same.
@@ -63,7 +62,7 @@ impl Env {
     }
 
     fn profiles_in(dir: &Path) -> Profiles {
-        Profiles::open_with(dir, Arc::new(KeyringStore::for_data_dir(dir)))
+        Profiles::open_at(dir)
             .expect("open profiles")
             .with_kdf_params(FAST_KDF)
     }
