@@ -94,7 +94,7 @@ pub enum RunCommand {
 
 /// Opens a profile for a command, unlocking it if it is a passphrase profile.
 pub fn open(data_dir: &DataDir, arg: &ProfileArg) -> Result<OpenProfile, Error> {
-    open_in(&Profiles::open(data_dir)?, arg)
+    open_in(&output::open_profiles(data_dir, false)?, arg)
 }
 
 /// [`open`] with the profiles already at hand.

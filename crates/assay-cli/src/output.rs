@@ -25,6 +25,25 @@ pub fn print(value: &impl Render, json: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// Opens the data dir's profiles and, if opening repaired the registry (profiles brought back
+/// from their folders after it was lost), says so once on stderr, as `warning: …` (or
+/// `{"warning": "…"}` with `--json`); stdout keeps its shape.
+pub fn open_profiles(
+    data_dir: &assay_core::paths::DataDir,
+    json: bool,
+) -> Result<assay_core::profile::Profiles, Error> {
+    let profiles = assay_core::profile::Profiles::open(data_dir)?;
+    if let Some(notice) = profiles.registry_notice() {
+        let text = if json {
+            serde_json::json!({ "warning": notice }).to_string()
+        } else {
+            format!("warning: {notice}")
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+    Ok(profiles)
+}
+
 /// The process exit code for an error code (docs/cli.md keeps the table).
 pub fn exit_code(code: ErrorCode) -> u8 {
     match code {

@@ -4,7 +4,7 @@ use clap::Subcommand;
 
 use assay_core::Error;
 use assay_core::paths::DataDir;
-use assay_core::profile::{KeyProtection, Profiles, VerifyReport};
+use assay_core::profile::{KeyProtection, VerifyReport};
 use assay_core::registry::{KeyMode, ProfileRecord};
 
 use crate::output::{self, Render};
@@ -43,6 +43,15 @@ pub enum ProfileCommand {
         reference: String,
         /// The new name.
         new_name: String,
+    },
+    /// Bring back a profile folder the registry does not list (one in the data dir's
+    /// `orphans/`): it moves into `profiles/` and is listed again. Its keys are not touched.
+    Adopt {
+        /// The profile's folder (named by its id, holding its profile.db).
+        dir: std::path::PathBuf,
+        /// The name to list it under, if its folder has no manifest (else "Recovered <id>").
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Delete a profile, its data and its keys. Cannot be undone.
     Delete {
@@ -125,7 +134,7 @@ pub fn run(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result<u8
 }
 
 fn run_logged(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result<u8, Error> {
-    let profiles = Profiles::open(data_dir)?;
+    let profiles = output::open_profiles(data_dir, json)?;
     match command {
         ProfileCommand::Status {
             reference,
@@ -191,6 +200,9 @@ fn run_logged(command: ProfileCommand, data_dir: &DataDir, json: bool) -> Result
             reference,
             new_name,
         } => print(&Profile(profiles.rename(&reference, &new_name)?), json),
+        ProfileCommand::Adopt { dir, name } => {
+            print(&Profile(profiles.adopt(&dir, name.as_deref())?), json)
+        }
         ProfileCommand::Delete { reference, yes } => {
             if !yes {
                 return Err(Error::InvalidInput(

@@ -111,10 +111,26 @@ pub struct ProfileRegistry {
 }
 
 impl ProfileRegistry {
-    /// Opens `<data_dir>/registry.db`, creating it (and the data dir) on first use.
+    /// Opens `<data_dir>/registry.db`, creating it (and the data dir) on first use. A
+    /// registry that is not a database, or is damaged, is moved aside (never deleted) and a
+    /// new one is made; the recovery sweep then brings every profile back from its manifest.
     pub fn open(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| Error::io("create the data directory", data_dir, e))?;
+        match Self::open_file(data_dir) {
+            Err(Error::Sqlite(e)) if is_damage(&e) => {
+                let aside = move_aside(data_dir)?;
+                log::warn!(
+                    "the profile registry was damaged ({e}); moved it to {} and starting a new one",
+                    aside.display()
+                );
+                Self::open_file(data_dir)
+            }
+            other => other,
+        }
+    }
+
+    fn open_file(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(FILE_NAME);
         let mut conn = Connection::open(&path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
@@ -220,6 +236,29 @@ impl ProfileRegistry {
         Ok(())
     }
 
+    /// Inserts an active row for a complete profile found on disk (from its manifest) that
+    /// the registry did not list; a name clash is `ALREADY_EXISTS`.
+    pub fn insert_restored(
+        &self,
+        id: &str,
+        name: &ProfileName,
+        key_mode: KeyMode,
+        created_at: &str,
+        keyring_entries: &[String],
+    ) -> Result<ProfileRecord> {
+        let entries = serde_json::to_string(keyring_entries)
+            .map_err(|e| Error::InvalidInput(format!("keyring entry names: {e}")))?;
+        let inserted = self.conn().execute(
+            "INSERT INTO profiles (id, name, name_key, state, key_mode, created_at, keyring_entries)
+             VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6)",
+            params![id, name.as_str(), name.key(), key_mode.as_str(), created_at, entries],
+        );
+        map_unique(inserted, name)?;
+        self.get(id)?.ok_or_else(|| Error::NotFound {
+            reference: id.to_owned(),
+        })
+    }
+
     /// The data dir's id and path as last recorded here, if any.
     pub fn identity(&self) -> Result<Option<(String, String)>> {
         Ok(self
@@ -289,6 +328,32 @@ impl ProfileRegistry {
             reference: reference.to_owned(),
         })
     }
+}
+
+/// Whether `err` says the registry file is not a database or is damaged.
+fn is_damage(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _)
+        if matches!(e.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt))
+}
+
+/// Moves a damaged `registry.db` (with its -wal and -shm) aside, to
+/// `registry.db.damaged-<time>`; returns where it went.
+fn move_aside(data_dir: &Path) -> Result<std::path::PathBuf> {
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%S%.fZ")
+        .to_string();
+    let target = data_dir.join(format!("{FILE_NAME}.damaged-{stamp}"));
+    for suffix in ["", "-wal", "-shm"] {
+        let from = data_dir.join(format!("{FILE_NAME}{suffix}"));
+        let to = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
+        match std::fs::rename(&from, &to) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("move aside", &from, e)),
+        }
+    }
+    crate::fs::sync_dir(data_dir)?;
+    Ok(target)
 }
 
 const SELECT: &str =

@@ -8,6 +8,7 @@ mod identity;
 mod library;
 mod profile;
 mod races;
+mod registry;
 mod secrets;
 mod transfer;
 

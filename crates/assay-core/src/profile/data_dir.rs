@@ -13,12 +13,16 @@ use std::path::Path;
 
 use crate::error::Result;
 use crate::faults::crash_point;
+use crate::fs::RegistryLock;
 use crate::identity::{self, Found, Identity};
 use crate::registry::ProfileRegistry;
 use crate::secrets::{KeyringStore, SecretStore};
 
-/// The id of the data dir at `data_dir`, after finishing whatever its identity needs.
+/// The id of the data dir at `data_dir`, after finishing whatever its identity needs. Runs
+/// under the data dir's registry lock, so processes starting together on a new data dir agree
+/// on one id.
 pub(super) fn establish(data_dir: &Path, registry: &ProfileRegistry) -> Result<String> {
+    let _serialised = RegistryLock::acquire(data_dir)?;
     let here = identity::canonical(data_dir)?;
     let mut current = match identity::examine(data_dir, &here)? {
         Found::Same(identity) => identity,

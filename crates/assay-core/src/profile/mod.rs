@@ -17,8 +17,10 @@
 //! Nothing here repairs loss: a missing key is `KEY_MISSING`, a missing database file is
 //! `DATA_MISSING`, and a database that does not decrypt is `DECRYPT_FAILED`.
 
+mod adopt;
 mod data_dir;
 pub(crate) mod layout;
+pub mod manifest;
 mod sweep;
 mod verify;
 
@@ -57,6 +59,8 @@ pub struct Profiles {
     registry: ProfileRegistry,
     secrets: Arc<dyn SecretStore>,
     kdf: KdfParams,
+    /// What the recovery sweep did when these profiles were opened.
+    opened_with: SweepReport,
 }
 
 /// An open profile. It holds the profile's lock for as long as it (or any clone of its
@@ -138,16 +142,18 @@ impl Profiles {
         registry: ProfileRegistry,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Self> {
-        let profiles = Self {
+        let mut profiles = Self {
             data_dir: data_dir.to_path_buf(),
             registry,
             secrets,
             kdf: KdfParams::default(),
+            opened_with: SweepReport::default(),
         };
         let report = profiles.recover()?;
         if !report.is_empty() {
             log::info!("recovery sweep: {report:?}");
         }
+        profiles.opened_with = report;
         Ok(profiles)
     }
 
@@ -155,6 +161,27 @@ impl Profiles {
     pub fn with_kdf_params(mut self, kdf: KdfParams) -> Self {
         self.kdf = kdf;
         self
+    }
+
+    /// What the recovery sweep did when these profiles were opened (e.g. profiles brought
+    /// back from their manifests after the registry was lost), for a one-time notice.
+    pub fn opened_with(&self) -> &SweepReport {
+        &self.opened_with
+    }
+
+    /// A sentence for the person when opening changed what the registry lists, else `None`.
+    pub fn registry_notice(&self) -> Option<String> {
+        let r = &self.opened_with;
+        if r.restored.is_empty() && r.dropped.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "the list of profiles did not match the profile folders and was repaired: {} \
+             profile(s) brought back from their folders, {} listed profile(s) whose folder no \
+             longer exists taken off the list",
+            r.restored.len(),
+            r.dropped.len()
+        ))
     }
 
     /// The data dir.
@@ -241,9 +268,12 @@ impl Profiles {
         };
         crash_point("after-lock");
 
+        // The manifest goes in last, when the profile is complete: a dir with one is a profile
+        // that can be brought back if the registry is ever lost.
         let finished = self
             .store_key(&record, &dir, &protection)
             .and_then(|key| fill(&record, &dir, key))
+            .and_then(|()| manifest::write(&dir, &record))
             .and_then(|()| crate::fs::sync_dir(&dir))
             .and_then(|()| self.registry.set_state(&id, ProfileState::Active));
         if let Err(err) = finished {
@@ -385,7 +415,12 @@ impl Profiles {
     pub fn rename(&self, reference: &str, new_name: &str) -> Result<ProfileRecord> {
         let name = ProfileName::parse(new_name)?;
         let record = self.registry.resolve(reference)?;
-        self.registry.rename(&record.id, &name)
+        let renamed = self.registry.rename(&record.id, &name)?;
+        let dir = layout::profile_dir(&self.data_dir, &renamed.id);
+        if dir.is_dir() {
+            manifest::write(&dir, &renamed)?;
+        }
+        Ok(renamed)
     }
 
     /// Deletes a profile only if `typed_name` is its name (compared as names are: trimmed,
@@ -413,6 +448,8 @@ impl Profiles {
         self.registry
             .set_state(&record.id, ProfileState::Deleting)?;
         crash_point("after-mark-deleting");
+        // The manifest goes first, so a half-deleted dir is never brought back as a profile.
+        manifest::remove(&dir)?;
         self.discard(&record, &dir)?;
         drop(lock);
         log::info!("deleted profile {}", record.id);

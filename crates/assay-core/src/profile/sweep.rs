@@ -1,12 +1,21 @@
-//! The recovery sweep: completes or undoes what a crashed create or delete left behind.
+//! The recovery sweep: completes or undoes what a crashed create or delete left behind, and
+//! keeps the registry true to the profile dirs:
+//! - a complete profile dir (valid manifest) the registry does not list comes back, so a
+//!   lost, emptied or damaged registry never empties the app;
+//! - an active row whose dir is gone (a restored old copy of the registry lists a profile
+//!   deleted since) is dropped, its keys left where they are;
+//! - a dir without a manifest and without a row is an unfinished create, moved to `orphans/`;
+//! - every active profile's manifest is written if it is missing or out of date (profiles
+//!   made before manifests existed get one here).
 
 use std::path::Path;
 
-use super::Profiles;
-use super::layout;
+use super::manifest::{self, Manifest};
+use super::{Profiles, layout};
+use crate::domain::name::ProfileName;
 use crate::error::{Error, Result};
 use crate::fs::{DirLock, RegistryLock};
-use crate::registry::ProfileState;
+use crate::registry::{KeyMode, ProfileState};
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -21,6 +30,10 @@ pub struct SweepReport {
     pub deferred: Vec<String>,
     /// Scratch directories of exports that died, removed (they held only encrypted copies).
     pub stale_transfers: Vec<String>,
+    /// Ids of complete profiles the registry did not list, brought back from their manifests.
+    pub restored: Vec<String>,
+    /// Ids of active rows whose profile dir no longer exists, dropped from the registry.
+    pub dropped: Vec<String>,
 }
 
 impl SweepReport {
@@ -37,6 +50,7 @@ pub(super) fn run(profiles: &Profiles) -> Result<SweepReport> {
 
     for record in profiles.registry.all()? {
         if record.state == ProfileState::Active {
+            drop_if_gone(profiles, &record.id, &mut report)?;
             continue;
         }
         let dir = layout::profile_dir(data_dir, &record.id);
@@ -79,11 +93,104 @@ pub(super) fn run(profiles: &Profiles) -> Result<SweepReport> {
         if path.is_dir() && DirLock::try_acquire_quiet(&path)?.is_none() {
             continue;
         }
+        if let Some(found) = manifest::read(&path) {
+            restore(profiles, &found, &mut report)?;
+            continue;
+        }
         move_to_orphans(data_dir, &path, &name)?;
         log::warn!("moved {} (no registry row) to orphans/", path.display());
         report.orphans_moved.push(name);
     }
+    keep_manifests_current(profiles)?;
+    if !report.restored.is_empty() || !report.dropped.is_empty() {
+        log::warn!(
+            "the profile registry did not match the profile dirs: {} profile(s) brought back \
+             from their manifests, {} row(s) of profiles that no longer exist dropped",
+            report.restored.len(),
+            report.dropped.len()
+        );
+    }
     Ok(report)
+}
+
+/// Drops active row `id` if its profile dir is gone (not merely unreadable). Its keyring
+/// entries are left alone: if the dir comes back (restored from a backup), so does the
+/// profile, with its keys.
+fn drop_if_gone(profiles: &Profiles, id: &str, report: &mut SweepReport) -> Result<()> {
+    let root = layout::profiles_dir(profiles.data_dir());
+    let dir = layout::profile_dir(profiles.data_dir(), id);
+    let gone =
+        matches!(std::fs::metadata(&dir), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+    if gone && root.is_dir() {
+        profiles.registry.remove(id)?;
+        log::warn!("dropped registry row {id}: its profile dir no longer exists");
+        report.dropped.push(id.to_owned());
+    }
+    Ok(())
+}
+
+/// Brings back the complete profile `found` describes as an active row, with the keyring
+/// entries its namespace holds for it. A name now taken gets a suffix.
+fn restore(profiles: &Profiles, found: &Manifest, report: &mut SweepReport) -> Result<()> {
+    let entries = match found.key_mode {
+        KeyMode::Passphrase => Vec::new(),
+        KeyMode::Keyring => {
+            let prefix = format!("profile/{}/", found.id);
+            let mut entries: Vec<String> = profiles
+                .secrets
+                .list()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| e.starts_with(&prefix))
+                .collect();
+            let db_key = layout::db_key_entry(&found.id);
+            if !entries.contains(&db_key) {
+                entries.push(db_key);
+            }
+            entries.sort();
+            entries
+        }
+    };
+    let mut attempt = 1;
+    loop {
+        let name = if attempt == 1 {
+            found.name.clone()
+        } else {
+            format!("{} ({attempt})", found.name)
+        };
+        let name = ProfileName::parse(&name).or_else(|_| {
+            let short: String = found.name.chars().take(50).collect();
+            ProfileName::parse(&format!("{short} ({attempt})"))
+        })?;
+        match profiles.registry.insert_restored(
+            &found.id,
+            &name,
+            found.key_mode,
+            &found.created_at,
+            &entries,
+        ) {
+            Err(Error::AlreadyExists { .. }) if attempt < 100 => attempt += 1,
+            Err(err) => return Err(err),
+            Ok(_) => break,
+        }
+    }
+    log::warn!("brought profile {} back from its manifest", found.id);
+    report.restored.push(found.id.clone());
+    Ok(())
+}
+
+/// Writes the manifest of every active profile whose dir lacks one or holds an outdated one.
+fn keep_manifests_current(profiles: &Profiles) -> Result<()> {
+    for record in profiles.registry.all()? {
+        let dir = layout::profile_dir(profiles.data_dir(), &record.id);
+        if record.state != ProfileState::Active || !dir.is_dir() {
+            continue;
+        }
+        if manifest::read(&dir).as_ref() != Some(&Manifest::of(&record)) {
+            manifest::write(&dir, &record)?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes the scratch directories of exports whose process died (an unlockable lock file);
