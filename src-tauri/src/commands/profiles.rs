@@ -22,6 +22,9 @@ pub struct ProfilesOverview {
     pub profiles: Vec<ProfileRecord>,
     /// Whether keyring mode can be offered.
     pub keyring_available: bool,
+    /// Set when opening repaired the list of profiles (e.g. rebuilt a lost registry from the
+    /// profile folders): a sentence for a notice.
+    pub notice: Option<String>,
 }
 
 /// The profile a window has open, and its setup status.
@@ -52,6 +55,7 @@ pub async fn profiles_overview(state: State<'_, AppState>) -> Result<ProfilesOve
         Ok(ProfilesOverview {
             profiles: profiles.list()?,
             keyring_available: profiles.keyring_available(),
+            notice: profiles.registry_notice(),
         })
     })
     .await

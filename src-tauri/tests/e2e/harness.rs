@@ -186,6 +186,21 @@ impl App {
         Ok(serde_json::from_value(texts)?)
     }
 
+    /// Waits until no element has `data-testid=id`.
+    pub async fn wait_gone(&self, id: &str) -> Result<()> {
+        let deadline = Instant::now() + ELEMENT_TIMEOUT;
+        let js = format!("return document.querySelectorAll(\"[data-testid='{id}']\").length");
+        loop {
+            if self.script(&js).await?.as_u64() == Some(0) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{id:?} is still there");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until exactly `n` elements have `data-testid=id`, and returns their texts.
     pub async fn wait_for_count(&self, id: &str, n: usize) -> Result<Vec<String>> {
         let deadline = Instant::now() + ELEMENT_TIMEOUT;

@@ -109,6 +109,39 @@ async fn a_missing_key_shows_the_recovery_screen_and_creates_nothing() {
 }
 
 #[tokio::test]
+async fn a_registry_lost_between_launches_is_rebuilt_and_the_app_says_so() {
+    let dir = tempfile::tempdir().expect("temp");
+    with_app_in("registry-lost-first", dir.path(), async |app| {
+        app.type_into("profile-name", "Survivor").await?;
+        app.click("create-submit").await?;
+        app.text("open-run").await?;
+        Ok(())
+    })
+    .await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("registry.db{suffix}")));
+    }
+
+    with_app_in("registry-lost", dir.path(), async |app| {
+        let notice = app.text("registry-notice").await?;
+        ensure!(
+            notice.contains("1 profile(s) brought back"),
+            "notice: {notice}"
+        );
+        let names = app.texts("profile-row").await?;
+        ensure!(
+            names.iter().any(|n| n.contains("Survivor")),
+            "listed again: {names:?}"
+        );
+        app.screenshot("registry-notice").await?;
+        app.click("dismiss-notice").await?;
+        app.wait_gone("registry-notice").await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_database_deleted_between_launches_shows_data_missing_and_keeps_the_key() {
     let dir = tempfile::tempdir().expect("temp");
     with_app_in("data-missing-first", dir.path(), async |app| {

@@ -672,6 +672,11 @@ export type ProfilesOverview_Deserialize = {
 	profiles: ProfileRecord_Deserialize[],
 	/**  Whether keyring mode can be offered. */
 	keyring_available: boolean,
+	/**
+	 *  Set when opening repaired the list of profiles (e.g. rebuilt a lost registry from the
+	 *  profile folders): a sentence for a notice.
+	 */
+	notice?: string | null,
 };
 
 /**  What the first-launch and profile screens need to know. */
@@ -680,6 +685,11 @@ export type ProfilesOverview_Serialize = {
 	profiles: ProfileRecord_Serialize[],
 	/**  Whether keyring mode can be offered. */
 	keyring_available: boolean,
+	/**
+	 *  Set when opening repaired the list of profiles (e.g. rebuilt a lost registry from the
+	 *  profile folders): a sentence for a notice.
+	 */
+	notice: string | null,
 };
 
 /**  The providers Assay talks to. */
