@@ -5,7 +5,7 @@
 //! the log file for known secrets. Messages are single lines: embedded newlines are escaped so
 //! one log call cannot forge another entry.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -63,10 +63,9 @@ fn format_line(timestamp: &str, record: &Record<'_>) -> String {
 /// returns the log file's path. Calling it a second time is an error from `log`, reported
 /// as `InvalidInput`.
 pub fn init(logs_dir: &Path, level: LevelFilter) -> Result<PathBuf> {
-    std::fs::create_dir_all(logs_dir)
-        .map_err(|e| Error::io("create the log directory", logs_dir, e))?;
+    crate::fs::private::create_dir_all(logs_dir)?;
     let path = logs_dir.join(LOG_FILE_NAME);
-    let file = OpenOptions::new()
+    let file = crate::fs::private::options()
         .create(true)
         .append(true)
         .open(&path)

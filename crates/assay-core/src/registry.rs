@@ -115,8 +115,7 @@ impl ProfileRegistry {
     /// registry that is not a database, or is damaged, is moved aside (never deleted) and a
     /// new one is made; the recovery sweep then brings every profile back from its manifest.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| Error::io("create the data directory", data_dir, e))?;
+        crate::fs::private::create_dir_all(data_dir)?;
         match Self::open_file(data_dir) {
             Err(Error::Sqlite(e)) if is_damage(&e) => {
                 let aside = move_aside(data_dir)?;
@@ -132,6 +131,8 @@ impl ProfileRegistry {
 
     fn open_file(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(FILE_NAME);
+        // Made 0600 before SQLite opens it, so its -wal and -shm are 0600 too.
+        crate::fs::private::ensure_file(&path)?;
         let mut conn = Connection::open(&path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;

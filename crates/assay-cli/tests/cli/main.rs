@@ -6,6 +6,7 @@ mod basics;
 mod crash;
 mod identity;
 mod library;
+mod permissions;
 mod profile;
 mod races;
 mod registry;

@@ -55,12 +55,14 @@ impl std::fmt::Debug for Database {
 impl Database {
     /// Creates a new database file at `path` (which must not exist), keys it and migrates it.
     pub fn create(path: &Path, key: DbKey, label: &str) -> Result<Self> {
-        if path.exists() {
-            return Err(Error::InvalidInput(format!(
-                "{} already exists",
-                path.display()
-            )));
-        }
+        // Created empty and 0600 first, so the database and its -wal and -shm (which SQLite
+        // gives the database's mode) are private whatever the umask.
+        crate::fs::private::create_new(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                Error::InvalidInput(format!("{} already exists", path.display()))
+            }
+            _ => Error::io("create", path, e),
+        })?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
         Self::open_with(path, key, label, flags, migrations::MIGRATIONS)
     }
@@ -147,7 +149,7 @@ impl Database {
             .ok_or_else(|| Error::InvalidInput(format!("{} is not UTF-8", path.display())))?;
         // ATTACH opens with the main file's flags, which never create a file: an empty file is
         // an empty database that SQLCipher then keys.
-        std::fs::File::create_new(path).map_err(|e| Error::io("create", path, e))?;
+        crate::fs::private::create_new(path).map_err(|e| Error::io("create", path, e))?;
         let conn = lock(&self.writer);
         conn.execute(
             "ATTACH DATABASE ?1 AS snapshot KEY ?2",

@@ -50,7 +50,12 @@ pub fn write_checked(
 fn replace(path: &Path, make: impl FnOnce(&mut File, &Path) -> Result<()>) -> Result<()> {
     let tmp = temp_path(path)?;
     let written = (|| {
-        let mut file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+        let mut file = super::private::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(|e| Error::io("create", &tmp, e))?;
         make(&mut file, &tmp)?;
         std::fs::rename(&tmp, path).map_err(|e| Error::io("rename into place", path, e))
     })();

@@ -4,7 +4,7 @@
 //! in use), so a second process, or a second window of the same process, gets
 //! `PROFILE_IN_USE`. The lock dies with the process, so a crash never leaves a directory locked.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -64,7 +64,7 @@ impl RegistryLock {
 
 /// Opens (creating if needed) a lock file. Its contents are never read or written.
 fn open_lock_file(path: &Path) -> Result<File> {
-    OpenOptions::new()
+    super::private::options()
         .create(true)
         .truncate(false)
         .write(true)

@@ -1,8 +1,10 @@
-//! File-system building blocks with no knowledge of profiles: durable atomic writes and
-//! advisory directory locks. Everything above uses these instead of its own copies.
+//! File-system building blocks with no knowledge of profiles: durable atomic writes, advisory
+//! directory locks, and private (0700/0600) directories and files. Everything above uses
+//! these instead of its own copies.
 
 pub mod atomic;
 pub mod lock;
+pub mod private;
 
 pub use atomic::{sync_dir, write as write_atomic};
 pub use lock::{DirLock, RegistryLock};

@@ -66,9 +66,10 @@ impl Profiles {
         let record = self
             .registry
             .insert_restored(&id, &name, key_mode, &created_at, &entries)?;
-        let moved = std::fs::create_dir_all(layout::profiles_dir(&self.data_dir))
-            .and_then(|()| std::fs::rename(dir, &target))
-            .map_err(|e| Error::io("move into profiles/", dir, e))
+        let moved = crate::fs::private::create_dir_all(&layout::profiles_dir(&self.data_dir))
+            .and_then(|()| {
+                std::fs::rename(dir, &target).map_err(|e| Error::io("move into profiles/", dir, e))
+            })
             .and_then(|()| crate::fs::sync_dir(&layout::profiles_dir(&self.data_dir)))
             .and_then(|()| manifest::write(&target, &record));
         if let Err(err) = moved {

@@ -116,6 +116,9 @@ impl Profiles {
 
     /// [`Profiles::open`] for a data dir path.
     pub fn open_at(data_dir: &Path) -> Result<Self> {
+        // Anything looser than 0700/0600 (an old version, a copy made under another umask, a
+        // read-only spell that left read-only side files) is tightened first.
+        crate::fs::private::tighten_tree(data_dir);
         let registry = ProfileRegistry::open(data_dir)?;
         let id = data_dir::establish(data_dir, &registry)?;
         let secrets = Arc::new(KeyringStore::for_data_dir_id(&id));
@@ -254,9 +257,10 @@ impl Profiles {
             let record = self.registry.insert_creating(&id, &name, mode, &entries)?;
             crash_point("after-row");
             let profiles = layout::profiles_dir(&self.data_dir);
-            let made = std::fs::create_dir_all(&profiles)
-                .and_then(|()| std::fs::create_dir(&dir))
-                .map_err(|e| Error::io("create", &dir, e))
+            let made = crate::fs::private::create_dir_all(&profiles)
+                .and_then(|()| {
+                    crate::fs::private::create_dir(&dir).map_err(|e| Error::io("create", &dir, e))
+                })
                 .and_then(|()| DirLock::try_acquire(&dir, name.as_str()));
             match made {
                 Ok(lock) => (lock, record),

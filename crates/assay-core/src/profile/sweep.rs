@@ -217,7 +217,7 @@ fn sweep_transfers(data_dir: &Path, report: &mut SweepReport) -> Result<()> {
 /// gets a numeric suffix.
 fn move_to_orphans(data_dir: &Path, path: &Path, name: &str) -> Result<()> {
     let orphans = layout::orphans_dir(data_dir);
-    std::fs::create_dir_all(&orphans).map_err(|e| Error::io("create", &orphans, e))?;
+    crate::fs::private::create_dir_all(&orphans)?;
     let mut target = orphans.join(name);
     let mut n = 1;
     while target.exists() {

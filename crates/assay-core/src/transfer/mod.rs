@@ -102,7 +102,7 @@ impl Scratch {
         // Made and locked under the registry lock, which the sweep holds while it runs, so a
         // sweep in another process never takes it for a dead export's.
         let _registry = RegistryLock::acquire(data_dir)?;
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+        crate::fs::private::create_dir_all(&dir)?;
         let lock = DirLock::try_acquire(&dir, "export")?;
         Ok(Self(dir, Some(lock)))
     }
@@ -258,7 +258,7 @@ pub fn import(
                         .as_ref()
                         .ok_or_else(|| Error::Corrupt("the bundle has no database key".into()))?;
                     let io = |e: std::io::Error| Error::io("write", &incoming, e);
-                    let file = File::create_new(&incoming).map_err(io)?;
+                    let file = crate::fs::private::create_new(&incoming).map_err(io)?;
                     // Each page is re-keyed to the new profile's key on its way to disk.
                     rekey::rekey(reader, &mut EarlySync::new(&file), &incoming, from, &key)?;
                     file.sync_all().map_err(io)?;
