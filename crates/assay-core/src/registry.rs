@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::domain::name::{ProfileName, lookup_key};
+use crate::domain::name::{ProfileName, legacy_lookup_key, lookup_key};
 use crate::error::{Error, Result};
 
 /// File name of the registry inside the data dir.
 pub const FILE_NAME: &str = "registry.db";
 /// Schema version of `registry.db` (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE profiles (
@@ -116,6 +116,9 @@ impl ProfileRegistry {
     /// new one is made; the recovery sweep then brings every profile back from its manifest.
     pub fn open(data_dir: &Path) -> Result<Self> {
         crate::fs::private::create_dir_all(data_dir)?;
+        // Opening may create the file, switch it to WAL and write the schema: processes that
+        // start together on a new data dir take turns, so none sees a half-made registry.
+        let _turn = crate::fs::RegistryLock::acquire(data_dir)?;
         match Self::open_file(data_dir) {
             Err(Error::Sqlite(e)) if is_damage(&e) => {
                 let aside = move_aside(data_dir)?;
@@ -150,6 +153,10 @@ impl ProfileRegistry {
         }
         if version < 2 {
             tx.execute_batch(SCHEMA_V2)?;
+        }
+        if version < 3 {
+            refold_names(&tx)?;
+            tx.execute_batch("PRAGMA user_version = 3;")?;
         }
         tx.commit()?;
         Ok(Self {
@@ -315,20 +322,54 @@ impl ProfileRegistry {
                 record,
             )
             .optional()?;
+        let by_name = |key: String| {
+            conn.query_row(
+                &format!("{SELECT} WHERE name_key = ?1 AND state = 'active'"),
+                [key],
+                record,
+            )
+            .optional()
+        };
         let found = match by_id {
             Some(found) => Some(found),
-            None => conn
-                .query_row(
-                    &format!("{SELECT} WHERE name_key = ?1 AND state = 'active'"),
-                    [lookup_key(reference)],
-                    record,
-                )
-                .optional()?,
+            // A row made before names were case-folded may keep its old key (see v3).
+            None => match by_name(lookup_key(reference))? {
+                Some(found) => Some(found),
+                None => by_name(legacy_lookup_key(reference))?,
+            },
         };
         found.ok_or_else(|| Error::NotFound {
             reference: reference.to_owned(),
         })
     }
+}
+
+/// v3: names compare by full case folding. Each row, oldest first, takes its folded key
+/// unless an older row already has it: existing profiles keep their names (and so their
+/// keys) even where two would now clash.
+fn refold_names(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let rows: Vec<(String, String, String)> = tx
+        .prepare("SELECT id, name, name_key FROM profiles ORDER BY created_at, id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, name, old) in rows {
+        let folded = lookup_key(&name);
+        if folded == old {
+            continue;
+        }
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM profiles WHERE name_key = ?1)",
+            [&folded],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            tx.execute(
+                "UPDATE profiles SET name_key = ?2 WHERE id = ?1",
+                params![id, folded],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether `err` says the registry file is not a database or is damaged.

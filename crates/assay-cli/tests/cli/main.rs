@@ -6,6 +6,7 @@ mod basics;
 mod crash;
 mod identity;
 mod library;
+mod lockouts;
 mod permissions;
 mod profile;
 mod races;

@@ -196,12 +196,14 @@ impl Database {
         f(&self.path, &self.key, &conn)
     }
 
-    /// Runs `f` on a read-only connection.
+    /// Runs `f` on a read-only connection. The connection goes back to the pool however `f`
+    /// ends, a panic included, so no panic can use up the pool's slots.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.take_reader()?;
-        let result = f(&conn);
-        self.return_reader(conn);
-        result
+        let lent = Lent {
+            db: self,
+            conn: Some(self.take_reader()?),
+        };
+        f(lent.conn.as_ref().expect("lent until dropped"))
     }
 
     /// [`Database::write`] on tokio's blocking pool.
@@ -258,6 +260,21 @@ impl Database {
     fn return_reader(&self, conn: Connection) {
         lock(&self.readers).idle.push(conn);
         self.reader_freed.notify_one();
+    }
+}
+
+/// A reader connection lent to one `read`, returned to the pool when dropped, during a panic's
+/// unwinding too.
+struct Lent<'a> {
+    db: &'a Database,
+    conn: Option<Connection>,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.db.return_reader(conn);
+        }
     }
 }
 
@@ -323,4 +340,35 @@ pub(crate) fn open_keyed(
     }
     conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::MAX_READERS;
+
+    #[test]
+    fn reads_that_panic_give_their_connection_back() {
+        let profile = crate::test_support::seeded_profile("panicky");
+        let db = std::sync::Arc::clone(profile.open.db());
+        for _ in 0..MAX_READERS * 2 {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _: crate::error::Result<()> = db.read(|_| panic!("a bug in a read"));
+            }));
+            assert!(panicked.is_err());
+        }
+        let (sent, received) = mpsc::channel();
+        let reader = std::sync::Arc::clone(&db);
+        std::thread::spawn(move || {
+            let n = reader.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?));
+            let _ = sent.send(n.ok());
+        });
+        // Bounded: a pool that lost its slots would block this read for ever.
+        let answer = received
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a read after more panics than slots still gets a connection");
+        assert_eq!(answer, Some(1));
+    }
 }

@@ -33,12 +33,29 @@ impl ProfileName {
                 "a profile name cannot contain control characters (tabs, newlines, ...)".into(),
             ));
         }
+        if display.chars().any(is_bidi_control) {
+            return Err(Error::InvalidInput(
+                "a profile name cannot hold bidirectional override or isolate characters, which \
+                 can make it read differently from what it is"
+                    .into(),
+            ));
+        }
+        if display
+            .chars()
+            .all(|c| c.is_whitespace() || is_invisible(c))
+        {
+            return Err(Error::InvalidInput(
+                "a profile name needs visible characters; this one has only invisible ones \
+                 (zero-width spaces, byte order marks, ...)"
+                    .into(),
+            ));
+        }
         if uuid::Uuid::parse_str(&display).is_ok() {
             return Err(Error::InvalidInput(
                 "a profile name cannot look like a profile id; choose a different name".into(),
             ));
         }
-        let key = display.to_lowercase();
+        let key = lookup_key(&display);
         Ok(Self { display, key })
     }
 
@@ -54,9 +71,33 @@ impl ProfileName {
     }
 }
 
-/// The comparison key of an arbitrary reference, for lookups.
+/// The comparison key of an arbitrary reference, for lookups: NFC, then full Unicode case
+/// folding ("Straße" and "STRASSE" are one name), then NFC again.
 pub fn lookup_key(reference: &str) -> String {
+    let nfc: String = reference.trim().nfc().collect();
+    caseless::default_case_fold_str(&nfc).nfc().collect()
+}
+
+/// The comparison key profile names had before full case folding (NFC, lowercased). Rows
+/// whose folded key would clash with an older row keep it, so they stay reachable.
+pub fn legacy_lookup_key(reference: &str) -> String {
     reference.trim().nfc().collect::<String>().to_lowercase()
+}
+
+/// Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing: format characters (zero-width space and joiners, the byte
+/// order mark, ...) and the invisible fillers outside that category.
+fn is_invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.general_category() == GeneralCategory::Format
+        || matches!(
+            c,
+            '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}'
+        )
 }
 
 #[cfg(test)]
@@ -69,6 +110,30 @@ mod tests {
         let b = ProfileName::parse("work STUFF").expect("valid");
         assert_eq!(a.as_str(), "Work Stuff");
         assert_eq!(a.key(), b.key(), "case must not make two names different");
+    }
+
+    #[test]
+    fn names_compare_by_full_case_folding() {
+        let a = ProfileName::parse("Straße").expect("valid");
+        let b = ProfileName::parse("STRASSE").expect("valid");
+        assert_eq!(a.key(), b.key(), "ß folds to ss");
+        assert_eq!(lookup_key("strasse"), a.key());
+    }
+
+    #[test]
+    fn invisible_only_names_and_bidi_overrides_are_refused() {
+        for raw in ["\u{200B}", "\u{FEFF}\u{200D}", " \u{2060} ", "\u{3164}"] {
+            let err = ProfileName::parse(raw).expect_err(raw);
+            assert!(err.to_string().contains("visible"), "{raw:?}: {err}");
+        }
+        for raw in ["abc\u{202E}txt.exe", "\u{2066}name\u{2069}"] {
+            let err = ProfileName::parse(raw).expect_err(raw);
+            assert!(err.to_string().contains("bidirectional"), "{raw:?}: {err}");
+        }
+        assert!(
+            ProfileName::parse("a\u{200D}b").is_ok(),
+            "a joiner inside a visible name is fine"
+        );
     }
 
     #[test]

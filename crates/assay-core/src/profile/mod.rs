@@ -449,6 +449,11 @@ impl Profiles {
         } else {
             None
         };
+        // Its keys must be removable before anything changes: a delete that could not reach
+        // the keyring would leave the profile marked `deleting` with its keys behind.
+        if !record.keyring_entries.is_empty() {
+            self.secrets.check_available()?;
+        }
         self.registry
             .set_state(&record.id, ProfileState::Deleting)?;
         crash_point("after-mark-deleting");
