@@ -4,6 +4,7 @@
 
 mod basics;
 mod crash;
+mod damage;
 mod identity;
 mod library;
 mod lockouts;
