@@ -32,7 +32,7 @@ impl IpcError {
 
 impl From<assay_core::Error> for IpcError {
     fn from(err: assay_core::Error) -> Self {
-        log::warn!("command failed: {} ({})", err, err.code().as_str());
+        log::warn!("command failed: {}", err.log_line());
         Self {
             code: err.code(),
             message: err.to_string(),

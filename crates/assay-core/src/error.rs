@@ -293,6 +293,35 @@ impl Error {
         }
     }
 
+    /// The error as the log may hold it: its code and, where that says nothing a person
+    /// named, what went wrong. Messages that name a profile, a content item, a preset, a run
+    /// or a path (most of them, for the person's sake) are left out; ids are logged instead
+    /// by the caller.
+    pub fn log_line(&self) -> String {
+        let detail = match self {
+            Self::Sqlite(e) => match e {
+                rusqlite::Error::SqliteFailure(f, _) => {
+                    format!("{:?} ({})", f.code, f.extended_code)
+                }
+                other => format!("{:?}", std::mem::discriminant(other)),
+            },
+            Self::Io { action, source, .. } => format!("could not {action}: {:?}", source.kind()),
+            Self::Keyring(detail) | Self::KeyringUnavailable { detail } => detail.clone(),
+            Self::NewerVersion {
+                found, supported, ..
+            } => format!("format {found}, this version knows up to {supported}"),
+            Self::SchemaMismatch { version, .. } => format!("migration {version}"),
+            Self::InvalidFields(problems) => format!("{} problem(s)", problems.len()),
+            _ => String::new(),
+        };
+        let code = self.code().as_str();
+        if detail.is_empty() {
+            code.to_owned()
+        } else {
+            format!("{code}: {detail}")
+        }
+    }
+
     /// Wraps an I/O error with the action and path it concerns.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {

@@ -1,11 +1,18 @@
-//! The app's log: plain lines appended to `<data dir>/logs/assay.log`.
+//! The app's log: plain lines appended to `<data dir>/logs/assay.log`, rotated by size
+//! (`file-rotate`): at 1 MiB the file becomes `assay.log.1` and the oldest of
+//! [`KEPT_FILES`] is dropped, so the logs never take more than about 5 MiB. Files are 0600.
 //!
-//! Invariant: no secret reaches the log. Key material lives in types whose `Debug` and
-//! `Display` print `<redacted>`, so even `{:?}` of a struct holding one is safe; tests scan
-//! the log file for known secrets. Messages are single lines: embedded newlines are escaped so
-//! one log call cannot forge another entry.
+//! The level is `info` unless raised for support: the `ASSAY_LOG_LEVEL` environment variable
+//! (`error`, `warn`, `info`, `debug`, `trace`), else `"log_level"` in
+//! `<data dir>/settings.json`.
+//!
+//! Invariants: no secret and nothing a person named reaches the log. Key material lives in
+//! types whose `Debug` and `Display` print `<redacted>`; profiles, contents, presets and runs
+//! are logged by id only, and errors through [`crate::Error::log_line`], which leaves out
+//! names, titles and paths. Tests scan the logs for every name, key and passphrase they used.
+//! Messages are single lines: embedded newlines are escaped so one log call cannot forge
+//! another entry.
 
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -17,11 +24,25 @@ use crate::error::{Error, Result};
 /// File name of the log inside the logs directory.
 pub const LOG_FILE_NAME: &str = "assay.log";
 
-/// A `log` backend that appends to one file.
-#[derive(Debug)]
+/// Bytes a log file may reach before it is rotated.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// Rotated files kept besides the current one.
+pub const KEPT_FILES: usize = 4;
+/// Environment variable that sets the log level.
+pub const LEVEL_ENV: &str = "ASSAY_LOG_LEVEL";
+
+/// A `log` backend that appends to a size-rotated file.
 struct FileLog {
-    file: Mutex<File>,
+    file: Mutex<file_rotate::FileRotate<file_rotate::suffix::AppendCount>>,
     level: LevelFilter,
+}
+
+impl std::fmt::Debug for FileLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileLog")
+            .field("level", &self.level)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Log for FileLog {
@@ -60,16 +81,22 @@ fn format_line(timestamp: &str, record: &Record<'_>) -> String {
 }
 
 /// Installs the file logger for the whole process, creating `logs_dir` if needed, and
-/// returns the log file's path. Calling it a second time is an error from `log`, reported
-/// as `InvalidInput`.
-pub fn init(logs_dir: &Path, level: LevelFilter) -> Result<PathBuf> {
+/// returns the log file's path. `default` is the level unless `ASSAY_LOG_LEVEL` or the data
+/// dir's settings raise it. Calling it a second time is an error from `log`, reported as
+/// `InvalidInput`.
+pub fn init(logs_dir: &Path, default: LevelFilter) -> Result<PathBuf> {
     crate::fs::private::create_dir_all(logs_dir)?;
     let path = logs_dir.join(LOG_FILE_NAME);
-    let file = crate::fs::private::options()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| Error::io("open the log file", &path, e))?;
+    let level = chosen_level(logs_dir.parent(), default);
+    let mut options = crate::fs::private::options();
+    options.read(true).create(true).append(true);
+    let file = file_rotate::FileRotate::new(
+        &path,
+        file_rotate::suffix::AppendCount::new(KEPT_FILES),
+        file_rotate::ContentLimit::BytesSurpassed(MAX_FILE_BYTES),
+        file_rotate::compression::Compression::None,
+        Some(options),
+    );
     log::set_boxed_logger(Box::new(FileLog {
         file: Mutex::new(file),
         level,
@@ -79,9 +106,53 @@ pub fn init(logs_dir: &Path, level: LevelFilter) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// `ASSAY_LOG_LEVEL`, else `"log_level"` in `<data dir>/settings.json`, else `default`. A
+/// value that is not a level is ignored.
+fn chosen_level(data_dir: Option<&Path>, default: LevelFilter) -> LevelFilter {
+    let from_env = std::env::var(LEVEL_ENV).ok();
+    let from_settings = || -> Option<String> {
+        let text = std::fs::read(data_dir?.join("settings.json")).ok()?;
+        let value: serde_json::Value = serde_json::from_slice(&text).ok()?;
+        value.get("log_level")?.as_str().map(str::to_owned)
+    };
+    from_env
+        .or_else(from_settings)
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(default)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_level_comes_from_the_settings_file_unless_the_environment_says() {
+        let dir = tempfile::tempdir().expect("temp");
+        assert_eq!(
+            chosen_level(Some(dir.path()), LevelFilter::Info),
+            LevelFilter::Info
+        );
+        std::fs::write(
+            dir.path().join("settings.json"),
+            r#"{"log_level": "debug"}"#,
+        )
+        .expect("settings");
+        if std::env::var_os(LEVEL_ENV).is_none() {
+            assert_eq!(
+                chosen_level(Some(dir.path()), LevelFilter::Info),
+                LevelFilter::Debug
+            );
+        }
+        std::fs::write(dir.path().join("settings.json"), r#"{"log_level": "loud"}"#)
+            .expect("settings");
+        if std::env::var_os(LEVEL_ENV).is_none() {
+            assert_eq!(
+                chosen_level(Some(dir.path()), LevelFilter::Info),
+                LevelFilter::Info,
+                "a value that is no level is ignored"
+            );
+        }
+    }
 
     #[test]
     fn a_multi_line_message_stays_on_one_log_line() {

@@ -46,10 +46,11 @@ pub async fn run_report_save(
     };
     blocking(move || {
         let bytes = reports::write_file(&run, format, &path)?;
+        // The file's name comes from the run's title: the log names the run by id only.
         log::info!(
-            "saved a {} report to {}",
+            "saved a {} report of run {}",
             format.extension(),
-            path.display()
+            run.summary.id
         );
         Ok(Some(SavedReport {
             path: path.display().to_string(),

@@ -8,6 +8,7 @@ mod damage;
 mod identity;
 mod library;
 mod lockouts;
+mod logs;
 mod permissions;
 mod profile;
 mod races;

@@ -119,8 +119,9 @@ pub fn check_and_apply(conn: &mut Connection, migrations: &[Migration], what: &s
             apply_in(&tx, migration)?;
             tx.commit()?;
         }
+        // `what` names the profile; the log does not.
         log::info!(
-            "applied migration {:04}_{} to {what}",
+            "applied migration {:04}_{}",
             migration.version,
             migration.name
         );

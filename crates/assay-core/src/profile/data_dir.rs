@@ -78,7 +78,10 @@ pub(super) fn establish(data_dir: &Path, registry: &ProfileRegistry) -> Result<S
                 current.copy_keys_from = None;
                 save(data_dir, registry, &current)?;
             }
-            Err(err) => log::warn!("copying keys from data dir {original} deferred: {err}"),
+            Err(err) => log::warn!(
+                "copying keys from data dir {original} deferred: {}",
+                err.log_line()
+            ),
         }
     }
     if current.legacy_keys_pending {
@@ -88,7 +91,10 @@ pub(super) fn establish(data_dir: &Path, registry: &ProfileRegistry) -> Result<S
                 save(data_dir, registry, &current)?;
                 log::info!("moved this data dir's keyring entries to id-based names");
             }
-            Err(err) => log::warn!("moving keyring entries to id-based names deferred: {err}"),
+            Err(err) => log::warn!(
+                "moving keyring entries to id-based names deferred: {}",
+                err.log_line()
+            ),
         }
     }
     Ok(current.id)

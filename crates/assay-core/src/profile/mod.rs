@@ -286,7 +286,10 @@ impl Profiles {
                 err.code().as_str()
             );
             if let Err(undo) = self.discard(&record, &dir) {
-                log::error!("undoing profile {id} failed ({undo}); the next start retries");
+                log::error!(
+                    "undoing profile {id} failed ({}); the next start retries",
+                    undo.log_line()
+                );
             }
             return Err(err);
         }

@@ -69,7 +69,11 @@ pub(super) fn run(profiles: &Profiles) -> Result<SweepReport> {
             }
             Ok(()) => report.finished_deletes.push(record.id),
             Err(err) => {
-                log::warn!("recovery of profile {} deferred: {err}", record.id);
+                log::warn!(
+                    "recovery of profile {} deferred: {}",
+                    record.id,
+                    err.log_line()
+                );
                 report.deferred.push(record.id);
             }
         }

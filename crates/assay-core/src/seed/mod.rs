@@ -103,7 +103,7 @@ pub fn ensure_seeded(db: &Database, progress: &mut dyn FnMut(SetupStatus)) -> Re
         })
     });
     if let Err(err) = outcome {
-        log::error!("seeding failed: {err}");
+        log::error!("seeding failed: {}", err.log_line());
         let reason = err.to_string();
         db.write(|tx| store::meta::mark_seed_failed(tx, &reason))?;
     }

@@ -288,7 +288,11 @@ pub fn import(
         // undo it rather than leave half an import behind.
         if let Err(err) = stored {
             if let Err(undo) = profiles.delete(&record.id) {
-                log::error!("undoing the import of {} failed ({undo})", record.id);
+                log::error!(
+                    "undoing the import of {} failed ({})",
+                    record.id,
+                    undo.log_line()
+                );
             }
             return Err(err);
         }
