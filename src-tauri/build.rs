@@ -21,6 +21,7 @@ fn main() {
         "preset_save",
         "run_list",
         "run_evaluation",
+        "open_external",
         "run_report_save",
         "provider_list",
         "provider_key_set",

@@ -36,6 +36,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::library::preset_save,
             commands::library::run_list,
             commands::library::run_evaluation,
+            commands::links::open_external,
             commands::reports::run_report_save,
             commands::providers::provider_list,
             commands::providers::provider_key_set,

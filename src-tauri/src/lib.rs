@@ -6,6 +6,7 @@
 pub mod bindings;
 mod commands;
 mod error;
+mod navigation;
 mod report_protocol;
 mod state;
 mod window;
@@ -58,6 +59,7 @@ pub fn run() -> ExitCode {
     let app = tauri::Builder::default()
         .plugin(single_instance)
         .plugin(tauri_plugin_dialog::init())
+        .plugin(navigation::guard())
         .manage(state::AppState::new(data_dir));
     let result = report_protocol::register(app)
         .invoke_handler(builder.invoke_handler())

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bundles;
 pub mod library;
+pub mod links;
 pub mod profiles;
 pub mod providers;
 pub mod reports;

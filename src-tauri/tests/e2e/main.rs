@@ -10,6 +10,7 @@ mod evaluation;
 mod harness;
 mod keyboard;
 mod library;
+mod links;
 mod presets;
 mod profiles;
 mod report;

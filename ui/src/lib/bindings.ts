@@ -58,6 +58,8 @@ export const commands = {
 	runList: (limit: number) => typedError<RunSummary_Serialize[], IpcError>(__TAURI_INVOKE("run_list", { limit })),
 	/**  A run with its results and rankings. */
 	runEvaluation: (runId: string) => typedError<RunEvaluation_Serialize, IpcError>(__TAURI_INVOKE("run_evaluation", { runId })),
+	/**  Opens `url` (an `http` or `https` address) in the system's browser. */
+	openExternal: (url: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_external", { url })),
 	/**
 	 *  Asks where to save the report of `run_id` in `format`, then writes it there atomically.
 	 *  `None` when the person cancels the dialog.
