@@ -39,6 +39,7 @@ Exit codes:
   16 NEWER_VERSION      17 KEYRING_UNAVAILABLE
   18 CORRUPT or SCHEMA_MISMATCH (also: verify found a problem)
   19 NOT_READY (the profile's setup has not finished or failed)
+  20 DISK_FULL (no room left on the disk; nothing was half-written)
 
 Passphrases are read from stdin (--passphrase-stdin) or a terminal prompt, never from
 arguments. Full reference: docs/cli.md";

@@ -58,6 +58,7 @@ pub fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::KeyringUnavailable => 17,
         ErrorCode::Corrupt | ErrorCode::SchemaMismatch => 18,
         ErrorCode::NotReady => 19,
+        ErrorCode::DiskFull => 20,
         _ => 1,
     }
 }

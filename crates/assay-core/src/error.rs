@@ -53,6 +53,8 @@ pub enum ErrorCode {
     Keyring,
     /// A file-system operation failed.
     Io,
+    /// The disk holding Assay's data (or the chosen file) has no room left.
+    DiskFull,
 }
 
 impl ErrorCode {
@@ -79,6 +81,7 @@ impl ErrorCode {
             Self::Storage => "STORAGE",
             Self::Keyring => "KEYRING",
             Self::Io => "IO",
+            Self::DiskFull => "DISK_FULL",
         }
     }
 }
@@ -251,6 +254,17 @@ pub enum Error {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 
+    /// A write failed because the disk is full; nothing was half-written.
+    #[error(
+        "the disk holding {} is full, so nothing was changed; free some space there (empty the \
+         trash, delete files or a profile you no longer need) and try again",
+        dir.display()
+    )]
+    DiskFull {
+        /// The directory whose file system is full.
+        dir: PathBuf,
+    },
+
     /// A file-system operation on `path` failed.
     #[error("could not {action} {}: {source}", path.display())]
     Io {
@@ -290,6 +304,7 @@ impl Error {
             Self::NoSuchItem { .. } => ErrorCode::NotFound,
             Self::Sqlite(_) => ErrorCode::Storage,
             Self::Io { .. } => ErrorCode::Io,
+            Self::DiskFull { .. } => ErrorCode::DiskFull,
         }
     }
 

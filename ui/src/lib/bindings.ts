@@ -259,7 +259,9 @@ export type ErrorCode =
 /**  The OS keyring failed in a way not covered by a more specific code. */
 "KEYRING" | 
 /**  A file-system operation failed. */
-"IO";
+"IO" | 
+/**  The disk holding Assay's data (or the chosen file) has no room left. */
+"DISK_FULL";
 
 /**  Where a bundle was written. */
 export type ExportedBundle = {

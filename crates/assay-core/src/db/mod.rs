@@ -131,13 +131,18 @@ impl Database {
     /// Runs `f` in a write transaction: committed if `f` returns `Ok`, rolled back if it
     /// returns `Err` or panics.
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = lock(&self.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // If `f` panics, `tx` is dropped during unwinding, and dropping an uncommitted
-        // rusqlite Transaction rolls it back.
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        let written = (|| {
+            let mut conn = lock(&self.writer);
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // If `f` panics, `tx` is dropped during unwinding, and dropping an uncommitted
+            // rusqlite Transaction rolls it back.
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        // A write that found no room is DISK_FULL; it was rolled back whole.
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        crate::fs::space::classified(written, dir)
     }
 
     /// Copies the whole database into a new SQLCipher file at `path` under `key`, from one

@@ -62,12 +62,13 @@ fn replace(path: &Path, make: impl FnOnce(&mut File, &Path) -> Result<()>) -> Re
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    written?;
-    sync_dir(
-        path.parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new(".")),
-    )
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // A write that found no room is DISK_FULL, and the temp file is gone.
+    super::space::classified(written, dir)?;
+    sync_dir(dir)
 }
 
 /// Bytes written between two background syncs of an [`EarlySync`].

@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod lock;
 pub mod private;
+pub mod space;
 
 pub use atomic::{sync_dir, write as write_atomic};
 pub use lock::{DirLock, RegistryLock};

@@ -119,7 +119,8 @@ impl Profiles {
         // Anything looser than 0700/0600 (an old version, a copy made under another umask, a
         // read-only spell that left read-only side files) is tightened first.
         crate::fs::private::tighten_tree(data_dir);
-        let registry = ProfileRegistry::open(data_dir)?;
+        crate::fs::space::balance_reserve(data_dir);
+        let registry = crate::fs::space::classified(ProfileRegistry::open(data_dir), data_dir)?;
         let id = data_dir::establish(data_dir, &registry)?;
         let secrets = Arc::new(KeyringStore::for_data_dir_id(&id));
         Self::with_registry(data_dir, registry, secrets)
@@ -223,9 +224,10 @@ impl Profiles {
 
     /// Creates a profile: registry row, directory, key, and a migrated encrypted database.
     pub fn create(&self, raw_name: &str, protection: KeyProtection) -> Result<ProfileRecord> {
-        self.create_with(raw_name, protection, |record, dir, key| {
+        let created = self.create_with(raw_name, protection, |record, dir, key| {
             self.create_db(record, dir, key)
-        })
+        });
+        crate::fs::space::classified(created, &self.data_dir)
     }
 
     /// The crash-safe skeleton of every way a profile comes to be (new, or imported): the row
@@ -375,8 +377,17 @@ impl Profiles {
         }
         let key = self.load_key(&record, &dir, passphrase)?;
         progress(SetupStatus::Migrating);
-        let db = Database::open(&db_path, key, &record.name)?.holding(lock);
-        self.registry.touch_opened(&record.id)?;
+        let opened =
+            crate::fs::space::classified(Database::open(&db_path, key, &record.name), &dir);
+        let db = opened?.holding(lock);
+        // Reading needs no registry write: on a full disk the time of this open goes unrecorded.
+        if let Err(err) = self.registry.touch_opened(&record.id) {
+            log::warn!(
+                "could not record the open of {}: {}",
+                record.id,
+                err.log_line()
+            );
+        }
         seed::ensure_seeded(&db, progress)?;
         Ok(OpenProfile {
             record,

@@ -105,7 +105,13 @@ pub(super) fn run(profiles: &Profiles) -> Result<SweepReport> {
         log::warn!("moved {} (no registry row) to orphans/", path.display());
         report.orphans_moved.push(name);
     }
-    keep_manifests_current(profiles)?;
+    // Best effort: a full disk must not stop the profiles from opening.
+    if let Err(err) = keep_manifests_current(profiles) {
+        log::warn!(
+            "could not bring the manifests up to date: {}",
+            err.log_line()
+        );
+    }
     if !report.restored.is_empty() || !report.dropped.is_empty() {
         log::warn!(
             "the profile registry did not match the profile dirs: {} profile(s) brought back \

@@ -95,6 +95,18 @@ struct Contents<'a> {
 }
 
 impl Scratch {
+    /// A scratch directory on the bundle's own file system, beside it.
+    fn beside(out: &Path) -> Result<Self> {
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = parent.join(format!(".assay-export-{}", uuid::Uuid::new_v4()));
+        crate::fs::private::create_dir_all(&dir)?;
+        let lock = DirLock::try_acquire(&dir, "export")?;
+        Ok(Self(dir, Some(lock)))
+    }
+
     fn new(data_dir: &Path) -> Result<Self> {
         let dir = data_dir
             .join(layout::TRANSFERS_DIR)
@@ -146,7 +158,12 @@ pub fn export(
             }),
             KeyMode::Passphrase => {
                 start(progress, TransferPhase::Snapshot);
-                let scratch = Scratch::new(profiles.data_dir())?;
+                // On a nearly full data disk the copy goes beside the bundle instead.
+                let scratch = if crate::fs::space::is_low(profiles.data_dir()) {
+                    Scratch::beside(out)?
+                } else {
+                    Scratch::new(profiles.data_dir())?
+                };
                 let snapshot = scratch.0.join("snapshot.db");
                 let snapshot_key = DbKey::generate()?;
                 open.db().export_encrypted(&snapshot, &snapshot_key)?;
