@@ -11,6 +11,7 @@ fn main() {
         "profile_close",
         "profile_rename",
         "profile_delete",
+        "profile_adopt",
         "profile_export",
         "profile_import",
         "content_list",

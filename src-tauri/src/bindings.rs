@@ -26,6 +26,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::profiles::profile_close,
             commands::profiles::profile_rename,
             commands::profiles::profile_delete,
+            commands::profiles::profile_adopt,
             commands::bundles::profile_export,
             commands::bundles::profile_import,
             commands::library::content_list,

@@ -22,6 +22,8 @@ pub struct ProfilesOverview {
     pub profiles: Vec<ProfileRecord>,
     /// Whether keyring mode can be offered.
     pub keyring_available: bool,
+    /// Ids of profile folders set aside in `orphans/` that can be brought back.
+    pub orphans: Vec<String>,
     /// Set when opening repaired the list of profiles (e.g. rebuilt a lost registry from the
     /// profile folders): a sentence for a notice.
     pub notice: Option<String>,
@@ -56,9 +58,22 @@ pub async fn profiles_overview(state: State<'_, AppState>) -> Result<ProfilesOve
             profiles: profiles.list()?,
             keyring_available: profiles.keyring_available(),
             notice: profiles.registry_notice(),
+            orphans: profiles.orphans()?,
         })
     })
     .await
+}
+
+/// Brings back the profile folder `orphans/<id>`, listed under `name` (or "Recovered <id>").
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_adopt(
+    state: State<'_, AppState>,
+    id: String,
+    name: Option<String>,
+) -> Result<ProfileRecord, IpcError> {
+    let profiles = state.profiles()?;
+    blocking(move || profiles.adopt_orphan(&id, name.as_deref())).await
 }
 
 /// Creates a profile. `passphrase` is required for `passphrase` mode and ignored otherwise.

@@ -142,6 +142,54 @@ async fn a_registry_lost_between_launches_is_rebuilt_and_the_app_says_so() {
 }
 
 #[tokio::test]
+async fn a_folder_set_aside_in_orphans_is_brought_back_from_the_profiles_screen() {
+    let dir = tempfile::tempdir().expect("temp");
+    let id = {
+        let profiles = profiles_in(dir.path());
+        let kept = profiles
+            .create("Kept", KeyProtection::Keyring)
+            .expect("create");
+        let stray = profiles
+            .create("Stray", KeyProtection::Keyring)
+            .expect("create");
+        drop(kept);
+        stray.id
+    };
+    // As an older version's crash could leave it: no manifest and no registry row, so the
+    // next start sets the folder aside.
+    let folder = dir.path().join("profiles").join(&id);
+    std::fs::remove_file(folder.join("profile.json")).expect("no manifest");
+    let registry = rusqlite::Connection::open(dir.path().join("registry.db")).expect("registry");
+    registry
+        .execute("DELETE FROM profiles WHERE id = ?1", [&id])
+        .expect("drop the row");
+    drop(registry);
+
+    with_app_in("adopt", dir.path(), async |app| {
+        let orphan = app.text("orphan-row").await?;
+        ensure!(
+            orphan.contains(&id),
+            "the set-aside folder is offered: {orphan}"
+        );
+        app.click("adopt-orphan").await?;
+        let rows = app.wait_for_count("profile-row", 2).await?;
+        ensure!(
+            rows.iter().any(|r| r.contains("Recovered")),
+            "it is listed again: {rows:?}"
+        );
+        app.wait_gone("orphan-row").await?;
+        app.screenshot("adopted").await?;
+        Ok(())
+    })
+    .await;
+    let listed = profiles_in(dir.path()).list().expect("list");
+    assert!(
+        listed.iter().any(|p| p.id == id),
+        "adopted into the registry"
+    );
+}
+
+#[tokio::test]
 async fn a_database_deleted_between_launches_shows_data_missing_and_keeps_the_key() {
     let dir = tempfile::tempdir().expect("temp");
     with_app_in("data-missing-first", dir.path(), async |app| {

@@ -28,6 +28,8 @@ export const commands = {
 	 *  closed first; one open elsewhere answers `PROFILE_IN_USE`.
 	 */
 	profileDelete: (reference: string, typedName: string) => typedError<ProfileRecord_Serialize, IpcError>(__TAURI_INVOKE("profile_delete", { reference, typedName })),
+	/**  Brings back the profile folder `orphans/<id>`, listed under `name` (or "Recovered <id>"). */
+	profileAdopt: (id: string, name: string | null) => typedError<ProfileRecord_Serialize, IpcError>(__TAURI_INVOKE("profile_adopt", { id, name })),
 	/**
 	 *  Asks where to save, then exports this window's profile there, sealed with `passphrase`,
 	 *  reporting each phase on `progress`. `None` when the person cancels the dialog.
@@ -676,6 +678,8 @@ export type ProfilesOverview_Deserialize = {
 	profiles: ProfileRecord_Deserialize[],
 	/**  Whether keyring mode can be offered. */
 	keyring_available: boolean,
+	/**  Ids of profile folders set aside in `orphans/` that can be brought back. */
+	orphans: string[],
 	/**
 	 *  Set when opening repaired the list of profiles (e.g. rebuilt a lost registry from the
 	 *  profile folders): a sentence for a notice.
@@ -689,6 +693,8 @@ export type ProfilesOverview_Serialize = {
 	profiles: ProfileRecord_Serialize[],
 	/**  Whether keyring mode can be offered. */
 	keyring_available: boolean,
+	/**  Ids of profile folders set aside in `orphans/` that can be brought back. */
+	orphans: string[],
 	/**
 	 *  Set when opening repaired the list of profiles (e.g. rebuilt a lost registry from the
 	 *  profile folders): a sentence for a notice.

@@ -11,6 +11,33 @@ use crate::fs::{DirLock, RegistryLock};
 use crate::registry::{KeyMode, ProfileRecord};
 
 impl Profiles {
+    /// Ids of the profile folders the sweep set aside in `orphans/` (folders without a
+    /// manifest or a registry row) that could be brought back, oldest name first.
+    pub fn orphans(&self) -> Result<Vec<String>> {
+        let dir = layout::orphans_dir(&self.data_dir);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("list", &dir, e)),
+        };
+        let mut ids: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join(layout::DB_FILE).is_file())
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .filter(|name| uuid::Uuid::parse_str(name).is_ok())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// [`Profiles::adopt`] of the folder `orphans/<id>`.
+    pub fn adopt_orphan(&self, id: &str, name: Option<&str>) -> Result<ProfileRecord> {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Err(Error::InvalidInput(format!("{id:?} is not a profile id")));
+        }
+        self.adopt(&layout::orphans_dir(&self.data_dir).join(id), name)
+    }
+
     /// Brings the profile dir at `dir` (named by the profile's id, holding its `profile.db`)
     /// back as an active profile. Its manifest gives its name and key mode; without one,
     /// `name` (or "Recovered <id>") is used and the key mode is read from what the dir holds.
