@@ -54,18 +54,26 @@ fn every_spelling_of_the_data_dirs_path_opens_its_keyring_profiles() {
 }
 
 #[test]
-fn deleting_through_another_spelling_removes_the_key() {
+fn deleting_through_any_spelling_removes_the_key() {
     let data = DataDir::new();
-    let pid = data.create("Doomed");
-    let entry = format!("profile/{pid}/db-key");
-    assert!(data.keyring().get(&entry).expect("get").is_some());
-    let link = spellings(&data).remove(1);
-    let out = assay_in(&link, &["profile", "delete", "doomed", "--yes"]);
-    assert!(out.status.success(), "delete: {}", stderr(&out));
-    assert!(
-        data.keyring().get(&entry).expect("get").is_none(),
-        "the database key went with the profile"
-    );
+    for (n, spelling) in spellings(&data).into_iter().enumerate() {
+        let name = format!("Doomed {n}");
+        let pid = data.create(&name);
+        let entry = format!("profile/{pid}/db-key");
+        assert!(data.keyring().get(&entry).expect("get").is_some());
+        let out = assay_in(&spelling, &["profile", "delete", &name, "--yes"]);
+        assert!(
+            out.status.success(),
+            "delete through {}: {}",
+            spelling.display(),
+            stderr(&out)
+        );
+        assert!(
+            data.keyring().get(&entry).expect("get").is_none(),
+            "the database key went with the profile, through {}",
+            spelling.display()
+        );
+    }
 }
 
 #[test]
