@@ -18,6 +18,18 @@ pub(crate) fn fault_point(point: &str) -> Result<()> {
     Ok(())
 }
 
+/// When `ASSAY_FAIL_AT` names this point, the step fails as a write on a full disk would:
+/// `DISK_FULL` for `dir`. The seam the app's full-disk screen is tested through (the CLI's
+/// tests use a real full file system).
+pub(crate) fn disk_full_point(point: &str, dir: &std::path::Path) -> Result<()> {
+    if std::env::var_os("ASSAY_FAIL_AT").is_some_and(|p| p == point) {
+        return Err(Error::DiskFull {
+            dir: dir.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 /// When `ASSAY_CRASH_AT` names this point, the process aborts here.
 pub(crate) fn crash_point(point: &str) {
     if std::env::var_os("ASSAY_CRASH_AT").is_some_and(|p| p == point) {

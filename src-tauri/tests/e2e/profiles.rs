@@ -458,7 +458,7 @@ async fn a_setup_failure_shows_its_reason_and_retry_runs_setup_again() {
         let failures = || {
             std::fs::read_to_string(&log)
                 .unwrap_or_default()
-                .matches("injected failure at mid-seed")
+                .matches("seeding failed")
                 .count()
         };
         let before = failures();
@@ -472,6 +472,38 @@ async fn a_setup_failure_shows_its_reason_and_retry_runs_setup_again() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         app.text("setup-error").await?;
+        Ok(())
+    }
+    .await;
+    app.finish(outcome).await;
+}
+
+#[tokio::test]
+async fn a_full_disk_shows_what_to_free_and_a_way_back() {
+    let dir = tempfile::tempdir().expect("temp");
+    profiles_in(dir.path())
+        .create("Cramped", KeyProtection::Keyring)
+        .expect("create");
+    // The same DISK_FULL a write on a full disk gives, through the open's fault seam.
+    let app = crate::harness::App::launch_with(
+        "disk-full",
+        dir.path(),
+        &[("ASSAY_FAIL_AT", "open-disk-full")],
+    )
+    .await
+    .expect("launch");
+    let outcome = async {
+        app.click("open-profile").await?;
+        let code = app.attr("problem", "data-code").await?;
+        ensure!(code.as_deref() == Some("DISK_FULL"), "got {code:?}");
+        let advice = app.text("disk-full-advice").await?;
+        ensure!(
+            advice.contains("Free space") && advice.contains("delete a profile"),
+            "{advice}"
+        );
+        app.screenshot("disk-full").await?;
+        app.click("problem-back").await?;
+        app.text("profile-row").await?;
         Ok(())
     }
     .await;

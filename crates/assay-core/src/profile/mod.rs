@@ -377,6 +377,7 @@ impl Profiles {
         }
         let key = self.load_key(&record, &dir, passphrase)?;
         progress(SetupStatus::Migrating);
+        crate::faults::disk_full_point("open-disk-full", &dir)?;
         let opened =
             crate::fs::space::classified(Database::open(&db_path, key, &record.name), &dir);
         let db = opened?.holding(lock);
