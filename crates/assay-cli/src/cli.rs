@@ -146,3 +146,14 @@ impl Render for Info {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        // clap checks argument names, ids and value names of every subcommand here, instead
+        // of at the first run of the command that gets them wrong.
+        super::Cli::command().debug_assert();
+    }
+}

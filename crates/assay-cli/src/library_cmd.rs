@@ -9,7 +9,7 @@ use assay_core::Error;
 use assay_core::domain::content::{Content, ContentKind, ContentSummary};
 use assay_core::domain::preset::Preset;
 use assay_core::domain::run::{RunDetail, RunSummary};
-use assay_core::library::ContentFilter;
+use assay_core::library::{ContentDraft, ContentFilter, PresetDraft};
 use assay_core::paths::DataDir;
 use assay_core::profile::{OpenProfile, Profiles};
 use assay_core::registry::{KeyMode, ProfileRecord};
@@ -53,6 +53,50 @@ pub enum ContentCommand {
         #[command(flatten)]
         profile: ProfileArg,
     },
+    /// Add an item whose text (markdown) is read from a file.
+    Add {
+        /// Its type: generation_instructions, input_document, single_eval_instructions,
+        /// pairwise_eval_instructions, eval_criteria, combine_instructions,
+        /// template_fragment or output_document.
+        #[arg(long)]
+        kind: String,
+        /// Its name, 1–200 characters.
+        #[arg(long)]
+        name: String,
+        /// The file holding its text.
+        #[arg(long, value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// A tag (repeat for more).
+        #[arg(long = "tag", value_name = "T")]
+        tags: Vec<String>,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Rename an item, or replace its text from a file.
+    Edit {
+        /// The item: its id, or its name when one item has it.
+        #[arg(value_name = "REF")]
+        item: String,
+        /// The new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A file holding the new text.
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Delete an item; refused while a preset uses it, naming the preset.
+    Delete {
+        /// The item: its id, or its name when one item has it.
+        #[arg(value_name = "REF")]
+        item: String,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
 }
 
 /// `assay preset …`
@@ -67,6 +111,26 @@ pub enum PresetCommand {
     Show {
         /// Id or name.
         preset: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Create a preset, or update the one with its name, from a JSON file shaped like
+    /// `assay --json preset show` prints (its id and timestamps are ignored; roles and inputs
+    /// name content by id or by name). Every field error is reported at once.
+    Save {
+        /// The JSON file.
+        #[arg(long, value_name = "FILE")]
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Delete a preset; runs made from it keep their frozen configuration.
+    Delete {
+        /// Id or name.
+        preset: String,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
         #[command(flatten)]
         profile: ProfileArg,
     },
@@ -87,6 +151,16 @@ pub enum RunCommand {
     Show {
         /// The run id.
         run: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Delete a run and everything it produced (its usage stays counted).
+    Delete {
+        /// The run id.
+        run: String,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
         #[command(flatten)]
         profile: ProfileArg,
     },
@@ -146,6 +220,58 @@ pub fn content(data_dir: &DataDir, command: ContentCommand, json: bool) -> Resul
             let open = open(data_dir, &profile)?;
             output::print(&ContentItem(Library::of(&open)?.content(&id)?), json)?;
         }
+        ContentCommand::Add {
+            kind,
+            name,
+            file,
+            tags,
+            profile,
+        } => {
+            let draft = ContentDraft {
+                name,
+                kind: ContentKind::parse(&kind)?,
+                body: read_text(&file)?,
+                variables: Default::default(),
+                tags,
+            };
+            let open = open(data_dir, &profile)?;
+            output::print(
+                &ContentItem(Library::of(&open)?.create_content(&draft)?),
+                json,
+            )?;
+        }
+        ContentCommand::Edit {
+            item: reference,
+            name,
+            file,
+            profile,
+        } => {
+            let body = file.as_deref().map(read_text).transpose()?;
+            let open = open(data_dir, &profile)?;
+            let library = Library::of(&open)?;
+            let id = library.content_id(&reference)?;
+            let current = library.content(&id)?;
+            let draft = ContentDraft {
+                name: name.unwrap_or(current.name),
+                kind: current.kind,
+                body: body.unwrap_or(current.body),
+                variables: current.variables,
+                tags: current.tags,
+            };
+            output::print(&ContentItem(library.update_content(&id, &draft)?), json)?;
+        }
+        ContentCommand::Delete {
+            item: reference,
+            yes,
+            profile,
+        } => {
+            confirmed(yes, "deleting content")?;
+            let open = open(data_dir, &profile)?;
+            let library = Library::of(&open)?;
+            let id = library.content_id(&reference)?;
+            library.delete_content(&id)?;
+            output::print(&Deleted { deleted: id }, json)?;
+        }
     }
     Ok(0)
 }
@@ -160,6 +286,29 @@ pub fn preset(data_dir: &DataDir, command: PresetCommand, json: bool) -> Result<
         PresetCommand::Show { preset, profile } => {
             let open = open(data_dir, &profile)?;
             output::print(&PresetItem(Library::of(&open)?.preset(&preset)?), json)?;
+        }
+        PresetCommand::Save { file, profile } => {
+            let text = read_text(&file)?;
+            let draft: PresetDraft = serde_json::from_str(&text).map_err(|e| {
+                Error::InvalidInput(format!(
+                    "{} is not a preset as `assay --json preset show` prints it: {e}",
+                    file.display()
+                ))
+            })?;
+            let open = open(data_dir, &profile)?;
+            output::print(&PresetItem(Library::of(&open)?.save_preset(&draft)?), json)?;
+        }
+        PresetCommand::Delete {
+            preset,
+            yes,
+            profile,
+        } => {
+            confirmed(yes, "deleting a preset")?;
+            let open = open(data_dir, &profile)?;
+            let library = Library::of(&open)?;
+            let id = library.preset(&preset)?.id;
+            library.delete_preset(&id)?;
+            output::print(&Deleted { deleted: id }, json)?;
         }
     }
     Ok(0)
@@ -176,8 +325,42 @@ pub fn run(data_dir: &DataDir, command: RunCommand, json: bool) -> Result<u8, Er
             let open = open(data_dir, &profile)?;
             output::print(&RunItem(Library::of(&open)?.run(&run)?), json)?;
         }
+        RunCommand::Delete { run, yes, profile } => {
+            confirmed(yes, "deleting a run")?;
+            let open = open(data_dir, &profile)?;
+            Library::of(&open)?.delete_run(&run)?;
+            output::print(&Deleted { deleted: run }, json)?;
+        }
     }
     Ok(0)
+}
+
+/// Refuses a deletion without `--yes`.
+fn confirmed(yes: bool, what: &str) -> Result<(), Error> {
+    if yes {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "{what} cannot be undone; add --yes to confirm"
+        )))
+    }
+}
+
+/// The text of `file`.
+fn read_text(file: &std::path::Path) -> Result<String, Error> {
+    std::fs::read_to_string(file).map_err(|e| Error::io("read", file, e))
+}
+
+/// What a deletion prints: `{"deleted": "<id>"}`.
+#[derive(serde::Serialize)]
+struct Deleted {
+    deleted: String,
+}
+
+impl Render for Deleted {
+    fn text(&self) -> String {
+        format!("Deleted {}.\n", self.deleted)
+    }
 }
 
 #[derive(serde::Serialize)]

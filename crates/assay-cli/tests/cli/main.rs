@@ -5,6 +5,7 @@
 mod basics;
 mod crash;
 mod damage;
+mod editing;
 mod full_disk;
 mod identity;
 mod library;

@@ -31,6 +31,24 @@ impl Library<'_> {
         })
     }
 
+    /// The id of the item `reference` names: its id, or its name (ignoring case) when one
+    /// item has it. `NOT_FOUND` if none does, `INVALID_INPUT` if several do.
+    pub fn content_id(&self, reference: &str) -> Result<String> {
+        self.db.read(|conn| {
+            if store::contents::kind_of(conn, reference)?.is_some() {
+                return Ok(reference.to_owned());
+            }
+            match store::contents::named(conn, reference)?.as_slice() {
+                [one] => Ok(one.clone()),
+                [] => Err(no_such(reference)),
+                many => Err(Error::InvalidInput(format!(
+                    "{} content items are named {reference:?}; use the id",
+                    many.len()
+                ))),
+            }
+        })
+    }
+
     /// One content item by id.
     pub fn content(&self, id: &str) -> Result<Content> {
         self.db

@@ -40,6 +40,53 @@ impl Library<'_> {
         self.preset(&id)
     }
 
+    /// Creates the preset `draft` describes, or updates the one with its name (ignoring
+    /// case). Roles and inputs may name content by id or by name; every problem (unknown or
+    /// ambiguous references included) is reported at once.
+    pub fn save_preset(&self, draft: &PresetDraft) -> Result<Preset> {
+        let resolve = |reference: &String| match self.content_id(reference) {
+            Ok(id) => id,
+            // Left as given: the check of every reference reports it with its field.
+            Err(_) => reference.clone(),
+        };
+        let roles = &draft.roles;
+        let resolved = PresetDraft {
+            name: draft.name.clone(),
+            config: draft.config.clone(),
+            roles: PresetRoles {
+                generation_instructions: roles.generation_instructions.as_ref().map(resolve),
+                single_eval_instructions: roles.single_eval_instructions.as_ref().map(resolve),
+                pairwise_eval_instructions: roles.pairwise_eval_instructions.as_ref().map(resolve),
+                eval_criteria: roles.eval_criteria.as_ref().map(resolve),
+                combine_instructions: roles.combine_instructions.as_ref().map(resolve),
+            },
+            inputs: draft.inputs.iter().map(resolve).collect(),
+        };
+        let existing = self
+            .db
+            .read(|conn| store::presets::resolve(conn, draft.name.trim()))?;
+        match existing {
+            Some(id) => self.update_preset(&id, &resolved),
+            None => self.create_preset(&resolved),
+        }
+    }
+
+    /// Deletes the preset `reference` names (id or name); runs made from it keep their
+    /// frozen configuration.
+    pub fn delete_preset(&self, reference: &str) -> Result<()> {
+        let id = self
+            .db
+            .read(|conn| store::presets::resolve(conn, reference))?
+            .ok_or_else(|| no_such(reference))?;
+        self.db.write(|tx| {
+            if store::presets::delete(tx, &id)? {
+                Ok(())
+            } else {
+                Err(no_such(reference))
+            }
+        })
+    }
+
     /// Replaces a preset's name, configuration, roles and inputs.
     pub fn update_preset(&self, id: &str, draft: &PresetDraft) -> Result<Preset> {
         self.write_preset(id, draft, false)?;

@@ -103,6 +103,16 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<Content>> {
     .transpose()
 }
 
+/// Ids of the items named `name` (ignoring ASCII case), oldest first.
+pub fn named(conn: &Connection, name: &str) -> Result<Vec<String>> {
+    all(
+        conn,
+        "SELECT id FROM contents WHERE lower(name) = lower(?1) ORDER BY created_at, id",
+        [name.trim()],
+        |r| r.get(0),
+    )
+}
+
 /// The type of item `id`, or `None` if there is no such item.
 pub fn kind_of(conn: &Connection, id: &str) -> Result<Option<ContentKind>> {
     let kind: Option<String> = conn

@@ -137,6 +137,11 @@ fn row_params<'a>(row: &'a PresetRow<'_>, name_key: &'a &'a str) -> [&'a dyn ToS
     ]
 }
 
+/// Deletes preset `id` (its inputs go with it; runs keep their snapshot); false if none.
+pub fn delete(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(tx.execute("DELETE FROM presets WHERE id = ?1", [id])? > 0)
+}
+
 fn set_inputs(tx: &Transaction<'_>, preset_id: &str, inputs: &[String]) -> rusqlite::Result<()> {
     tx.execute(
         "DELETE FROM preset_inputs WHERE preset_id = ?1",
