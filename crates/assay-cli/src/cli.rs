@@ -62,6 +62,9 @@ pub enum Command {
     /// The runs of a profile and their results.
     #[command(subcommand)]
     Run(RunCommand),
+    /// The endpoints a profile calls models at: list, add, set limits, remove, keys.
+    #[command(subcommand)]
+    Provider(crate::provider_cmd::ProviderCommand),
     /// Write a run's report: offline HTML with charts, or JSON or CSV of the same data.
     Report {
         /// The run id.
@@ -93,6 +96,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Run(command) => {
             with_log(&data_dir, || library_cmd::run(&data_dir, command, cli.json))
         }
+        Command::Provider(command) => with_log(&data_dir, || {
+            crate::provider_cmd::run(&data_dir, command, cli.json)
+        }),
         Command::Report {
             run,
             profile,

@@ -10,6 +10,7 @@ mod output;
 mod passphrase;
 mod profile_cmd;
 mod progress;
+mod provider_cmd;
 mod transfer_cmd;
 
 use std::process::ExitCode;

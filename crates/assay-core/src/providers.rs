@@ -1,105 +1,127 @@
-//! LLM provider keys and settings of a profile.
+//! A profile's endpoints (named places it calls models at) and their keys and limits.
 //!
 //! Invariants:
-//! - A key is never stored in plaintext and never returned: callers get [`ProviderInfo`]
-//!   (provider, last 4 characters, timestamps, limits).
-//! - Keyring-mode profiles keep keys in the OS keyring under `profile/<id>/provider/<name>`.
-//!   The entry is added to the profile's registry row *before* the secret is stored, so
-//!   profile delete and the recovery sweep always remove it.
-//! - Passphrase-mode profiles keep keys in the encrypted database (`provider_secrets`).
+//! - A key is never stored in plaintext and never returned: callers get [`Endpoint`] (name,
+//!   kind, base URL, whether a key is set and its last 4 characters, limits).
+//! - Keyring-mode profiles keep keys in the OS keyring under
+//!   `profile/<id>/provider/<endpoint name>` (the names provider keys always had, so the four
+//!   cloud endpoints kept their keys through migration 0014). The entry is added to the
+//!   profile's registry row *before* the secret is stored, so delete and the sweep remove it.
+//! - Passphrase-mode profiles keep keys in the encrypted database (`endpoint_secrets`).
+//! - The five fixed providers the app's Settings still shows (`Provider`) are the endpoints
+//!   of those names.
 
+use crate::domain::endpoint::{self, Endpoint, EndpointChanges, EndpointKind};
 pub use crate::domain::provider::{Provider, ProviderInfo, ProviderKey, ProviderLimits};
 use crate::error::{Error, Result};
 use crate::profile::{OpenProfile, Profiles};
 use crate::registry::KeyMode;
 use crate::store;
-use crate::store::providers::SettingsRow;
 
 const DEFAULT_CONCURRENT: u32 = 4;
 
-/// What is set for every provider of `open` (defaults where nothing is).
-pub fn list(open: &OpenProfile) -> Result<Vec<ProviderInfo>> {
+/// Every endpoint of `open`, by name.
+pub fn endpoints(open: &OpenProfile) -> Result<Vec<Endpoint>> {
     open.ensure_ready()?;
-    open.db().read(|conn| {
-        Provider::ALL
-            .iter()
-            .map(|&provider| {
-                let row = store::providers::settings(conn, provider.as_str())?;
-                let row = row.unwrap_or(SettingsRow {
-                    key_last4: None,
-                    key_updated_at: None,
-                    base_url: None,
-                    max_concurrent: DEFAULT_CONCURRENT,
-                    min_delay_ms: 0,
-                    requests_per_minute: None,
-                });
-                Ok(ProviderInfo {
-                    provider,
-                    key_last4: row.key_last4,
-                    key_updated_at: row.key_updated_at,
-                    base_url: row.base_url,
-                    max_concurrent: row.max_concurrent,
-                    min_delay_ms: row.min_delay_ms,
-                    requests_per_minute: row.requests_per_minute,
-                })
-            })
-            .collect()
-    })
+    open.db().read(store::endpoints::list)
 }
 
-/// Sets a provider's rate limits and base URL.
-pub fn set_limits(
-    open: &OpenProfile,
-    provider: Provider,
-    limits: &ProviderLimits,
-) -> Result<ProviderInfo> {
+/// The endpoint named `name` (ignoring case).
+pub fn endpoint(open: &OpenProfile, name: &str) -> Result<Endpoint> {
     open.ensure_ready()?;
-    limits.validate(provider)?;
-    let row = SettingsRow {
-        key_last4: None,
-        key_updated_at: None,
-        base_url: limits
-            .base_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .map(str::to_owned),
-        max_concurrent: limits.max_concurrent,
-        min_delay_ms: limits.min_delay_ms,
-        requests_per_minute: limits.requests_per_minute,
-    };
     open.db()
-        .write(|tx| store::providers::set_limits(tx, provider.as_str(), &row, &now()))?;
-    info(open, provider)
+        .read(|conn| store::endpoints::get(conn, name))?
+        .ok_or_else(|| no_endpoint(name))
 }
 
-fn info(open: &OpenProfile, provider: Provider) -> Result<ProviderInfo> {
-    list(open)?
-        .into_iter()
-        .find(|p| p.provider == provider)
-        .ok_or_else(|| Error::NoSuchItem {
-            what: "provider",
-            id: provider.as_str().into(),
+/// Adds an endpoint. The cloud kinds default their base URL; an OpenAI-compatible endpoint
+/// needs one. A taken name (ignoring case) is an `INVALID_INPUT` problem on `name`.
+pub fn add_endpoint(
+    open: &OpenProfile,
+    name: &str,
+    kind: EndpointKind,
+    base_url: Option<&str>,
+) -> Result<Endpoint> {
+    open.ensure_ready()?;
+    let name = name.trim();
+    let mut problems: Vec<String> = endpoint::name_problem(name).into_iter().collect();
+    let base_url = base_url
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .or(kind.default_base_url());
+    match base_url {
+        Some(url) => problems.extend(endpoint::base_url_problem(url)),
+        None => problems.push("base_url: an openai-compatible endpoint needs its address".into()),
+    }
+    if !problems.is_empty() {
+        return Err(Error::InvalidFields(problems));
+    }
+    let url = base_url.unwrap_or_default();
+    open.db().write(|tx| {
+        store::endpoints::insert(tx, name, kind, url, &now()).map_err(|e| {
+            if store::is_unique_violation(&e) {
+                Error::InvalidFields(vec![format!(
+                    "name: an endpoint named {name:?} already exists"
+                )])
+            } else {
+                e.into()
+            }
         })
+    })?;
+    endpoint(open, name)
 }
 
-/// The keyring entry of `provider`'s key in keyring-mode profile `profile_id`.
-fn entry(provider: Provider, profile_id: &str) -> String {
-    format!("profile/{profile_id}/provider/{}", provider.as_str())
+/// Changes an endpoint's base URL or limits.
+pub fn update_endpoint(
+    open: &OpenProfile,
+    name: &str,
+    changes: &EndpointChanges,
+) -> Result<Endpoint> {
+    open.ensure_ready()?;
+    let problems = changes.problems();
+    if !problems.is_empty() {
+        return Err(Error::InvalidFields(problems));
+    }
+    if !open
+        .db()
+        .write(|tx| store::endpoints::update(tx, name, changes, &now()))?
+    {
+        return Err(no_endpoint(name));
+    }
+    endpoint(open, name)
 }
 
-/// Stores (or replaces) `open`'s key for `provider` and returns what may be shown.
-pub fn set_key(
+/// Removes an endpoint and its key; refused with `IN_USE`, naming them, while presets use it.
+pub fn remove_endpoint(profiles: &Profiles, open: &OpenProfile, name: &str) -> Result<()> {
+    let found = endpoint(open, name)?;
+    let users = open
+        .db()
+        .read(|conn| store::presets::using_endpoint(conn, &found.name))?;
+    if !users.is_empty() {
+        return Err(Error::InUse {
+            what: format!("endpoint {:?}", found.name),
+            by: format!("preset {}", users.join(", ")),
+        });
+    }
+    clear_endpoint_key(profiles, open, &found.name)?;
+    open.db()
+        .write(|tx| store::endpoints::delete(tx, &found.name))?;
+    log::info!("removed an endpoint of profile {}", open.record().id);
+    Ok(())
+}
+
+/// Stores (or replaces) the key of endpoint `name`.
+pub fn set_endpoint_key(
     profiles: &Profiles,
     open: &OpenProfile,
-    provider: Provider,
+    name: &str,
     key: &ProviderKey,
-) -> Result<ProviderInfo> {
-    open.ensure_ready()?;
+) -> Result<Endpoint> {
+    let found = endpoint(open, name)?;
     let record = open.record();
     let (key_ref, secret) = match record.key_mode {
         KeyMode::Keyring => {
-            let entry = entry(provider, &record.id);
+            let entry = entry(&found.name, &record.id);
             profiles.registry().add_keyring_entry(&record.id, &entry)?;
             profiles.secrets().set(&entry, key.expose().as_bytes())?;
             (format!("keyring:{entry}"), None)
@@ -107,51 +129,40 @@ pub fn set_key(
         KeyMode::Passphrase => ("database".to_owned(), Some(key.expose())),
     };
     open.db().write(|tx| {
-        store::providers::set_key(
-            tx,
-            provider.as_str(),
-            &key_ref,
-            &key.last4(),
-            secret,
-            &now(),
-        )
+        store::endpoints::set_key(tx, &found.name, &key_ref, &key.last4(), secret, &now())
     })?;
-    log::info!("set the {} key of profile {}", provider.as_str(), record.id);
-    info(open, provider)
+    log::info!("set an endpoint key of profile {}", record.id);
+    endpoint(open, &found.name)
 }
 
-/// Deletes `open`'s key for `provider`. Deleting a key that is not set is not an error.
-pub fn delete_key(
-    profiles: &Profiles,
-    open: &OpenProfile,
-    provider: Provider,
-) -> Result<ProviderInfo> {
-    open.ensure_ready()?;
+/// Deletes the key of endpoint `name`; one that is not set is not an error.
+pub fn clear_endpoint_key(profiles: &Profiles, open: &OpenProfile, name: &str) -> Result<Endpoint> {
+    let found = endpoint(open, name)?;
     let record = open.record();
     open.db()
-        .write(|tx| store::providers::delete_key(tx, provider.as_str(), &now()))?;
+        .write(|tx| store::endpoints::clear_key(tx, &found.name, &now()))?;
     if record.key_mode == KeyMode::Keyring {
-        let entry = entry(provider, &record.id);
+        let entry = entry(&found.name, &record.id);
         profiles.secrets().delete(&entry)?;
         profiles
             .registry()
             .remove_keyring_entry(&record.id, &entry)?;
     }
-    info(open, provider)
+    endpoint(open, &found.name)
 }
 
-/// The key for `provider`, for the code that calls the provider; never for display.
-pub fn key(
+/// The key of endpoint `name`, for the code that calls it; never for display.
+pub fn endpoint_key(
     profiles: &Profiles,
     open: &OpenProfile,
-    provider: Provider,
+    name: &str,
 ) -> Result<Option<ProviderKey>> {
-    open.ensure_ready()?;
+    let found = endpoint(open, name)?;
     let record = open.record();
     let secret = match record.key_mode {
         KeyMode::Keyring => profiles
             .secrets()
-            .get(&entry(provider, &record.id))?
+            .get(&entry(&found.name, &record.id))?
             .map(|bytes| {
                 String::from_utf8(bytes.to_vec())
                     .map_err(|_| Error::Corrupt("a stored provider key is not text".into()))
@@ -159,9 +170,126 @@ pub fn key(
             .transpose()?,
         KeyMode::Passphrase => open
             .db()
-            .read(|c| store::providers::secret(c, provider.as_str()))?,
+            .read(|c| store::endpoints::secret(c, &found.name))?,
     };
     Ok(secret.map(ProviderKey::from_stored))
+}
+
+/// Names of the endpoints of `open` that have a key.
+pub fn endpoints_with_keys(open: &OpenProfile) -> Result<Vec<String>> {
+    open.ensure_ready()?;
+    open.db().read(store::endpoints::with_keys)
+}
+
+fn no_endpoint(name: &str) -> Error {
+    Error::NoSuchItem {
+        what: "endpoint",
+        id: name.to_owned(),
+    }
+}
+
+/// The keyring entry of endpoint `name`'s key in keyring-mode profile `profile_id`.
+fn entry(name: &str, profile_id: &str) -> String {
+    format!("profile/{profile_id}/provider/{name}")
+}
+
+/// What the app's Settings shows for each of the five fixed providers: the endpoint of that
+/// name, or defaults where there is none (`custom` until it is given an address).
+pub fn list(open: &OpenProfile) -> Result<Vec<ProviderInfo>> {
+    let all = endpoints(open)?;
+    Ok(Provider::ALL
+        .iter()
+        .map(|&provider| {
+            let found = all.iter().find(|e| e.name == provider.as_str());
+            ProviderInfo {
+                provider,
+                key_last4: found.and_then(|e| e.key_last4.clone()),
+                key_updated_at: found.and_then(|e| e.key_updated_at.clone()),
+                base_url: found.map(|e| e.base_url.clone()),
+                max_concurrent: found.map_or(DEFAULT_CONCURRENT, |e| e.max_concurrent),
+                min_delay_ms: found.map_or(0, |e| e.min_delay_ms),
+                requests_per_minute: found.and_then(|e| e.requests_per_minute),
+            }
+        })
+        .collect())
+}
+
+/// Sets a fixed provider's limits and base URL (the app's Settings); `custom` becomes an
+/// OpenAI-compatible endpoint when it is first given an address.
+pub fn set_limits(
+    open: &OpenProfile,
+    provider: Provider,
+    limits: &ProviderLimits,
+) -> Result<ProviderInfo> {
+    open.ensure_ready()?;
+    limits.validate(provider)?;
+    let base_url = limits
+        .base_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    let exists = open
+        .db()
+        .read(|conn| store::endpoints::get(conn, provider.as_str()))?
+        .is_some();
+    if !exists {
+        add_endpoint(
+            open,
+            provider.as_str(),
+            EndpointKind::OpenaiCompatible,
+            base_url,
+        )?;
+    }
+    let changes = EndpointChanges {
+        base_url: base_url.map(str::to_owned),
+        max_concurrent: Some(limits.max_concurrent),
+        requests_per_minute: Some(limits.requests_per_minute.unwrap_or(0)),
+        min_delay_ms: Some(limits.min_delay_ms),
+    };
+    update_endpoint(open, provider.as_str(), &changes)?;
+    info(open, provider)
+}
+
+fn info(open: &OpenProfile, provider: Provider) -> Result<ProviderInfo> {
+    list(open)?
+        .into_iter()
+        .find(|p| p.provider == provider)
+        .ok_or_else(|| no_endpoint(provider.as_str()))
+}
+
+/// Stores (or replaces) a fixed provider's key (the endpoint of that name).
+pub fn set_key(
+    profiles: &Profiles,
+    open: &OpenProfile,
+    provider: Provider,
+    key: &ProviderKey,
+) -> Result<ProviderInfo> {
+    set_endpoint_key(profiles, open, provider.as_str(), key)?;
+    info(open, provider)
+}
+
+/// Deletes a fixed provider's key. Deleting a key that is not set is not an error.
+pub fn delete_key(
+    profiles: &Profiles,
+    open: &OpenProfile,
+    provider: Provider,
+) -> Result<ProviderInfo> {
+    match clear_endpoint_key(profiles, open, provider.as_str()) {
+        Ok(_) | Err(Error::NoSuchItem { .. }) => info(open, provider),
+        Err(err) => Err(err),
+    }
+}
+
+/// A fixed provider's key, for the code that calls the provider; never for display.
+pub fn key(
+    profiles: &Profiles,
+    open: &OpenProfile,
+    provider: Provider,
+) -> Result<Option<ProviderKey>> {
+    match endpoint_key(profiles, open, provider.as_str()) {
+        Err(Error::NoSuchItem { .. }) => Ok(None),
+        other => other,
+    }
 }
 
 fn now() -> String {

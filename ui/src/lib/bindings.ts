@@ -393,7 +393,10 @@ export type ModelRating = {
 
 /**  A model that generates documents. */
 export type ModelSpec = {
-	/**  `openai`, `anthropic`, `google`, `openrouter` or `custom`. */
+	/**
+	 *  The endpoint it is called at, by name (`openai`, `anthropic`, `google`, `openrouter`,
+	 *  or one the profile added).
+	 */
 	provider: string,
 	/**  The provider's model name. */
 	model: string,

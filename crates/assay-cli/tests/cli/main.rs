@@ -6,6 +6,7 @@ mod basics;
 mod crash;
 mod damage;
 mod editing;
+mod endpoints;
 mod full_disk;
 mod identity;
 mod library;

@@ -1,13 +1,13 @@
 //! Presets: saved run configurations.
 
-use super::provider::Provider;
 use crate::error::Result;
 
 /// A model that generates documents.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
-    /// `openai`, `anthropic`, `google`, `openrouter` or `custom`.
+    /// The endpoint it is called at, by name (`openai`, `anthropic`, `google`, `openrouter`,
+    /// or one the profile added).
     pub provider: String,
     /// The provider's model name.
     pub model: String,
@@ -62,9 +62,10 @@ pub struct PresetConfig {
     pub timeout_secs: u32,
 }
 
-/// Whether `name` is the stored name of a provider.
-fn known_provider(name: &str) -> bool {
-    Provider::ALL.iter().any(|p| p.as_str() == name)
+/// Whether `name` can be an endpoint's name (whether that endpoint exists is checked against
+/// the profile when the preset is saved).
+fn endpoint_name(name: &str) -> bool {
+    super::endpoint::name_problem(name).is_none()
 }
 
 impl PresetConfig {
@@ -76,8 +77,8 @@ impl PresetConfig {
             bad("models", "choose at least one model");
         }
         for (i, m) in self.models.iter().enumerate() {
-            if !known_provider(&m.provider) {
-                bad(&format!("models[{i}].provider"), "unknown provider");
+            if !endpoint_name(&m.provider) {
+                bad(&format!("models[{i}].provider"), "not an endpoint name");
             }
             if m.model.trim().is_empty() {
                 bad(&format!("models[{i}].model"), "model name is empty");
@@ -96,8 +97,8 @@ impl PresetConfig {
             bad("judges", "evaluation needs at least one judge");
         }
         for (i, j) in self.judges.iter().enumerate() {
-            if !known_provider(&j.provider) {
-                bad(&format!("judges[{i}].provider"), "unknown provider");
+            if !endpoint_name(&j.provider) {
+                bad(&format!("judges[{i}].provider"), "not an endpoint name");
             }
             if j.model.trim().is_empty() {
                 bad(&format!("judges[{i}].model"), "model name is empty");

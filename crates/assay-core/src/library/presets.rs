@@ -108,6 +108,7 @@ impl Library<'_> {
         self.db.write(|tx| {
             let mut problems = draft.problems();
             problems.extend(reference_problems(tx, &draft.roles, &draft.inputs)?);
+            problems.extend(endpoint_problems(tx, draft)?);
             problems_to_result(problems)?;
             let written = if create {
                 store::presets::insert(tx, &row).map(|()| true)
@@ -180,6 +181,35 @@ fn reference_problems(
     }
     for (i, id) in inputs.iter().enumerate() {
         check(&format!("inputs[{i}]"), id, ContentKind::InputDocument)?;
+    }
+    Ok(out)
+}
+
+/// Every model or judge whose endpoint the profile does not have, as `field: problem`.
+fn endpoint_problems(conn: &Connection, draft: &PresetDraft) -> Result<Vec<String>> {
+    let named = draft
+        .config
+        .models
+        .iter()
+        .map(|m| ("models", &m.provider))
+        .enumerate()
+        .chain(
+            draft
+                .config
+                .judges
+                .iter()
+                .map(|j| ("judges", &j.provider))
+                .enumerate(),
+        );
+    let mut out = Vec::new();
+    for (i, (list, name)) in named {
+        if crate::domain::endpoint::name_problem(name).is_none()
+            && store::endpoints::get(conn, name)?.is_none()
+        {
+            out.push(format!(
+                "{list}[{i}].provider: this profile has no endpoint named {name:?}"
+            ));
+        }
     }
     Ok(out)
 }

@@ -11,9 +11,9 @@
 //! and the schema in `migrations/`.
 
 pub mod contents;
+pub mod endpoints;
 pub mod meta;
 pub mod presets;
-pub mod providers;
 pub mod runs;
 pub mod usage;
 

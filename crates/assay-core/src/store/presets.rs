@@ -137,6 +137,21 @@ fn row_params<'a>(row: &'a PresetRow<'_>, name_key: &'a &'a str) -> [&'a dyn ToS
     ]
 }
 
+/// Names of the presets whose models or judges name endpoint `name` (ignoring case).
+pub fn using_endpoint(conn: &Connection, name: &str) -> Result<Vec<String>> {
+    all(
+        conn,
+        "SELECT p.name FROM presets p
+         WHERE EXISTS (SELECT 1 FROM json_each(p.config, '$.models') m
+                       WHERE lower(json_extract(m.value, '$.provider')) = lower(?1))
+            OR EXISTS (SELECT 1 FROM json_each(p.config, '$.judges') j
+                       WHERE lower(json_extract(j.value, '$.provider')) = lower(?1))
+         ORDER BY p.name_key",
+        [name],
+        |r| r.get(0),
+    )
+}
+
 /// Deletes preset `id` (its inputs go with it; runs keep their snapshot); false if none.
 pub fn delete(tx: &Transaction<'_>, id: &str) -> Result<bool> {
     Ok(tx.execute("DELETE FROM presets WHERE id = ?1", [id])? > 0)

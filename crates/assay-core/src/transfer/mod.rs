@@ -33,7 +33,7 @@ use crate::fs::atomic::EarlySync;
 use crate::fs::{DirLock, RegistryLock};
 use crate::profile::layout;
 use crate::profile::{KeyProtection, OpenProfile, Profiles};
-use crate::providers::{self, Provider, ProviderKey};
+use crate::providers::{self, ProviderKey};
 use crate::registry::{KeyMode, ProfileRecord};
 use crate::secrets::wrapped::KdfParams;
 use crate::secrets::{DbKey, Passphrase};
@@ -297,8 +297,17 @@ pub fn import(
         let stored = profiles
             .open_profile(&record.id, unlock.as_ref())
             .and_then(|open| {
-                provider_keys.iter().try_for_each(|(provider, key)| {
-                    providers::set_key(profiles, &open, *provider, key).map(drop)
+                provider_keys.iter().try_for_each(|(name, key)| {
+                    match providers::set_endpoint_key(profiles, &open, name, key) {
+                        Ok(_) => Ok(()),
+                        // A key for an endpoint the profile no longer has (an old `custom`
+                        // without an address) has nowhere to go.
+                        Err(Error::NoSuchItem { .. }) => {
+                            log::warn!("a bundled key names an endpoint the profile lacks");
+                            Ok(())
+                        }
+                        Err(err) => Err(err),
+                    }
                 })
             });
         // A profile without the keys it was imported with is not what was asked for:
@@ -318,27 +327,32 @@ pub fn import(
     Ok(record)
 }
 
-/// The provider keys of `open` as JSON: `[["openai", "sk-..."], ...]`.
+/// The provider keys of `open` as JSON, by endpoint name: `[["openai", "sk-..."], ...]`
+/// (bundles written before endpoints used the five fixed provider names, which are endpoint
+/// names too, so they read the same way).
 fn provider_keys_json(profiles: &Profiles, open: &OpenProfile) -> Result<Zeroizing<Vec<u8>>> {
-    let mut pairs: Vec<(Provider, Zeroizing<String>)> = Vec::new();
-    for provider in Provider::ALL {
-        if let Some(key) = providers::key(profiles, open, provider)? {
-            pairs.push((provider, Zeroizing::new(key.expose().to_owned())));
+    let mut pairs: Vec<(String, Zeroizing<String>)> = Vec::new();
+    for name in providers::endpoints_with_keys(open)? {
+        if let Some(key) = providers::endpoint_key(profiles, open, &name)? {
+            pairs.push((name, Zeroizing::new(key.expose().to_owned())));
         }
     }
-    let plain: Vec<(Provider, &str)> = pairs.iter().map(|(p, k)| (*p, k.as_str())).collect();
+    let plain: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(n, k)| (n.as_str(), k.as_str()))
+        .collect();
     serde_json::to_vec(&plain)
         .map(Zeroizing::new)
         .map_err(|e| Error::InvalidInput(format!("could not encode provider keys: {e}")))
 }
 
-fn parse_provider_keys(bytes: &[u8]) -> Result<Vec<(Provider, ProviderKey)>> {
-    let pairs: Vec<(Provider, String)> = serde_json::from_slice(bytes)
+fn parse_provider_keys(bytes: &[u8]) -> Result<Vec<(String, ProviderKey)>> {
+    let pairs: Vec<(String, String)> = serde_json::from_slice(bytes)
         .map_err(|_| Error::Corrupt("the bundle's provider keys do not parse".into()))?;
     // ProviderKey::new takes each string over and wipes it when dropped.
     pairs
         .into_iter()
-        .map(|(provider, key)| Ok((provider, ProviderKey::new(key)?)))
+        .map(|(name, key)| Ok((name, ProviderKey::new(key)?)))
         .collect()
 }
 
@@ -436,7 +450,7 @@ fn write_bundle(
 fn strip_provider_keys(conn: &Connection) -> Result<()> {
     conn.execute_batch("PRAGMA secure_delete = ON;")?;
     let tx = conn.unchecked_transaction()?;
-    store::providers::strip_keys(&tx)?;
+    store::endpoints::strip_keys(&tx)?;
     tx.commit()?;
     Ok(())
 }

@@ -1,0 +1,211 @@
+//! `assay provider …`: a profile's endpoints (named places it calls models at), their keys and
+//! limits. Keys come from stdin (`--key-stdin`), never from arguments.
+
+use assay_core::Error;
+use assay_core::domain::endpoint::{Endpoint, EndpointChanges, EndpointKind};
+use assay_core::paths::DataDir;
+use assay_core::providers::{self, ProviderKey};
+use assay_core::registry::KeyMode;
+use assay_core::secrets::Passphrase;
+use clap::Subcommand;
+
+use crate::library_cmd::ProfileArg;
+use crate::output::{self, Render};
+use crate::passphrase;
+
+/// `assay provider …`
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// List the endpoints: name, kind, base URL, whether a key is set (and its last 4
+    /// characters), limits.
+    List {
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Add an endpoint: a cloud kind (its base URL is defaulted) or an openai-compatible
+    /// server (Ollama, LM Studio, llama.cpp, vLLM, a gateway) at --base-url.
+    Add {
+        /// 1–40 letters, digits, '.', '_' or '-'; unique ignoring case.
+        name: String,
+        /// openai, anthropic, google, openrouter or openai-compatible.
+        #[arg(long)]
+        kind: String,
+        /// Where it is (https:// or http://).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Change an endpoint's base URL or limits.
+    Set {
+        /// The endpoint.
+        name: String,
+        /// Where it is.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Concurrent calls allowed (1–64).
+        #[arg(long, value_name = "N")]
+        max_concurrent: Option<u32>,
+        /// Requests per minute (1–100000; 0 removes the limit).
+        #[arg(long = "rpm", value_name = "N")]
+        requests_per_minute: Option<u32>,
+        /// Minimum delay between calls, in ms (0–600000).
+        #[arg(long, value_name = "N")]
+        min_delay_ms: Option<u32>,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Remove an endpoint and its key; refused while a preset uses it, naming the preset.
+    Remove {
+        /// The endpoint.
+        name: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Set (or replace) an endpoint's key, read from stdin. With a passphrase profile and
+    /// --passphrase-stdin, the first line is the passphrase and the second the key.
+    SetKey {
+        /// The endpoint.
+        name: String,
+        /// Read the key from stdin.
+        #[arg(long, required = true)]
+        key_stdin: bool,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Delete an endpoint's key.
+    ClearKey {
+        /// The endpoint.
+        name: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+}
+
+/// Runs one `provider` subcommand.
+pub fn run(data_dir: &DataDir, command: ProviderCommand, json: bool) -> Result<u8, Error> {
+    let profiles = output::open_profiles(data_dir, json)?;
+    match command {
+        ProviderCommand::List { profile } => {
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            output::print(&EndpointList(providers::endpoints(&open)?), json)?;
+        }
+        ProviderCommand::Add {
+            name,
+            kind,
+            base_url,
+            profile,
+        } => {
+            let kind = EndpointKind::parse(&kind)?;
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            let added = providers::add_endpoint(&open, &name, kind, base_url.as_deref())?;
+            output::print(&EndpointItem(added), json)?;
+        }
+        ProviderCommand::Set {
+            name,
+            base_url,
+            max_concurrent,
+            requests_per_minute,
+            min_delay_ms,
+            profile,
+        } => {
+            let changes = EndpointChanges {
+                base_url,
+                max_concurrent,
+                requests_per_minute,
+                min_delay_ms,
+            };
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            output::print(
+                &EndpointItem(providers::update_endpoint(&open, &name, &changes)?),
+                json,
+            )?;
+        }
+        ProviderCommand::Remove { name, profile } => {
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            providers::remove_endpoint(&profiles, &open, &name)?;
+            output::print(&Removed { removed: name }, json)?;
+        }
+        ProviderCommand::SetKey { name, profile, .. } => {
+            let record = profiles.show(&profile.reference)?;
+            let mut lines = passphrase::read_stdin_lines()?.into_iter();
+            let unlock = match record.key_mode {
+                KeyMode::Passphrase if profile.passphrase_stdin => {
+                    Some(Passphrase::new(lines.next().unwrap_or_default()))
+                }
+                KeyMode::Passphrase => Some(passphrase::read_for_unlock(
+                    passphrase::Source::Prompt,
+                    &record.name,
+                )?),
+                KeyMode::Keyring => None,
+            };
+            let key = ProviderKey::new(lines.next().unwrap_or_default())?;
+            let open = profiles.open_profile(&record.id, unlock.as_ref())?;
+            let set = providers::set_endpoint_key(&profiles, &open, &name, &key)?;
+            output::print(&EndpointItem(set), json)?;
+        }
+        ProviderCommand::ClearKey { name, profile } => {
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            let cleared = providers::clear_endpoint_key(&profiles, &open, &name)?;
+            output::print(&EndpointItem(cleared), json)?;
+        }
+    }
+    Ok(0)
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct EndpointList(Vec<Endpoint>);
+
+impl Render for EndpointList {
+    fn text(&self) -> String {
+        let mut out = format!(
+            "{:<20} {:<18} {:<8} {:<40} LIMITS\n",
+            "NAME", "KIND", "KEY", "BASE URL"
+        );
+        for e in &self.0 {
+            out.push_str(&line(e));
+        }
+        out
+    }
+}
+
+fn line(e: &Endpoint) -> String {
+    let key = e
+        .key_last4
+        .as_deref()
+        .map_or("none".to_owned(), |l| format!("…{l}"));
+    let rpm = e
+        .requests_per_minute
+        .map_or(String::new(), |r| format!(", {r}/min"));
+    format!(
+        "{:<20} {:<18} {:<8} {:<40} {} at once{rpm}, {} ms apart\n",
+        e.name,
+        e.kind.as_str(),
+        key,
+        e.base_url,
+        e.max_concurrent,
+        e.min_delay_ms
+    )
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct EndpointItem(Endpoint);
+
+impl Render for EndpointItem {
+    fn text(&self) -> String {
+        line(&self.0)
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Removed {
+    removed: String,
+}
+
+impl Render for Removed {
+    fn text(&self) -> String {
+        format!("Removed endpoint {}.\n", self.removed)
+    }
+}
