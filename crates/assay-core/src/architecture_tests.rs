@@ -270,6 +270,36 @@ fn every_core_module_is_in_exactly_one_documented_layer() {
 }
 
 #[test]
+fn only_profile_adds_behaviour_to_the_profile_types() {
+    let src = manifest_dir().join("src");
+    let mut stack = vec![src.clone()];
+    let mut offenders = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && module_of(&src, &path) != "profile"
+                && path.file_name().is_some_and(|n| n != "architecture_tests.rs")
+            {
+                let text = strip_comments(&std::fs::read_to_string(&path).expect("read"));
+                if ["impl Profiles", "impl OpenProfile", "impl<'a> OpenProfile"]
+                    .iter()
+                    .any(|needle| text.contains(needle))
+                {
+                    offenders.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "impl blocks for Profiles/OpenProfile belong in profile/: {offenders:?}"
+    );
+}
+
+#[test]
 fn the_checker_finds_upward_imports_and_cycles() {
     let graph: Graph = [
         ("low", vec!["high"]),
