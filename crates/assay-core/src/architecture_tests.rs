@@ -281,7 +281,9 @@ fn only_profile_adds_behaviour_to_the_profile_types() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "rs")
                 && module_of(&src, &path) != "profile"
-                && path.file_name().is_some_and(|n| n != "architecture_tests.rs")
+                && path
+                    .file_name()
+                    .is_some_and(|n| n != "architecture_tests.rs")
             {
                 let text = strip_comments(&std::fs::read_to_string(&path).expect("read"));
                 if ["impl Profiles", "impl OpenProfile", "impl<'a> OpenProfile"]
