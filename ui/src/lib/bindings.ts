@@ -1087,8 +1087,10 @@ export type UsageRow = {
 	tokens_in: number,
 	/**  Completion tokens. */
 	tokens_out: number,
-	/**  Cost in US dollars. */
+	/**  Cost in US dollars of the calls whose price is known. */
 	cost: number | null,
+	/**  Calls whose price was unknown: their cost is not in `cost` (and is not zero). */
+	unknown_cost_calls: number,
 	/**  The first and last day with usage, `YYYY-MM-DD`. */
 	first_day: string,
 	/**  See `first_day`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixed, money } from "./numbers";
+import { costText, fixed, money } from "./numbers";
 import cases from "./rounding-cases.json";
 
 describe("fixed", () => {
@@ -19,5 +19,14 @@ describe("fixed", () => {
   it("formats money with four decimals by default", () => {
     expect(money(0.00015)).toBe("$0.0002");
     expect(money(null)).toBe("$0.0000");
+  });
+});
+
+describe("costText", () => {
+  it("never shows an unknown price as zero", () => {
+    expect(costText(0.5, 0, 3)).toBe("$0.5000");
+    expect(costText(0, 2, 2)).toBe("unknown");
+    expect(costText(0.25, 1, 3)).toBe("$0.2500 + unknown (1 call)");
+    expect(costText(0.25, 2, 3)).toBe("$0.2500 + unknown (2 calls)");
   });
 });

@@ -35,3 +35,13 @@ export function fixed(value: number, decimals: number): string {
 export function money(value: number | null | undefined, decimals = 4): string {
   return `$${fixed(value ?? 0, decimals)}`;
 }
+
+/**
+ * A cost of which `unknown` of `calls` calls had no known price: those are not free, so the
+ * text says so ("unknown", or "$0.1234 + unknown (2 calls)") instead of adding nothing.
+ */
+export function costText(known: number | null | undefined, unknown: number, calls: number): string {
+  if (unknown === 0) return money(known);
+  if (unknown >= calls) return "unknown";
+  return `${money(known)} + unknown (${unknown} call${unknown === 1 ? "" : "s"})`;
+}
