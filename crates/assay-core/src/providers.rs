@@ -82,6 +82,12 @@ pub fn update_endpoint(
     if !problems.is_empty() {
         return Err(Error::InvalidFields(problems));
     }
+    if let Some(url) = &changes.base_url {
+        let current = endpoint(open, name)?;
+        if current.has_key && !endpoint::key_may_travel_to(url) {
+            return Err(plain_http(url));
+        }
+    }
     if !open
         .db()
         .write(|tx| store::endpoints::update(tx, name, changes, &now()))?
@@ -118,6 +124,9 @@ pub fn set_endpoint_key(
     key: &ProviderKey,
 ) -> Result<Endpoint> {
     let found = endpoint(open, name)?;
+    if !endpoint::key_may_travel_to(&found.base_url) {
+        return Err(plain_http(&found.base_url));
+    }
     let record = open.record();
     let (key_ref, secret) = match record.key_mode {
         KeyMode::Keyring => {
@@ -179,6 +188,14 @@ pub fn endpoint_key(
 pub fn endpoints_with_keys(open: &OpenProfile) -> Result<Vec<String>> {
     open.ensure_ready()?;
     open.db().read(store::endpoints::with_keys)
+}
+
+/// A key and a plain-http address on the open internet do not go together.
+fn plain_http(url: &str) -> Error {
+    Error::InvalidFields(vec![format!(
+        "base_url: a key is only sent over https://, or over http:// to this machine or a \
+         private network; {url:?} is neither. Use https:// or remove the key"
+    )])
 }
 
 fn no_endpoint(name: &str) -> Error {

@@ -257,6 +257,91 @@ fn endpoints_are_added_changed_keyed_and_removed() {
 }
 
 #[test]
+fn a_key_never_goes_with_a_plain_http_address_on_the_open_internet() {
+    let data = DataDir::new();
+    data.create("Work");
+    let run = |args: &[&str]| assay_in(data.path(), args);
+    let out = run(&[
+        "--json",
+        "provider",
+        "add",
+        "gateway",
+        "--kind",
+        "openai-compatible",
+        "--base-url",
+        "http://gateway.example.com/v1",
+        "--profile",
+        "work",
+    ]);
+    assert!(
+        out.status.success(),
+        "an address alone is fine: {}",
+        stderr(&out)
+    );
+    let out = assay_with_stdin(
+        data.path(),
+        &[
+            "--json",
+            "provider",
+            "set-key",
+            "gateway",
+            "--key-stdin",
+            "--profile",
+            "work",
+        ],
+        &format!("{KEY}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("https://"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(KEY));
+
+    // A local server over http is fine, and then cannot be moved to the open internet.
+    run(&[
+        "provider",
+        "set",
+        "gateway",
+        "--base-url",
+        "http://192.168.1.20:8000/v1",
+        "--profile",
+        "work",
+    ]);
+    let out = assay_with_stdin(
+        data.path(),
+        &[
+            "--json",
+            "provider",
+            "set-key",
+            "gateway",
+            "--key-stdin",
+            "--profile",
+            "work",
+        ],
+        &format!("{KEY}\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&[
+        "--json",
+        "provider",
+        "set",
+        "gateway",
+        "--base-url",
+        "http://gateway.example.com/v1",
+        "--profile",
+        "work",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let listed = endpoints(&data, "work");
+    let gateway = listed
+        .iter()
+        .find(|e| e["name"] == "gateway")
+        .expect("gateway");
+    assert_eq!(
+        gateway["base_url"], "http://192.168.1.20:8000/v1",
+        "unchanged"
+    );
+}
+
+#[test]
 fn a_passphrase_profile_reads_its_passphrase_then_the_key_from_stdin() {
     let data = DataDir::new();
     let pass = "endpoint passphrase test";

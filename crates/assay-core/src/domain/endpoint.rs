@@ -85,6 +85,42 @@ pub fn base_url_problem(url: &str) -> Option<String> {
     (!ok).then(|| "base_url: give an address starting with https:// or http://".into())
 }
 
+/// Whether a key may be sent to `base_url`: always over `https://`; over plain `http://` only
+/// to this machine (`localhost`, 127.0.0.0/8, ::1) or a private network (10/8, 172.16/12,
+/// 192.168/16, 169.254/16, fc00::/7, fe80::/10), where a local server (Ollama, LM Studio, a
+/// lab box) lives. A name other than `localhost` is not trusted to stay private.
+pub fn key_may_travel_to(base_url: &str) -> bool {
+    let url = base_url.trim();
+    if url.to_ascii_lowercase().starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        .map(|_| &url[7..])
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+        Err(_) => false,
+    }
+}
+
 /// What may be shown about an endpoint: never its key. `assay provider list --json` prints
 /// these.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -164,5 +200,31 @@ mod tests {
             EndpointKind::OpenaiCompatible
         );
         assert!(EndpointKind::parse("custom").is_err());
+    }
+
+    #[test]
+    fn a_key_travels_over_plain_http_only_to_this_machine_or_a_private_network() {
+        for ok in [
+            "https://api.openai.com/v1",
+            "http://localhost:11434/v1",
+            "http://127.0.0.1:1234",
+            "http://[::1]:8080/v1",
+            "http://192.168.1.20:8000/v1",
+            "http://10.0.0.5/v1",
+            "http://172.20.3.4:9000",
+            "http://[fd12::1]/v1",
+        ] {
+            assert!(key_may_travel_to(ok), "{ok}");
+        }
+        for bad in [
+            "http://api.example.com/v1",
+            "http://8.8.8.8/v1",
+            "http://172.32.0.1/",
+            "http://localhost.example.com/",
+            "http://user@evil.test/",
+            "ftp://10.0.0.1/",
+        ] {
+            assert!(!key_may_travel_to(bad), "{bad}");
+        }
     }
 }
