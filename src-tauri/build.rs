@@ -24,10 +24,12 @@ fn main() {
         "run_evaluation",
         "open_external",
         "run_report_save",
-        "provider_list",
-        "provider_key_set",
-        "provider_key_delete",
-        "provider_limits_set",
+        "endpoint_list",
+        "endpoint_add",
+        "endpoint_update",
+        "endpoint_remove",
+        "endpoint_key_set",
+        "endpoint_key_clear",
         "usage_list",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

@@ -39,10 +39,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::library::run_evaluation,
             commands::links::open_external,
             commands::reports::run_report_save,
-            commands::providers::provider_list,
-            commands::providers::provider_key_set,
-            commands::providers::provider_key_delete,
-            commands::providers::provider_limits_set,
+            commands::providers::endpoint_list,
+            commands::providers::endpoint_add,
+            commands::providers::endpoint_update,
+            commands::providers::endpoint_remove,
+            commands::providers::endpoint_key_set,
+            commands::providers::endpoint_key_clear,
             commands::providers::usage_list,
         ])
 }

@@ -1,4 +1,5 @@
-//! Provider keys: set, replace and delete; the UI and every IPC reply only ever see the mask.
+//! Endpoints and their keys: set, replace and delete a key, add and remove an endpoint; the UI
+//! and every IPC reply only ever see the mask.
 
 use anyhow::ensure;
 
@@ -27,12 +28,12 @@ async fn provider_keys_are_stored_in_the_keyring_and_only_the_mask_crosses_ipc()
         // The form stays open after a refusal, with the field cleared.
         app.type_into("key-input", KEY).await?;
         app.click("key-save").await?;
-        app.wait_for_text("key-mask", "•••• abcd").await?;
+        wait_for_mask(app, "openai", "•••• abcd").await?;
 
         app.script("document.querySelector(\"[data-testid='provider-openai'] [data-testid='key-set']\").click()").await?;
         app.type_into("key-input", KEY2).await?;
         app.click("key-save").await?;
-        app.wait_for_text("key-mask", "•••• wxyz").await?;
+        wait_for_mask(app, "openai", "•••• wxyz").await?;
         app.screenshot("provider-keys").await?;
 
         // Every reply the webview can get about providers, straight from IPC.
@@ -40,7 +41,7 @@ async fn provider_keys_are_stored_in_the_keyring_and_only_the_mask_crosses_ipc()
             .client_async(
                 "const done = arguments[arguments.length - 1];
                  const invoke = window.__TAURI_INTERNALS__.invoke;
-                 Promise.all([invoke('provider_list'), invoke('profiles_overview')])
+                 Promise.all([invoke('endpoint_list'), invoke('profiles_overview')])
                    .then(r => done(JSON.stringify(r)), e => done('ERR ' + String(e)));",
             )
             .await?;
@@ -66,6 +67,46 @@ async fn provider_keys_are_stored_in_the_keyring_and_only_the_mask_crosses_ipc()
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         anyhow::bail!("the key was not shown as deleted")
+    })
+    .await;
+}
+
+/// Waits until endpoint `name`'s row shows `mask`.
+async fn wait_for_mask(app: &crate::harness::App, name: &str, mask: &str) -> anyhow::Result<()> {
+    let js = format!(
+        "const m = document.querySelector(\"[data-testid='provider-{name}'] [data-testid='key-mask']\"); return m ? m.innerText.trim() : ''"
+    );
+    for _ in 0..100 {
+        if app.script(&js).await?.as_str() == Some(mask) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{name} never showed {mask:?}")
+}
+
+#[tokio::test]
+async fn an_endpoint_is_added_from_settings_and_its_errors_sit_beside_the_form() {
+    crate::harness::with_app("endpoints", async |app| {
+        app.type_into("profile-name", "Local").await?;
+        app.click("create-submit").await?;
+        app.text("run-list").await?;
+        app.click("nav-settings").await?;
+        app.text("provider-openai").await?;
+
+        // No address for an OpenAI-compatible server: the problem is shown by the form.
+        app.type_into("endpoint-add-name", "ollama").await?;
+        app.click("endpoint-add").await?;
+        let err = app.text("endpoint-add-error").await?;
+        ensure!(err.contains("base_url"), "the address is asked for: {err}");
+
+        app.type_into("endpoint-add-url", "http://127.0.0.1:11434/v1").await?;
+        app.click("endpoint-add").await?;
+        app.text("provider-ollama").await?;
+        app.screenshot("endpoint-added").await?;
+        app.script("document.querySelector(\"[data-testid='provider-ollama'] [data-testid='endpoint-remove']\").click()").await?;
+        app.wait_gone("provider-ollama").await?;
+        Ok(())
     })
     .await;
 }

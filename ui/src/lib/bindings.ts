@@ -67,15 +67,19 @@ export const commands = {
 	 *  `None` when the person cancels the dialog.
 	 */
 	runReportSave: (runId: string, format: ReportFormat) => typedError<SavedReport | null, IpcError>(__TAURI_INVOKE("run_report_save", { runId, format })),
-	/**  Every provider's settings for this window's profile. */
-	providerList: () => typedError<ProviderInfo_Serialize[], IpcError>(__TAURI_INVOKE("provider_list")),
-	/**  Sets or replaces a provider's key. */
-	providerKeySet: (provider: Provider, key: string) => typedError<ProviderInfo_Serialize, IpcError>(__TAURI_INVOKE("provider_key_set", { provider, key })),
-	/**  Deletes a provider's key. */
-	providerKeyDelete: (provider: Provider) => typedError<ProviderInfo_Serialize, IpcError>(__TAURI_INVOKE("provider_key_delete", { provider })),
-	/**  Sets a provider's rate limits and base URL. */
-	providerLimitsSet: (provider: Provider, limits: ProviderLimits_Deserialize) => typedError<ProviderInfo_Serialize, IpcError>(__TAURI_INVOKE("provider_limits_set", { provider, limits })),
-	/**  Tokens, calls and cost per provider and model in this window's profile. */
+	/**  Every endpoint of this window's profile. */
+	endpointList: () => typedError<Endpoint_Serialize[], IpcError>(__TAURI_INVOKE("endpoint_list")),
+	/**  Adds an endpoint; `base_url` may be left out for the cloud kinds. */
+	endpointAdd: (name: string, kind: EndpointKind, baseUrl: string | null) => typedError<Endpoint_Serialize, IpcError>(__TAURI_INVOKE("endpoint_add", { name, kind, baseUrl })),
+	/**  Changes an endpoint's base URL or limits. */
+	endpointUpdate: (name: string, changes: EndpointChanges_Deserialize) => typedError<Endpoint_Serialize, IpcError>(__TAURI_INVOKE("endpoint_update", { name, changes })),
+	/**  Removes an endpoint and its key; `IN_USE` while a preset names it. */
+	endpointRemove: (name: string) => typedError<null, IpcError>(__TAURI_INVOKE("endpoint_remove", { name })),
+	/**  Sets or replaces an endpoint's key. */
+	endpointKeySet: (name: string, key: string) => typedError<Endpoint_Serialize, IpcError>(__TAURI_INVOKE("endpoint_key_set", { name, key })),
+	/**  Deletes an endpoint's key. */
+	endpointKeyClear: (name: string) => typedError<Endpoint_Serialize, IpcError>(__TAURI_INVOKE("endpoint_key_clear", { name })),
+	/**  Tokens, calls and cost per endpoint and model in this window's profile. */
 	usageList: () => typedError<UsageRow[], IpcError>(__TAURI_INVOKE("usage_list")),
 };
 
@@ -212,6 +216,105 @@ export type ContentView = {
 	content: Content,
 	/**  Its body as safe HTML. */
 	html: string,
+};
+
+/**
+ *  What may be shown about an endpoint: never its key. `assay provider list --json` prints
+ *  these.
+ */
+export type Endpoint = Endpoint_Serialize | Endpoint_Deserialize;
+
+/**  Changes to an endpoint's settings; `None` leaves a field as it is. */
+export type EndpointChanges = EndpointChanges_Serialize | EndpointChanges_Deserialize;
+
+/**  Changes to an endpoint's settings; `None` leaves a field as it is. */
+export type EndpointChanges_Deserialize = {
+	/**  New base URL. */
+	base_url?: string | null,
+	/**  Concurrent calls allowed (1–64). */
+	max_concurrent?: number | null,
+	/**  Requests per minute (1–100000); `Some(0)` removes the limit. */
+	requests_per_minute?: number | null,
+	/**  Minimum delay between calls, ms (0–600000). */
+	min_delay_ms?: number | null,
+};
+
+/**  Changes to an endpoint's settings; `None` leaves a field as it is. */
+export type EndpointChanges_Serialize = {
+	/**  New base URL. */
+	base_url: string | null,
+	/**  Concurrent calls allowed (1–64). */
+	max_concurrent: number | null,
+	/**  Requests per minute (1–100000); `Some(0)` removes the limit. */
+	requests_per_minute: number | null,
+	/**  Minimum delay between calls, ms (0–600000). */
+	min_delay_ms: number | null,
+};
+
+/**  The API an endpoint speaks. */
+export type EndpointKind = 
+/**  OpenAI's Chat Completions. */
+"openai" | 
+/**  Anthropic's Messages. */
+"anthropic" | 
+/**  Google's Gemini generateContent. */
+"google" | 
+/**  OpenRouter (the Chat Completions shape, with its cost report). */
+"openrouter" | 
+/**
+ *  Any server speaking the Chat Completions shape: Ollama, LM Studio, llama.cpp, vLLM, a
+ *  company gateway.
+ */
+"openai-compatible";
+
+/**
+ *  What may be shown about an endpoint: never its key. `assay provider list --json` prints
+ *  these.
+ */
+export type Endpoint_Deserialize = {
+	/**  Its name, unique ignoring case. */
+	name: string,
+	/**  The API it speaks. */
+	kind: EndpointKind,
+	/**  Where it is. */
+	base_url: string,
+	/**  Whether a key is set. */
+	has_key: boolean,
+	/**  The key's last four characters, if a key is set. */
+	key_last4?: string | null,
+	/**  RFC 3339 time the key was set. */
+	key_updated_at?: string | null,
+	/**  Concurrent calls allowed. */
+	max_concurrent: number,
+	/**  Requests per minute, if limited. */
+	requests_per_minute?: number | null,
+	/**  Minimum delay between calls, ms. */
+	min_delay_ms: number,
+};
+
+/**
+ *  What may be shown about an endpoint: never its key. `assay provider list --json` prints
+ *  these.
+ */
+export type Endpoint_Serialize = {
+	/**  Its name, unique ignoring case. */
+	name: string,
+	/**  The API it speaks. */
+	kind: EndpointKind,
+	/**  Where it is. */
+	base_url: string,
+	/**  Whether a key is set. */
+	has_key: boolean,
+	/**  The key's last four characters, if a key is set. */
+	key_last4: string | null,
+	/**  RFC 3339 time the key was set. */
+	key_updated_at: string | null,
+	/**  Concurrent calls allowed. */
+	max_concurrent: number,
+	/**  Requests per minute, if limited. */
+	requests_per_minute: number | null,
+	/**  Minimum delay between calls, ms. */
+	min_delay_ms: number,
 };
 
 /**
@@ -703,85 +806,6 @@ export type ProfilesOverview_Serialize = {
 	 *  profile folders): a sentence for a notice.
 	 */
 	notice: string | null,
-};
-
-/**  The providers Assay talks to. */
-export type Provider = 
-/**  OpenAI. */
-"openai" | 
-/**  Anthropic. */
-"anthropic" | 
-/**  Google. */
-"google" | 
-/**  OpenRouter. */
-"openrouter" | 
-/**  Any OpenAI-compatible API at a custom base URL. */
-"custom";
-
-/**  What may be shown about a provider: never the key. */
-export type ProviderInfo = ProviderInfo_Serialize | ProviderInfo_Deserialize;
-
-/**  What may be shown about a provider: never the key. */
-export type ProviderInfo_Deserialize = {
-	/**  Which provider. */
-	provider: Provider,
-	/**  The key's last four characters, if a key is set. */
-	key_last4?: string | null,
-	/**  RFC 3339 time the key was set. */
-	key_updated_at?: string | null,
-	/**  Base URL (custom provider). */
-	base_url?: string | null,
-	/**  Concurrent calls allowed. */
-	max_concurrent: number,
-	/**  Minimum delay between calls, ms. */
-	min_delay_ms: number,
-	/**  Requests per minute, if limited. */
-	requests_per_minute?: number | null,
-};
-
-/**  What may be shown about a provider: never the key. */
-export type ProviderInfo_Serialize = {
-	/**  Which provider. */
-	provider: Provider,
-	/**  The key's last four characters, if a key is set. */
-	key_last4: string | null,
-	/**  RFC 3339 time the key was set. */
-	key_updated_at: string | null,
-	/**  Base URL (custom provider). */
-	base_url: string | null,
-	/**  Concurrent calls allowed. */
-	max_concurrent: number,
-	/**  Minimum delay between calls, ms. */
-	min_delay_ms: number,
-	/**  Requests per minute, if limited. */
-	requests_per_minute: number | null,
-};
-
-/**  Rate limits and base URL of a provider. */
-export type ProviderLimits = ProviderLimits_Serialize | ProviderLimits_Deserialize;
-
-/**  Rate limits and base URL of a provider. */
-export type ProviderLimits_Deserialize = {
-	/**  Concurrent calls allowed (1–64). */
-	max_concurrent: number,
-	/**  Minimum delay between calls, ms (0–600000). */
-	min_delay_ms: number,
-	/**  Requests per minute (1–100000), or none. */
-	requests_per_minute?: number | null,
-	/**  Base URL; required for `custom`, http(s) only. */
-	base_url?: string | null,
-};
-
-/**  Rate limits and base URL of a provider. */
-export type ProviderLimits_Serialize = {
-	/**  Concurrent calls allowed (1–64). */
-	max_concurrent: number,
-	/**  Minimum delay between calls, ms (0–600000). */
-	min_delay_ms: number,
-	/**  Requests per minute (1–100000), or none. */
-	requests_per_minute: number | null,
-	/**  Base URL; required for `custom`, http(s) only. */
-	base_url: string | null,
 };
 
 /**  Output formats. */
