@@ -8,17 +8,13 @@
 //!   cloud endpoints kept their keys through migration 0014). The entry is added to the
 //!   profile's registry row *before* the secret is stored, so delete and the sweep remove it.
 //! - Passphrase-mode profiles keep keys in the encrypted database (`endpoint_secrets`).
-//! - The five fixed providers the app's Settings still shows (`Provider`) are the endpoints
-//!   of those names.
 
 use crate::domain::endpoint::{self, Endpoint, EndpointChanges, EndpointKind};
-pub use crate::domain::provider::{Provider, ProviderInfo, ProviderKey, ProviderLimits};
+pub use crate::domain::provider::ProviderKey;
 use crate::error::{Error, Result};
 use crate::profile::{OpenProfile, Profiles};
 use crate::registry::KeyMode;
 use crate::store;
-
-const DEFAULT_CONCURRENT: u32 = 4;
 
 /// Every endpoint of `open`, by name.
 pub fn endpoints(open: &OpenProfile) -> Result<Vec<Endpoint>> {
@@ -208,105 +204,6 @@ fn no_endpoint(name: &str) -> Error {
 /// The keyring entry of endpoint `name`'s key in keyring-mode profile `profile_id`.
 fn entry(name: &str, profile_id: &str) -> String {
     format!("profile/{profile_id}/provider/{name}")
-}
-
-/// What the app's Settings shows for each of the five fixed providers: the endpoint of that
-/// name, or defaults where there is none (`custom` until it is given an address).
-pub fn list(open: &OpenProfile) -> Result<Vec<ProviderInfo>> {
-    let all = endpoints(open)?;
-    Ok(Provider::ALL
-        .iter()
-        .map(|&provider| {
-            let found = all.iter().find(|e| e.name == provider.as_str());
-            ProviderInfo {
-                provider,
-                key_last4: found.and_then(|e| e.key_last4.clone()),
-                key_updated_at: found.and_then(|e| e.key_updated_at.clone()),
-                base_url: found.map(|e| e.base_url.clone()),
-                max_concurrent: found.map_or(DEFAULT_CONCURRENT, |e| e.max_concurrent),
-                min_delay_ms: found.map_or(0, |e| e.min_delay_ms),
-                requests_per_minute: found.and_then(|e| e.requests_per_minute),
-            }
-        })
-        .collect())
-}
-
-/// Sets a fixed provider's limits and base URL (the app's Settings); `custom` becomes an
-/// OpenAI-compatible endpoint when it is first given an address.
-pub fn set_limits(
-    open: &OpenProfile,
-    provider: Provider,
-    limits: &ProviderLimits,
-) -> Result<ProviderInfo> {
-    open.ensure_ready()?;
-    limits.validate(provider)?;
-    let base_url = limits
-        .base_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty());
-    let exists = open
-        .db()
-        .read(|conn| store::endpoints::get(conn, provider.as_str()))?
-        .is_some();
-    if !exists {
-        add_endpoint(
-            open,
-            provider.as_str(),
-            EndpointKind::OpenaiCompatible,
-            base_url,
-        )?;
-    }
-    let changes = EndpointChanges {
-        base_url: base_url.map(str::to_owned),
-        max_concurrent: Some(limits.max_concurrent),
-        requests_per_minute: Some(limits.requests_per_minute.unwrap_or(0)),
-        min_delay_ms: Some(limits.min_delay_ms),
-    };
-    update_endpoint(open, provider.as_str(), &changes)?;
-    info(open, provider)
-}
-
-fn info(open: &OpenProfile, provider: Provider) -> Result<ProviderInfo> {
-    list(open)?
-        .into_iter()
-        .find(|p| p.provider == provider)
-        .ok_or_else(|| no_endpoint(provider.as_str()))
-}
-
-/// Stores (or replaces) a fixed provider's key (the endpoint of that name).
-pub fn set_key(
-    profiles: &Profiles,
-    open: &OpenProfile,
-    provider: Provider,
-    key: &ProviderKey,
-) -> Result<ProviderInfo> {
-    set_endpoint_key(profiles, open, provider.as_str(), key)?;
-    info(open, provider)
-}
-
-/// Deletes a fixed provider's key. Deleting a key that is not set is not an error.
-pub fn delete_key(
-    profiles: &Profiles,
-    open: &OpenProfile,
-    provider: Provider,
-) -> Result<ProviderInfo> {
-    match clear_endpoint_key(profiles, open, provider.as_str()) {
-        Ok(_) | Err(Error::NoSuchItem { .. }) => info(open, provider),
-        Err(err) => Err(err),
-    }
-}
-
-/// A fixed provider's key, for the code that calls the provider; never for display.
-pub fn key(
-    profiles: &Profiles,
-    open: &OpenProfile,
-    provider: Provider,
-) -> Result<Option<ProviderKey>> {
-    match endpoint_key(profiles, open, provider.as_str()) {
-        Err(Error::NoSuchItem { .. }) => Ok(None),
-        other => other,
-    }
 }
 
 fn now() -> String {

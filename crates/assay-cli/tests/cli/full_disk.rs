@@ -5,20 +5,13 @@
 
 use std::process::Command;
 
+use crate::is_root;
+
 /// One command run on the full disk: its exit code and stderr.
 #[derive(Debug)]
 struct Outcome {
     code: i32,
     stderr: String,
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        == Some("0")
 }
 
 #[test]

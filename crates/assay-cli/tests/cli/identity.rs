@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use assay_core::secrets::{KeyringStore, SecretStore};
 
 use assay_core::profile::Profiles;
-use assay_core::providers::{self, Provider, ProviderKey};
+use assay_core::providers::{self, ProviderKey};
 
 use crate::{DataDir, assay, assay_in, json, stderr};
 
@@ -156,7 +156,7 @@ fn an_old_data_dirs_keys_move_to_id_names_and_a_kill_midway_loses_none() {
         let profiles = Profiles::open_at(data.path()).expect("profiles");
         let open = profiles.open_profile("veteran", None).expect("open");
         let key = ProviderKey::new("sk-legacy-provider-key-0001".into()).expect("key");
-        providers::set_key(&profiles, &open, Provider::Openai, &key).expect("provider key");
+        providers::set_endpoint_key(&profiles, &open, "openai", &key).expect("provider key");
     }
     let legacy = make_legacy(&data);
     let mut entries = legacy.list().expect("list");

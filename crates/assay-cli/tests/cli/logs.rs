@@ -4,7 +4,7 @@
 
 use assay_core::secrets::SecretStore;
 
-use crate::{DataDir, assay, assay_in, assay_with_stdin, json, stderr};
+use crate::{DataDir, assay, assay_in, assay_with_stdin, json, run_with_stdin, stderr};
 
 const NAME: &str = "Name-Marker-Zq81";
 const RENAMED: &str = "Renamed-Marker-Kp27";
@@ -34,24 +34,12 @@ fn logs(data: &DataDir) -> Vec<(String, Vec<u8>)> {
 fn the_logs_name_nothing_a_person_chose_and_hold_no_secret() {
     let data = DataDir::new();
     let trace = |args: &[&str], input: &str| {
-        use std::io::Write;
-        let mut child = assay()
-            .arg("--data-dir")
+        let mut cmd = assay();
+        cmd.arg("--data-dir")
             .arg(data.path())
             .args(args)
-            .env("ASSAY_LOG_LEVEL", "trace")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("stdin");
-        child.wait_with_output().expect("wait")
+            .env("ASSAY_LOG_LEVEL", "trace");
+        run_with_stdin(cmd, input)
     };
     let id = data.create(NAME);
     trace(&["profile", "create", NAME], ""); // a clash, whose message names the profile

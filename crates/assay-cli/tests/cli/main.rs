@@ -45,16 +45,20 @@ pub fn assay_in(dir: &Path, args: &[&str]) -> Output {
 
 /// Runs `assay --data-dir DIR ARGS...` with `input` on stdin.
 pub fn assay_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    let mut cmd = assay();
+    cmd.arg("--data-dir").arg(dir).args(args);
+    run_with_stdin(cmd, input)
+}
+
+/// Runs `cmd` with `input` on stdin, capturing stdout and stderr.
+pub fn run_with_stdin(mut cmd: Command, input: &str) -> Output {
     use std::io::Write;
-    let mut child = assay()
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn assay");
+        .expect("spawn");
     child
         .stdin
         .take()
@@ -62,6 +66,16 @@ pub fn assay_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
         .write_all(input.as_bytes())
         .expect("write stdin");
     child.wait_with_output().expect("wait")
+}
+
+/// Whether this process runs as root (to whom file modes mean nothing, and who may mount).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        == Some("0")
 }
 
 /// stdout as UTF-8.

@@ -4,36 +4,24 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
-use crate::{DataDir, json, stderr};
+use crate::{DataDir, is_root, json, run_with_stdin, stderr};
 
 const PASSPHRASE: &str = "permissions passphrase";
 
 /// Runs `assay --data-dir DIR ARGS...` under `umask`, with `input` on stdin.
 fn assay_under(umask: &str, dir: &Path, args: &[&str], input: &str) -> Output {
-    use std::io::Write;
-    let mut child = std::process::Command::new("sh")
-        .arg("-c")
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
         .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_assay"))
         .arg("--data-dir")
         .arg(dir)
         .args(args)
         .env_remove("ASSAY_DATA_DIR")
-        .env_remove("ASSAY_CRASH_AT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("stdin");
-    child.wait_with_output().expect("wait")
+        .env_remove("ASSAY_CRASH_AT");
+    run_with_stdin(cmd, input)
 }
 
 fn mode(path: &Path) -> u32 {
@@ -173,20 +161,9 @@ fn looser_permissions_are_tightened_on_open() {
     assert_eq!(mode(&db), 0o600);
 }
 
-/// Whether this process runs as root, to whom file modes mean nothing.
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        == Some("0")
-}
-
 /// Runs `assay` as an unprivileged user (nobody, through util-linux's setpriv) when this test
 /// runs as root, so that permissions bite as they do for a person; with `input` on stdin.
 fn assay_unprivileged(dir: &Path, args: &[&str], input: &str) -> Output {
-    use std::io::Write;
     let mut cmd = if is_root() {
         let mut c = std::process::Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
@@ -195,24 +172,12 @@ fn assay_unprivileged(dir: &Path, args: &[&str], input: &str) -> Output {
     } else {
         std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
     };
-    let mut child = cmd
-        .arg("--data-dir")
+    cmd.arg("--data-dir")
         .arg(dir)
         .args(args)
         .env_remove("ASSAY_DATA_DIR")
-        .env_remove("ASSAY_CRASH_AT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("stdin");
-    child.wait_with_output().expect("wait")
+        .env_remove("ASSAY_CRASH_AT");
+    run_with_stdin(cmd, input)
 }
 
 #[test]

@@ -10,49 +10,39 @@ use crate::error::Result;
 const SELECT: &str = "SELECT name, kind, base_url, key_last4, key_updated_at, max_concurrent, \
                       requests_per_minute, min_delay_ms FROM endpoints";
 
-fn endpoint(r: &Row<'_>) -> rusqlite::Result<(Endpoint, String)> {
+fn endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let kind: String = r.get(1)?;
     let key_last4: Option<String> = r.get(3)?;
-    Ok((
-        Endpoint {
-            name: r.get(0)?,
-            // Checked by the schema; replaced below if it ever is not one.
-            kind: EndpointKind::OpenaiCompatible,
-            base_url: r.get(2)?,
-            has_key: key_last4.is_some(),
-            key_last4,
-            key_updated_at: r.get(4)?,
-            max_concurrent: r.get(5)?,
-            requests_per_minute: r.get(6)?,
-            min_delay_ms: r.get(7)?,
-        },
-        kind,
-    ))
-}
-
-fn with_kind((mut e, kind): (Endpoint, String)) -> Result<Endpoint> {
-    e.kind = EndpointKind::parse(&kind)?;
-    Ok(e)
+    Ok(Endpoint {
+        name: r.get(0)?,
+        // The schema's CHECK allows only known kinds; anything else is damage.
+        kind: EndpointKind::parse(&kind).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        base_url: r.get(2)?,
+        has_key: key_last4.is_some(),
+        key_last4,
+        key_updated_at: r.get(4)?,
+        max_concurrent: r.get(5)?,
+        requests_per_minute: r.get(6)?,
+        min_delay_ms: r.get(7)?,
+    })
 }
 
 /// Every endpoint, by name.
 pub fn list(conn: &Connection) -> Result<Vec<Endpoint>> {
-    all(conn, &format!("{SELECT} ORDER BY name_key"), [], endpoint)?
-        .into_iter()
-        .map(with_kind)
-        .collect()
+    all(conn, &format!("{SELECT} ORDER BY name_key"), [], endpoint)
 }
 
 /// The endpoint named `name` (ignoring case), or `None`.
 pub fn get(conn: &Connection, name: &str) -> Result<Option<Endpoint>> {
-    conn.query_row(
-        &format!("{SELECT} WHERE name_key = lower(?1)"),
-        [name.trim()],
-        endpoint,
-    )
-    .optional()?
-    .map(with_kind)
-    .transpose()
+    Ok(conn
+        .query_row(
+            &format!("{SELECT} WHERE name_key = lower(?1)"),
+            [name.trim()],
+            endpoint,
+        )
+        .optional()?)
 }
 
 /// Adds an endpoint (a taken name fails with a UNIQUE constraint error).

@@ -2,9 +2,10 @@
 //! and removed with their profile.
 
 use assay_core::ErrorCode;
+use assay_core::domain::endpoint::{EndpointChanges, EndpointKind};
 use assay_core::profile::KeyProtection;
 use assay_core::providers;
-use assay_core::providers::{Provider, ProviderKey, ProviderLimits};
+use assay_core::providers::ProviderKey;
 
 use crate::{Env, passphrase, snapshot};
 
@@ -22,13 +23,13 @@ fn a_keyring_profiles_key_lives_in_the_keyring_owned_by_the_profile() {
         .create("Keys", KeyProtection::Keyring)
         .expect("create");
     let open = env.profiles.open_profile("keys", None).expect("open");
-    let info = providers::set_key(&env.profiles, &open, Provider::Openai, &key()).expect("set");
+    let info = providers::set_endpoint_key(&env.profiles, &open, "openai", &key()).expect("set");
     assert_eq!(
         info.key_last4.as_deref(),
         Some("5b4a"),
         "only the last 4 characters"
     );
-    let shown = serde_json::to_string(&providers::list(&open).expect("list")).expect("json");
+    let shown = serde_json::to_string(&providers::endpoints(&open).expect("list")).expect("json");
     assert!(
         !shown.contains(KEY) && !shown.contains("PROVIDERKEY"),
         "the key never comes back: {shown}"
@@ -47,7 +48,7 @@ fn a_keyring_profiles_key_lives_in_the_keyring_owned_by_the_profile() {
             .contains(&entry),
         "owned by the profile's row"
     );
-    let got = providers::key(&env.profiles, &open, Provider::Openai)
+    let got = providers::endpoint_key(&env.profiles, &open, "openai")
         .expect("get")
         .expect("set");
     assert_eq!(format!("{got:?}"), "ProviderKey(<redacted>)");
@@ -79,13 +80,13 @@ fn a_passphrase_profiles_key_lives_only_in_the_encrypted_database() {
         .profiles
         .open_profile("sealed", Some(&pass))
         .expect("open");
-    providers::set_key(&env.profiles, &open, Provider::Anthropic, &key()).expect("set");
+    providers::set_endpoint_key(&env.profiles, &open, "anthropic", &key()).expect("set");
     assert!(
         env.keyring_entries().is_empty(),
         "no keyring in passphrase mode"
     );
     assert!(
-        providers::key(&env.profiles, &open, Provider::Anthropic)
+        providers::endpoint_key(&env.profiles, &open, "anthropic")
             .expect("get")
             .is_some()
     );
@@ -107,8 +108,8 @@ fn deleting_a_key_removes_the_secret_and_the_ownership_record() {
         .create("Del", KeyProtection::Keyring)
         .expect("create");
     let open = env.profiles.open_profile("del", None).expect("open");
-    providers::set_key(&env.profiles, &open, Provider::Google, &key()).expect("set");
-    let info = providers::delete_key(&env.profiles, &open, Provider::Google).expect("delete");
+    providers::set_endpoint_key(&env.profiles, &open, "google", &key()).expect("set");
+    let info = providers::clear_endpoint_key(&env.profiles, &open, "google").expect("delete");
     assert_eq!(info.key_last4, None);
     assert_eq!(
         env.keyring_entries(),
@@ -119,7 +120,7 @@ fn deleting_a_key_removes_the_secret_and_the_ownership_record() {
         vec![format!("profile/{}/db-key", p.id)]
     );
     assert!(
-        providers::key(&env.profiles, &open, Provider::Google)
+        providers::endpoint_key(&env.profiles, &open, "google")
             .expect("get")
             .is_none()
     );
@@ -137,17 +138,17 @@ fn bad_keys_and_limits_are_refused_with_the_field_named() {
         err.to_string().starts_with("key:") && !err.to_string().contains("inside"),
         "{err}"
     );
-    let limits = ProviderLimits {
-        max_concurrent: 2,
-        min_delay_ms: 250,
-        requests_per_minute: Some(60),
+    let limits = EndpointChanges {
         base_url: None,
+        max_concurrent: Some(2),
+        min_delay_ms: Some(250),
+        requests_per_minute: Some(60),
     };
-    let err =
-        providers::set_limits(&open, Provider::Custom, &limits).expect_err("custom needs a URL");
+    let err = providers::add_endpoint(&open, "custom", EndpointKind::OpenaiCompatible, None)
+        .expect_err("an openai-compatible endpoint needs a URL");
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().starts_with("base_url:"), "{err}");
-    let info = providers::set_limits(&open, Provider::Openai, &limits).expect("limits");
+    let info = providers::update_endpoint(&open, "openai", &limits).expect("limits");
     assert_eq!(
         (
             info.max_concurrent,
@@ -158,11 +159,7 @@ fn bad_keys_and_limits_are_refused_with_the_field_named() {
     );
     drop(open);
     let again = env.reopen().open_profile("limits", None).expect("reopen");
-    let stored = providers::list(&again)
-        .expect("list")
-        .into_iter()
-        .find(|p| p.provider == Provider::Openai)
-        .expect("openai");
+    let stored = providers::endpoint(&again, "openai").expect("openai");
     assert_eq!(
         stored.requests_per_minute,
         Some(60),

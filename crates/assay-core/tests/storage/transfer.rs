@@ -5,7 +5,7 @@ use assay_core::bundle::header::DEFAULT_KDF;
 use assay_core::library::ContentFilter;
 use assay_core::library::Library;
 use assay_core::profile::{KeyProtection, OpenProfile, Profiles};
-use assay_core::providers::{Provider, ProviderKey};
+use assay_core::providers::ProviderKey;
 use assay_core::registry::ProfileRecord;
 use assay_core::reports::{self, ReportFormat};
 use assay_core::secrets::Passphrase;
@@ -60,20 +60,18 @@ fn source(env: &Env) -> OpenProfile {
         .expect("create");
     let open = env.profiles.open_profile("travelling", None).expect("open");
     let key = ProviderKey::new(OPENAI_KEY.into()).expect("key");
-    providers::set_key(&env.profiles, &open, Provider::Openai, &key).expect("set key");
+    providers::set_endpoint_key(&env.profiles, &open, "openai", &key).expect("set key");
     open
 }
 
 /// Whether OpenAI's key is stored, and the last four characters shown for it.
 fn key_of(profiles: &Profiles, open: &OpenProfile) -> (bool, Option<String>) {
-    let stored = providers::key(profiles, open, Provider::Openai)
+    let stored = providers::endpoint_key(profiles, open, "openai")
         .expect("read key")
         .is_some();
-    let shown = providers::list(open)
-        .expect("providers")
-        .into_iter()
-        .find(|p| p.provider == Provider::Openai)
-        .and_then(|p| p.key_last4);
+    let shown = providers::endpoint(open, "openai")
+        .expect("the openai endpoint")
+        .key_last4;
     (stored, shown)
 }
 
@@ -312,7 +310,7 @@ fn assert_no_provider_key_in_a_bundle_of(protection: KeyProtection) {
     // Set, replaced and set again: a replaced key would linger in a page without care.
     for key in ["sk-transfer-OLDSECRET-0000", OPENAI_KEY] {
         let key = ProviderKey::new(key.into()).expect("key");
-        providers::set_key(&env.profiles, &open, Provider::Openai, &key).expect("set key");
+        providers::set_endpoint_key(&env.profiles, &open, "openai", &key).expect("set key");
     }
     let (file, _) = export_to(&env, &open, "vault.assaybundle", false);
 
