@@ -55,6 +55,26 @@ pub enum ErrorCode {
     Io,
     /// The disk holding Assay's data (or the chosen file) has no room left.
     DiskFull,
+    /// A provider rejected the endpoint's key, or asked for one it does not have.
+    ProviderAuth,
+    /// A provider could not be reached: refused, DNS, TLS, or no answer in time.
+    ProviderUnreachable,
+    /// A provider kept answering "too many requests" or "overloaded" after the retries.
+    ProviderRateLimited,
+    /// The provider does not know the model.
+    ModelNotFound,
+    /// The account is out of credit or over its spend cap.
+    OutOfCredit,
+    /// The prompt is longer than the model's context.
+    PromptTooLong,
+    /// The provider refused the request as malformed.
+    BadRequest,
+    /// The provider failed (5xx) after the retries.
+    ServerError,
+    /// The provider answered with something that is not its API's answer.
+    BadResponse,
+    /// Any other provider failure.
+    ProviderError,
 }
 
 impl ErrorCode {
@@ -82,6 +102,16 @@ impl ErrorCode {
             Self::Keyring => "KEYRING",
             Self::Io => "IO",
             Self::DiskFull => "DISK_FULL",
+            Self::ProviderAuth => "PROVIDER_AUTH",
+            Self::ProviderUnreachable => "PROVIDER_UNREACHABLE",
+            Self::ProviderRateLimited => "PROVIDER_RATE_LIMITED",
+            Self::ModelNotFound => "MODEL_NOT_FOUND",
+            Self::OutOfCredit => "OUT_OF_CREDIT",
+            Self::PromptTooLong => "PROMPT_TOO_LONG",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::ServerError => "SERVER_ERROR",
+            Self::BadResponse => "BAD_RESPONSE",
+            Self::ProviderError => "PROVIDER_ERROR",
         }
     }
 }
@@ -265,6 +295,16 @@ pub enum Error {
         dir: PathBuf,
     },
 
+    /// A call to a model provider failed; `failure` says how and what to do. It never holds
+    /// the key.
+    #[error("endpoint {endpoint:?}: {failure}")]
+    Provider {
+        /// The endpoint's name.
+        endpoint: String,
+        /// What went wrong.
+        failure: ProviderFailure,
+    },
+
     /// A file-system operation on `path` failed.
     #[error("could not {action} {}: {source}", path.display())]
     Io {
@@ -305,6 +345,7 @@ impl Error {
             Self::Sqlite(_) => ErrorCode::Storage,
             Self::Io { .. } => ErrorCode::Io,
             Self::DiskFull { .. } => ErrorCode::DiskFull,
+            Self::Provider { failure, .. } => failure.kind.code(),
         }
     }
 
@@ -327,6 +368,10 @@ impl Error {
             } => format!("format {found}, this version knows up to {supported}"),
             Self::SchemaMismatch { version, .. } => format!("migration {version}"),
             Self::InvalidFields(problems) => format!("{} problem(s)", problems.len()),
+            Self::Provider { failure, .. } => match failure.status {
+                Some(status) => format!("{:?}, HTTP {status}", failure.kind),
+                None => format!("{:?}", failure.kind),
+            },
             _ => String::new(),
         };
         let code = self.code().as_str();
@@ -343,6 +388,113 @@ impl Error {
             action,
             path: path.into(),
             source,
+        }
+    }
+}
+
+/// How a call to a model provider failed, in the terms a person acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// 401/403 with a key: the key is wrong, revoked or lacks access.
+    KeyRejected,
+    /// 401/403 without a key: the server wants one.
+    KeyNeeded,
+    /// The model name is unknown there.
+    ModelNotFound,
+    /// The prompt does not fit the model's context.
+    PromptTooLong,
+    /// Any other 4xx the server calls a bad request.
+    BadRequest,
+    /// 429 "too many requests".
+    RateLimited,
+    /// 529/503 "overloaded".
+    Overloaded,
+    /// Another 5xx.
+    ServerError,
+    /// No answer within the call's timeout.
+    Timeout,
+    /// Refused, DNS, TLS, reset.
+    Unreachable,
+    /// Out of credit or over a spend cap (OpenRouter's 402, Anthropic's spend limit, OpenAI's
+    /// `insufficient_quota`).
+    OutOfCredit,
+    /// The answer is not the API's shape (malformed JSON, no choices).
+    BadResponse,
+    /// The key may not be sent to this address (plain http to the open internet).
+    Insecure,
+}
+
+impl FailureKind {
+    /// The stable error code; the CLI maps it to exit 21–24.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Self::KeyRejected | Self::KeyNeeded => ErrorCode::ProviderAuth,
+            Self::Timeout | Self::Unreachable => ErrorCode::ProviderUnreachable,
+            Self::RateLimited | Self::Overloaded => ErrorCode::ProviderRateLimited,
+            Self::ModelNotFound => ErrorCode::ModelNotFound,
+            Self::PromptTooLong => ErrorCode::PromptTooLong,
+            Self::BadRequest | Self::Insecure => ErrorCode::BadRequest,
+            Self::ServerError => ErrorCode::ServerError,
+            Self::OutOfCredit => ErrorCode::OutOfCredit,
+            Self::BadResponse => ErrorCode::BadResponse,
+        }
+    }
+
+    /// Whether trying again later may succeed: 429, 529/503, other 5xx, timeouts and resets;
+    /// never a 4xx, a key problem or a spend cap.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            Self::RateLimited
+                | Self::Overloaded
+                | Self::ServerError
+                | Self::Timeout
+                | Self::Unreachable
+        )
+    }
+
+    /// What the person can do about it.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Self::KeyRejected => "the key was rejected; replace it in Settings",
+            Self::KeyNeeded => "the server asks for a key and this endpoint has none; add one in Settings",
+            Self::ModelNotFound => "the model is not known there; check its name (the endpoint's model list shows what it offers)",
+            Self::PromptTooLong => "the prompt is longer than the model's context; shorten the inputs or pick a model with a longer context",
+            Self::BadRequest => "the server refused the request",
+            Self::RateLimited => "the provider kept answering \"too many requests\"; lower the endpoint's limits or try later",
+            Self::Overloaded => "the provider is overloaded; try again later",
+            Self::ServerError => "the provider failed; try again later",
+            Self::Timeout => "no answer in time; raise the timeout or try later",
+            Self::Unreachable => "could not reach the server; check the address, the network and any proxy",
+            Self::OutOfCredit => "the account is out of credit or over its spend limit; add credit or raise the limit with the provider",
+            Self::BadResponse => "the server's answer was not what its API sends",
+            Self::Insecure => "a key is only sent over https://, or over http:// to this machine or a private network",
+        }
+    }
+}
+
+/// A provider failure: its kind, the HTTP status if there was one, and the server's own
+/// message (trimmed; it never holds the key, which is not echoed by the APIs and is scrubbed
+/// if it were).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct ProviderFailure {
+    /// What went wrong.
+    pub kind: FailureKind,
+    /// The HTTP status, if the server answered.
+    pub status: Option<u16>,
+    /// The server's message, if it gave one.
+    pub detail: Option<String>,
+}
+
+impl std::fmt::Display for ProviderFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kind.advice())?;
+        match (self.status, &self.detail) {
+            (Some(status), Some(detail)) => write!(f, " (HTTP {status}: {detail})"),
+            (Some(status), None) => write!(f, " (HTTP {status})"),
+            (None, Some(detail)) => write!(f, " ({detail})"),
+            (None, None) => Ok(()),
         }
     }
 }

@@ -14,6 +14,7 @@ pub(crate) mod faults;
 pub mod fs;
 pub mod identity;
 pub mod library;
+pub mod llm;
 pub mod logging;
 pub mod markdown;
 pub mod numbers;

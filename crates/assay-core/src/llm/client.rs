@@ -1,0 +1,357 @@
+//! The client of one endpoint: its dialect, address, key and limits, with retries.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use zeroize::Zeroizing;
+
+use super::call::{CallRequest, CallResult, ModelInfo};
+use super::dialect::{self, AuthScheme, Dialect, Operation, WireRequest};
+use super::http::{self, TransportFailure};
+use super::limits::{LimitSettings, LimitState, Limiter, Permit};
+use super::retry::{RetryPolicy, Schedule};
+use crate::domain::endpoint::{Endpoint, key_may_travel_to};
+use crate::domain::provider::ProviderKey;
+use crate::error::{Error, FailureKind, ProviderFailure, Result};
+
+/// The largest response body read; a bigger one is a bad response, not an out-of-memory.
+const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// How long a model-list request may take.
+const LIST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Calls one endpoint. Cheap to share behind an `Arc`; every clone of the process's HTTP
+/// client shares one connection pool.
+pub struct EndpointClient {
+    name: String,
+    base_url: String,
+    dialect: Box<dyn Dialect>,
+    key: Option<Zeroizing<String>>,
+    limiter: Arc<Limiter>,
+    http: reqwest::Client,
+    policy: RetryPolicy,
+}
+
+impl std::fmt::Debug for EndpointClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointClient")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("has_key", &self.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A response as read off the wire.
+struct Response {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    latency: Duration,
+}
+
+/// One failed attempt.
+struct Failed {
+    failure: ProviderFailure,
+    retry_after: Option<Duration>,
+    retryable: bool,
+}
+
+impl EndpointClient {
+    /// A client for `endpoint`, sending `key` if it has one, under the limits shared by every
+    /// caller of `limit_scope` (the profile id and endpoint name). Refused with `Insecure`
+    /// when a key would travel over plain http to the open internet.
+    pub fn new(endpoint: &Endpoint, key: Option<&ProviderKey>, limit_scope: &str) -> Result<Self> {
+        if key.is_some() && !key_may_travel_to(&endpoint.base_url) {
+            return Err(Error::Provider {
+                endpoint: endpoint.name.clone(),
+                failure: ProviderFailure {
+                    kind: FailureKind::Insecure,
+                    status: None,
+                    detail: None,
+                },
+            });
+        }
+        let limits = LimitSettings {
+            max_concurrent: endpoint.max_concurrent,
+            requests_per_minute: endpoint.requests_per_minute,
+            min_delay: Duration::from_millis(u64::from(endpoint.min_delay_ms)),
+        };
+        Ok(Self {
+            name: endpoint.name.clone(),
+            base_url: endpoint.base_url.clone(),
+            dialect: dialect::for_kind(endpoint.kind),
+            key: key.map(|k| Zeroizing::new(k.expose().to_owned())),
+            limiter: Limiter::shared(limit_scope, limits),
+            http: http::shared(),
+            policy: RetryPolicy::CALLS,
+        })
+    }
+
+    /// The same client with another retry policy.
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The endpoint's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the endpoint's limiter allows now.
+    pub fn limit_state(&self) -> LimitState {
+        self.limiter.state()
+    }
+
+    /// Makes one call, retrying what is worth retrying. A server that refuses structured
+    /// output with a 400 gets the call once more without it (`schema_dropped`).
+    pub async fn generate(&self, call: &CallRequest) -> Result<CallResult> {
+        let mut schedule = Schedule::new(self.policy);
+        let mut with_schema = call.schema.is_some();
+        let mut schema_dropped = false;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let wire = self.dialect.generate(&self.base_url, call, with_schema);
+            let timeout = bounded(call.timeout, &schedule);
+            let failed = match self.send_limited(&wire, timeout).await {
+                Ok(resp) if is_success(resp.status) => match self.dialect.read_answer(&resp.body)
+                {
+                    Ok(answer) => {
+                        self.limiter.on_success();
+                        let request_id = self
+                            .dialect
+                            .request_id_header()
+                            .and_then(|h| resp.headers.get(h))
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned)
+                            .or(answer.body_id);
+                        return Ok(CallResult {
+                            text: answer.text,
+                            finish: answer.finish,
+                            usage: answer.usage,
+                            model: answer.model.unwrap_or_else(|| call.model.clone()),
+                            request_id,
+                            latency: resp.latency,
+                            raw: String::from_utf8_lossy(&resp.body).into_owned(),
+                            schema_dropped,
+                            attempts,
+                        });
+                    }
+                    Err(e) => self.failed(e.kind, Some(resp.status), e.message, &resp),
+                },
+                Ok(resp) => {
+                    let e = self.dialect.read_error(
+                        resp.status,
+                        &resp.body,
+                        self.key.is_some(),
+                        Operation::Generate,
+                    );
+                    if resp.status == 400 && with_schema && e.kind == FailureKind::BadRequest {
+                        log::info!(
+                            "an endpoint refused structured output (400); asking once without it"
+                        );
+                        with_schema = false;
+                        schema_dropped = true;
+                        continue;
+                    }
+                    self.failed(e.kind, Some(resp.status), e.message, &resp)
+                }
+                Err(t) => self.transport_failed(t),
+            };
+            match self.next_wait(&failed, &mut schedule) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(self.error(failed.failure)),
+            }
+        }
+    }
+
+    /// The endpoint's models: the cheapest authenticated call, which is also the key check.
+    pub async fn models(&self) -> Result<Vec<ModelInfo>> {
+        let mut schedule = Schedule::new(self.policy);
+        loop {
+            let wire = self.dialect.list_models(&self.base_url);
+            let timeout = bounded(LIST_TIMEOUT, &schedule);
+            let failed = match self.send_limited(&wire, timeout).await {
+                Ok(resp) if is_success(resp.status) => {
+                    match self.dialect.read_models(&resp.body) {
+                        Ok(mut models) => {
+                            models.sort_by(|a, b| a.id.cmp(&b.id));
+                            models.dedup_by(|a, b| a.id == b.id);
+                            return Ok(models);
+                        }
+                        Err(e) => self.failed(e.kind, Some(resp.status), e.message, &resp),
+                    }
+                }
+                Ok(resp) => {
+                    let e = self.dialect.read_error(
+                        resp.status,
+                        &resp.body,
+                        self.key.is_some(),
+                        Operation::ListModels,
+                    );
+                    self.failed(e.kind, Some(resp.status), e.message, &resp)
+                }
+                Err(t) => self.transport_failed(t),
+            };
+            match self.next_wait(&failed, &mut schedule) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(self.error(failed.failure)),
+            }
+        }
+    }
+
+    fn next_wait(&self, failed: &Failed, schedule: &mut Schedule) -> Option<Duration> {
+        if failed.failure.kind == FailureKind::RateLimited {
+            self.limiter.on_rate_limited();
+        }
+        if !failed.retryable {
+            return None;
+        }
+        let wait = schedule.next_wait(failed.retry_after)?;
+        log::debug!(
+            "an endpoint call failed ({:?}); retrying in {} ms",
+            failed.failure.kind,
+            wait.as_millis()
+        );
+        Some(wait)
+    }
+
+    /// Sends under the endpoint's limits; a reused connection the server had closed is
+    /// tried again at once on a new one, and not counted as a failure.
+    async fn send_limited(
+        &self,
+        wire: &WireRequest,
+        timeout: Duration,
+    ) -> std::result::Result<Response, TransportFailure> {
+        let permit = self.limiter.acquire().await;
+        match self.send(wire, timeout, &permit).await {
+            Err(t) if t.stale_connection => {
+                log::debug!("a pooled connection was closed by the server; trying a new one");
+                self.send(wire, timeout, &permit).await
+            }
+            other => other,
+        }
+    }
+
+    async fn send(
+        &self,
+        wire: &WireRequest,
+        timeout: Duration,
+        _permit: &Permit,
+    ) -> std::result::Result<Response, TransportFailure> {
+        let mut request = match &wire.body {
+            Some(body) => self
+                .http
+                .post(&wire.url)
+                .header(CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(body).unwrap_or_default()),
+            None => self.http.get(&wire.url),
+        }
+        .timeout(timeout);
+        for (name, value) in &wire.headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(key) = &self.key {
+            let (name, value) = match self.dialect.auth() {
+                AuthScheme::Bearer => (AUTHORIZATION, format!("Bearer {}", key.as_str())),
+                AuthScheme::XApiKey => (HeaderName::from_static("x-api-key"), key.to_string()),
+                AuthScheme::XGoogApiKey => {
+                    (HeaderName::from_static("x-goog-api-key"), key.to_string())
+                }
+            };
+            let value = Zeroizing::new(value);
+            if let Ok(mut value) = HeaderValue::from_str(&value) {
+                value.set_sensitive(true);
+                request = request.header(name, value);
+            }
+        }
+        let started = Instant::now();
+        let mut response = request.send().await.map_err(|e| http::transport_failure(&e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| http::transport_failure(&e))?
+        {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(TransportFailure {
+                    kind: FailureKind::BadResponse,
+                    stale_connection: false,
+                    connect: true,
+                    detail: "the answer is larger than 32 MiB".into(),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body,
+            latency: started.elapsed(),
+        })
+    }
+
+    fn failed(
+        &self,
+        kind: FailureKind,
+        status: Option<u16>,
+        message: Option<String>,
+        resp: &Response,
+    ) -> Failed {
+        Failed {
+            retry_after: http::retry_after(&resp.headers, &resp.body),
+            retryable: kind.is_transient(),
+            failure: ProviderFailure {
+                kind,
+                status,
+                detail: message.map(|m| self.scrub(&m)),
+            },
+        }
+    }
+
+    fn transport_failed(&self, t: TransportFailure) -> Failed {
+        Failed {
+            retry_after: None,
+            // A refused connection, a failed DNS lookup or TLS handshake will not mend in
+            // seconds; timeouts and resets may.
+            retryable: t.kind.is_transient() && !t.connect,
+            failure: ProviderFailure {
+                kind: t.kind,
+                status: None,
+                detail: Some(self.scrub(&t.detail)),
+            },
+        }
+    }
+
+    /// A server message with the key cut out, in case a server echoes it.
+    fn scrub(&self, text: &str) -> String {
+        match &self.key {
+            Some(key) if !key.is_empty() => text.replace(key.as_str(), "[key]"),
+            _ => text.to_owned(),
+        }
+    }
+
+    fn error(&self, failure: ProviderFailure) -> Error {
+        Error::Provider {
+            endpoint: self.name.clone(),
+            failure,
+        }
+    }
+}
+
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+/// An attempt's timeout, within what remains of the total deadline.
+fn bounded(timeout: Duration, schedule: &Schedule) -> Duration {
+    match schedule.remaining() {
+        Some(left) => timeout.min(left.max(Duration::from_millis(100))),
+        None => timeout,
+    }
+}

@@ -1,0 +1,27 @@
+//! Calling models: one client for every endpoint, speaking each provider's wire format.
+//!
+//! - [`dialect`] holds the wire formats (OpenAI Chat Completions and its compatible servers,
+//!   Anthropic Messages, Gemini generateContent): building a request, reading an answer or an
+//!   error body. Pure functions over bytes, so each format is tested on its own.
+//! - [`client::EndpointClient`] sends them: per-endpoint limits ([`limits`]), retries with
+//!   exponential backoff and full jitter honouring `retry-after`, the structured-output
+//!   fallback, and the rule that a key never travels over plain http to the open internet.
+//! - [`prices`] turns usage into dollars, or says the price is unknown.
+//!
+//! Invariants:
+//! - The key lives in zeroizing memory and only in an auth header; no error, log line or
+//!   result holds it (server messages are scrubbed of it in case one echoes it).
+//! - Every call is bounded by its timeout; every failure is a [`crate::error::FailureKind`].
+
+pub mod call;
+pub mod client;
+pub mod dialect;
+pub mod http;
+pub mod limits;
+pub mod prices;
+mod retry;
+
+pub use call::{CallRequest, CallResult, FinishReason, ModelInfo, Usage};
+pub use client::EndpointClient;
+pub use limits::{LimitSettings, LimitState};
+pub use retry::RetryPolicy;
