@@ -40,6 +40,11 @@ Exit codes:
   18 CORRUPT or SCHEMA_MISMATCH (also: verify found a problem)
   19 NOT_READY (the profile's setup has not finished or failed)
   20 DISK_FULL (no room left on the disk; nothing was half-written)
+  21 PROVIDER_AUTH (a provider rejected the key, or wants one the endpoint lacks)
+  22 PROVIDER_UNREACHABLE (refused, DNS, TLS, or no answer in time)
+  23 PROVIDER_RATE_LIMITED (429 or overloaded after the retries)
+  24 any other provider error; the JSON code names it: MODEL_NOT_FOUND, OUT_OF_CREDIT,
+     PROMPT_TOO_LONG, BAD_REQUEST, SERVER_ERROR, BAD_RESPONSE
 
 Passphrases are read from stdin (--passphrase-stdin) or a terminal prompt, never from
 arguments. Full reference: docs/cli.md";

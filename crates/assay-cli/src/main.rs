@@ -8,6 +8,7 @@ mod cli;
 mod library_cmd;
 mod output;
 mod passphrase;
+mod price_cmd;
 mod profile_cmd;
 mod progress;
 mod provider_cmd;

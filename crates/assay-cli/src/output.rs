@@ -59,6 +59,16 @@ pub fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::Corrupt | ErrorCode::SchemaMismatch => 18,
         ErrorCode::NotReady => 19,
         ErrorCode::DiskFull => 20,
+        ErrorCode::ProviderAuth => 21,
+        ErrorCode::ProviderUnreachable => 22,
+        ErrorCode::ProviderRateLimited => 23,
+        ErrorCode::ModelNotFound
+        | ErrorCode::OutOfCredit
+        | ErrorCode::PromptTooLong
+        | ErrorCode::BadRequest
+        | ErrorCode::ServerError
+        | ErrorCode::BadResponse
+        | ErrorCode::ProviderError => 24,
         _ => 1,
     }
 }

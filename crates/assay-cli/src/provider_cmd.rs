@@ -80,6 +80,63 @@ pub enum ProviderCommand {
         #[command(flatten)]
         profile: ProfileArg,
     },
+    /// Check an endpoint's address and key with its cheapest authenticated call (the model
+    /// list), retrying within about 10 seconds. Exit 0 when it works; 21 PROVIDER_AUTH,
+    /// 22 PROVIDER_UNREACHABLE, 23 PROVIDER_RATE_LIMITED or 24 (MODEL_NOT_FOUND,
+    /// OUT_OF_CREDIT, BAD_REQUEST, SERVER_ERROR, …) when it does not.
+    Test {
+        /// The endpoint.
+        name: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// List the models an endpoint offers (fetched now and cached; --cached shows the last
+    /// list fetched without calling).
+    Models {
+        /// The endpoint.
+        name: String,
+        /// Show the cached list instead of fetching.
+        #[arg(long)]
+        cached: bool,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Show the prices used for an endpoint's models: the profile's own, then the embedded
+    /// table's (USD per million tokens, with each figure's date and source).
+    Prices {
+        /// The endpoint.
+        name: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Set the profile's own price of a model (an id or an alias prefix) at an endpoint, USD
+    /// per million tokens; it wins over the table.
+    SetPrice {
+        /// The endpoint.
+        name: String,
+        /// The model id or alias prefix.
+        model: String,
+        /// USD per million input tokens.
+        #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+        input: f64,
+        /// USD per million output tokens.
+        #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+        output: f64,
+        /// USD per million cached input tokens (default: the input price).
+        #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+        cached_input: Option<f64>,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Remove the profile's own price of a model at an endpoint.
+    ClearPrice {
+        /// The endpoint.
+        name: String,
+        /// The model id or alias prefix, as set.
+        model: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
 }
 
 /// Runs one `provider` subcommand.
@@ -149,8 +206,88 @@ pub fn run(data_dir: &DataDir, command: ProviderCommand, json: bool) -> Result<u
             let cleared = providers::clear_endpoint_key(&profiles, &open, &name)?;
             output::print(&EndpointItem(cleared), json)?;
         }
+        ProviderCommand::Test { name, profile } => {
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            let check = providers::test_endpoint(&profiles, &open, &name)?;
+            output::print(&Checked(check), json)?;
+        }
+        ProviderCommand::Models {
+            name,
+            cached,
+            profile,
+        } => {
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            let list = if cached {
+                providers::cached_models(&open, &name)?
+            } else {
+                providers::refresh_models(&profiles, &open, &name)?
+            };
+            output::print(&Models(list.models), json)?;
+        }
+        ProviderCommand::Prices { name, profile } => {
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            output::print(&crate::price_cmd::prices(&open, &name)?, json)?;
+        }
+        ProviderCommand::SetPrice {
+            name,
+            model,
+            input,
+            output: out,
+            cached_input,
+            profile,
+        } => {
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            let price = assay_core::llm::prices::Price {
+                input,
+                output: out,
+                cached_input,
+            };
+            providers::set_price(&open, &name, &model, &price)?;
+            output::print(&crate::price_cmd::prices(&open, &name)?, json)?;
+        }
+        ProviderCommand::ClearPrice {
+            name,
+            model,
+            profile,
+        } => {
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            providers::clear_price(&open, &name, &model)?;
+            output::print(&crate::price_cmd::prices(&open, &name)?, json)?;
+        }
     }
     Ok(0)
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Checked(providers::EndpointCheck);
+
+impl Render for Checked {
+    fn text(&self) -> String {
+        format!(
+            "OK: endpoint {} answered in {} ms and lists {} model(s).\n",
+            self.0.name, self.0.latency_ms, self.0.models
+        )
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Models(Vec<assay_core::llm::ModelInfo>);
+
+impl Render for Models {
+    fn text(&self) -> String {
+        if self.0.is_empty() {
+            return "No models.\n".into();
+        }
+        self.0
+            .iter()
+            .map(|m| match &m.name {
+                Some(name) if name != &m.id => format!("{}  ({name})\n", m.id),
+                _ => format!("{}\n", m.id),
+            })
+            .collect()
+    }
 }
 
 #[derive(serde::Serialize)]

@@ -458,18 +458,32 @@ impl FailureKind {
     pub fn advice(self) -> &'static str {
         match self {
             Self::KeyRejected => "the key was rejected; replace it in Settings",
-            Self::KeyNeeded => "the server asks for a key and this endpoint has none; add one in Settings",
-            Self::ModelNotFound => "the model is not known there; check its name (the endpoint's model list shows what it offers)",
-            Self::PromptTooLong => "the prompt is longer than the model's context; shorten the inputs or pick a model with a longer context",
+            Self::KeyNeeded => {
+                "the server asks for a key and this endpoint has none; add one in Settings"
+            }
+            Self::ModelNotFound => {
+                "the model is not known there; check its name (the endpoint's model list shows what it offers)"
+            }
+            Self::PromptTooLong => {
+                "the prompt is longer than the model's context; shorten the inputs or pick a model with a longer context"
+            }
             Self::BadRequest => "the server refused the request",
-            Self::RateLimited => "the provider kept answering \"too many requests\"; lower the endpoint's limits or try later",
+            Self::RateLimited => {
+                "the provider kept answering \"too many requests\"; lower the endpoint's limits or try later"
+            }
             Self::Overloaded => "the provider is overloaded; try again later",
             Self::ServerError => "the provider failed; try again later",
             Self::Timeout => "no answer in time; raise the timeout or try later",
-            Self::Unreachable => "could not reach the server; check the address, the network and any proxy",
-            Self::OutOfCredit => "the account is out of credit or over its spend limit; add credit or raise the limit with the provider",
+            Self::Unreachable => {
+                "could not reach the server; check the address, the network and any proxy"
+            }
+            Self::OutOfCredit => {
+                "the account is out of credit or over its spend limit; add credit or raise the limit with the provider"
+            }
             Self::BadResponse => "the server's answer was not what its API sends",
-            Self::Insecure => "a key is only sent over https://, or over http:// to this machine or a private network",
+            Self::Insecure => {
+                "a key is only sent over https://, or over http:// to this machine or a private network"
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ mod lockouts;
 mod logs;
 mod permissions;
 mod profile;
+mod provider_calls;
 mod races;
 mod registry;
 mod secrets;

@@ -1,6 +1,7 @@
 //! The client of one endpoint: its dialect, address, key and limits, with retries.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -21,8 +22,8 @@ const MAX_BODY: usize = 32 * 1024 * 1024;
 /// How long a model-list request may take.
 const LIST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Calls one endpoint. Cheap to share behind an `Arc`; every clone of the process's HTTP
-/// client shares one connection pool.
+/// Calls one endpoint. Share it behind an `Arc`: its calls share one connection pool, and
+/// every client of the same endpoint shares its limits.
 pub struct EndpointClient {
     name: String,
     base_url: String,
@@ -49,6 +50,16 @@ struct Response {
     headers: HeaderMap,
     body: Vec<u8>,
     latency: Duration,
+}
+
+/// What reading a response decided.
+enum Step<T> {
+    /// The answer.
+    Done(T),
+    /// Ask again at once (without structured output), not counted as a retry.
+    Again,
+    /// A failure.
+    Fail(Failed),
 }
 
 /// One failed attempt.
@@ -84,7 +95,7 @@ impl EndpointClient {
             dialect: dialect::for_kind(endpoint.kind),
             key: key.map(|k| Zeroizing::new(k.expose().to_owned())),
             limiter: Limiter::shared(limit_scope, limits),
-            http: http::shared(),
+            http: http::client(),
             policy: RetryPolicy::CALLS,
         })
     }
@@ -108,91 +119,124 @@ impl EndpointClient {
     /// Makes one call, retrying what is worth retrying. A server that refuses structured
     /// output with a 400 gets the call once more without it (`schema_dropped`).
     pub async fn generate(&self, call: &CallRequest) -> Result<CallResult> {
-        let mut schedule = Schedule::new(self.policy);
-        let mut with_schema = call.schema.is_some();
-        let mut schema_dropped = false;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let wire = self.dialect.generate(&self.base_url, call, with_schema);
-            let timeout = bounded(call.timeout, &schedule);
-            let failed = match self.send_limited(&wire, timeout).await {
-                Ok(resp) if is_success(resp.status) => match self.dialect.read_answer(&resp.body)
-                {
-                    Ok(answer) => {
-                        self.limiter.on_success();
-                        let request_id = self
-                            .dialect
-                            .request_id_header()
-                            .and_then(|h| resp.headers.get(h))
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_owned)
-                            .or(answer.body_id);
-                        return Ok(CallResult {
+        let with_schema = AtomicBool::new(call.schema.is_some());
+        let schema_dropped = AtomicBool::new(false);
+        let (mut result, attempts) = self
+            .exchange(
+                call.timeout,
+                || {
+                    self.dialect
+                        .generate(&self.base_url, call, with_schema.load(Relaxed))
+                },
+                |resp| {
+                    if !is_success(resp.status) {
+                        let e = self.dialect.read_error(
+                            resp.status,
+                            &resp.body,
+                            self.key.is_some(),
+                            Operation::Generate,
+                        );
+                        let refused_schema = resp.status == 400
+                            && with_schema.load(Relaxed)
+                            && e.kind == FailureKind::BadRequest;
+                        if refused_schema {
+                            log::info!("an endpoint refused structured output; asking without it");
+                            with_schema.store(false, Relaxed);
+                            schema_dropped.store(true, Relaxed);
+                            return Step::Again;
+                        }
+                        return Step::Fail(self.failed(e.kind, e.message, resp));
+                    }
+                    match self.dialect.read_answer(&resp.body) {
+                        Ok(answer) => Step::Done(CallResult {
+                            request_id: self
+                                .dialect
+                                .request_id_header()
+                                .and_then(|h| resp.headers.get(h))
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_owned)
+                                .or(answer.body_id),
                             text: answer.text,
                             finish: answer.finish,
                             usage: answer.usage,
                             model: answer.model.unwrap_or_else(|| call.model.clone()),
-                            request_id,
                             latency: resp.latency,
                             raw: String::from_utf8_lossy(&resp.body).into_owned(),
-                            schema_dropped,
-                            attempts,
-                        });
+                            schema_dropped: schema_dropped.load(Relaxed),
+                            attempts: 0,
+                        }),
+                        Err(e) => Step::Fail(self.failed(e.kind, e.message, resp)),
                     }
-                    Err(e) => self.failed(e.kind, Some(resp.status), e.message, &resp),
                 },
-                Ok(resp) => {
-                    let e = self.dialect.read_error(
-                        resp.status,
-                        &resp.body,
-                        self.key.is_some(),
-                        Operation::Generate,
-                    );
-                    if resp.status == 400 && with_schema && e.kind == FailureKind::BadRequest {
-                        log::info!(
-                            "an endpoint refused structured output (400); asking once without it"
-                        );
-                        with_schema = false;
-                        schema_dropped = true;
-                        continue;
-                    }
-                    self.failed(e.kind, Some(resp.status), e.message, &resp)
-                }
-                Err(t) => self.transport_failed(t),
-            };
-            match self.next_wait(&failed, &mut schedule) {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => return Err(self.error(failed.failure)),
-            }
-        }
+            )
+            .await?;
+        result.attempts = attempts;
+        Ok(result)
     }
 
     /// The endpoint's models: the cheapest authenticated call, which is also the key check.
     pub async fn models(&self) -> Result<Vec<ModelInfo>> {
-        let mut schedule = Schedule::new(self.policy);
-        loop {
-            let wire = self.dialect.list_models(&self.base_url);
-            let timeout = bounded(LIST_TIMEOUT, &schedule);
-            let failed = match self.send_limited(&wire, timeout).await {
-                Ok(resp) if is_success(resp.status) => {
-                    match self.dialect.read_models(&resp.body) {
-                        Ok(mut models) => {
-                            models.sort_by(|a, b| a.id.cmp(&b.id));
-                            models.dedup_by(|a, b| a.id == b.id);
-                            return Ok(models);
-                        }
-                        Err(e) => self.failed(e.kind, Some(resp.status), e.message, &resp),
+        let (mut models, _) = self
+            .exchange(
+                LIST_TIMEOUT,
+                || self.dialect.list_models(&self.base_url),
+                |resp| {
+                    if !is_success(resp.status) {
+                        let e = self.dialect.read_error(
+                            resp.status,
+                            &resp.body,
+                            self.key.is_some(),
+                            Operation::ListModels,
+                        );
+                        return Step::Fail(self.failed(e.kind, e.message, resp));
                     }
-                }
-                Ok(resp) => {
-                    let e = self.dialect.read_error(
-                        resp.status,
-                        &resp.body,
-                        self.key.is_some(),
-                        Operation::ListModels,
-                    );
-                    self.failed(e.kind, Some(resp.status), e.message, &resp)
+                    match self.dialect.read_models(&resp.body) {
+                        Ok(models) => Step::Done(models),
+                        Err(e) => Step::Fail(self.failed(e.kind, e.message, resp)),
+                    }
+                },
+            )
+            .await?;
+        models.sort_by(|a, b| a.id.cmp(&b.id));
+        models.dedup_by(|a, b| a.id == b.id);
+        Ok(models)
+    }
+
+    /// Sends `wire()` under the endpoint's limits until `read` is done with an answer, a
+    /// failure is not worth retrying, or the retries run out; returns the value and the
+    /// attempts counted. A reused connection the server had closed is tried again at once
+    /// on a new one (once a call), and not counted.
+    async fn exchange<T>(
+        &self,
+        timeout: Duration,
+        wire: impl Fn() -> WireRequest,
+        read: impl Fn(&Response) -> Step<T>,
+    ) -> Result<(T, u32)> {
+        let mut schedule = Schedule::new(self.policy);
+        let mut attempts = 0;
+        let mut stale_retried = false;
+        loop {
+            attempts += 1;
+            let request = wire();
+            let permit = self.limiter.acquire().await;
+            let sent = self
+                .send(&request, bounded(timeout, &schedule), &permit)
+                .await;
+            drop(permit);
+            let failed = match sent {
+                Ok(resp) => match read(&resp) {
+                    Step::Done(value) => {
+                        self.limiter.on_success();
+                        return Ok((value, attempts));
+                    }
+                    Step::Again => continue,
+                    Step::Fail(failed) => failed,
+                },
+                Err(t) if t.stale_connection && !stale_retried => {
+                    log::debug!("a pooled connection was closed by the server; trying a new one");
+                    stale_retried = true;
+                    attempts -= 1;
+                    continue;
                 }
                 Err(t) => self.transport_failed(t),
             };
@@ -217,23 +261,6 @@ impl EndpointClient {
             wait.as_millis()
         );
         Some(wait)
-    }
-
-    /// Sends under the endpoint's limits; a reused connection the server had closed is
-    /// tried again at once on a new one, and not counted as a failure.
-    async fn send_limited(
-        &self,
-        wire: &WireRequest,
-        timeout: Duration,
-    ) -> std::result::Result<Response, TransportFailure> {
-        let permit = self.limiter.acquire().await;
-        match self.send(wire, timeout, &permit).await {
-            Err(t) if t.stale_connection => {
-                log::debug!("a pooled connection was closed by the server; trying a new one");
-                self.send(wire, timeout, &permit).await
-            }
-            other => other,
-        }
     }
 
     async fn send(
@@ -269,7 +296,10 @@ impl EndpointClient {
             }
         }
         let started = Instant::now();
-        let mut response = request.send().await.map_err(|e| http::transport_failure(&e))?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| http::transport_failure(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let mut body = Vec::new();
@@ -296,19 +326,13 @@ impl EndpointClient {
         })
     }
 
-    fn failed(
-        &self,
-        kind: FailureKind,
-        status: Option<u16>,
-        message: Option<String>,
-        resp: &Response,
-    ) -> Failed {
+    fn failed(&self, kind: FailureKind, message: Option<String>, resp: &Response) -> Failed {
         Failed {
             retry_after: http::retry_after(&resp.headers, &resp.body),
             retryable: kind.is_transient(),
             failure: ProviderFailure {
                 kind,
-                status,
+                status: Some(resp.status),
                 detail: message.map(|m| self.scrub(&m)),
             },
         }

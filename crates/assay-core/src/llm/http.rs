@@ -1,12 +1,13 @@
-//! The one HTTP client every endpoint shares (one connection pool per process), and reading
-//! what a response or a transport failure says about when to try again.
+//! The HTTP client endpoints call through, and reading what a response or a transport failure
+//! says about when to try again. Each endpoint client has its own reqwest client (its own
+//! connection pool), because a pool's connections belong to the runtime that opened them and
+//! the app, the CLI and the tests each run their own.
 //!
 //! TLS is rustls with ring as its crypto provider, verifying against the system's trusted
 //! certificates (rustls-platform-verifier), so a company gateway's own CA works when the
 //! system trusts it. Proxies come from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and
 //! `NO_PROXY`, as reqwest reads them.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -16,13 +17,8 @@ use crate::error::FailureKind;
 /// How long connecting may take, before any call's own timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The process's HTTP client, built on first use.
-pub fn shared() -> reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(build).clone()
-}
-
-fn build() -> reqwest::Client {
+/// A new HTTP client (its own connection pool).
+pub fn client() -> reqwest::Client {
     // Installing fails only when a provider is installed already, which is as good.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let builder = reqwest::Client::builder()

@@ -13,6 +13,8 @@
 //!   result holds it (server messages are scrubbed of it in case one echoes it).
 //! - Every call is bounded by its timeout; every failure is a [`crate::error::FailureKind`].
 
+use std::future::Future;
+
 pub mod call;
 pub mod client;
 pub mod dialect;
@@ -25,3 +27,19 @@ pub use call::{CallRequest, CallResult, FinishReason, ModelInfo, Usage};
 pub use client::EndpointClient;
 pub use limits::{LimitSettings, LimitState};
 pub use retry::RetryPolicy;
+
+/// Runs `future` to completion from synchronous code: on the current runtime's handle when
+/// called from a blocking thread of one (the app's commands run there), else on a runtime of
+/// its own (the CLI). Never call it from async code.
+pub fn block_on<F: Future>(future: F) -> crate::error::Result<F::Output> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => Ok(handle.block_on(future)),
+        Err(_) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| crate::error::Error::io("start the network runtime", "", e))?;
+            Ok(runtime.block_on(future))
+        }
+    }
+}

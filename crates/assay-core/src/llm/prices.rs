@@ -98,7 +98,10 @@ pub fn lookup(kind: EndpointKind, model: &str) -> Option<&'static PriceEntry> {
 }
 
 /// The exact entry, else the longest entry that is a prefix of `model` ending at a `-`.
-pub fn best_match<'a, T: HasModel>(entries: impl Iterator<Item = &'a T>, model: &str) -> Option<&'a T>
+pub fn best_match<'a, T: HasModel>(
+    entries: impl Iterator<Item = &'a T>,
+    model: &str,
+) -> Option<&'a T>
 where
     T: 'a,
 {
@@ -152,7 +155,10 @@ mod tests {
     fn every_table_entry_is_dated_sourced_and_sane() {
         assert!(table().len() >= 20, "the table did not load");
         for e in table() {
-            assert!(jiff::civil::Date::strptime("%Y-%m-%d", &e.as_of).is_ok(), "{e:?}");
+            assert!(
+                jiff::civil::Date::strptime("%Y-%m-%d", &e.as_of).is_ok(),
+                "{e:?}"
+            );
             assert!(e.source.starts_with("https://"), "{e:?}");
             assert!(e.input > 0.0 && e.output >= e.input, "{e:?}");
             assert!(e.cached_input.is_none_or(|c| c <= e.input), "{e:?}");
@@ -162,9 +168,18 @@ mod tests {
     #[test]
     fn a_dated_id_takes_its_exact_entry_then_the_longest_alias_prefix() {
         let model = |kind, id| lookup(kind, id).map(|e| e.model.as_str());
-        assert_eq!(model(EndpointKind::Openai, "gpt-4o-2024-05-13"), Some("gpt-4o-2024-05-13"));
-        assert_eq!(model(EndpointKind::Openai, "gpt-4o-2024-08-06"), Some("gpt-4o"));
-        assert_eq!(model(EndpointKind::Openai, "gpt-4o-mini-2024-07-18"), Some("gpt-4o-mini"));
+        assert_eq!(
+            model(EndpointKind::Openai, "gpt-4o-2024-05-13"),
+            Some("gpt-4o-2024-05-13")
+        );
+        assert_eq!(
+            model(EndpointKind::Openai, "gpt-4o-2024-08-06"),
+            Some("gpt-4o")
+        );
+        assert_eq!(
+            model(EndpointKind::Openai, "gpt-4o-mini-2024-07-18"),
+            Some("gpt-4o-mini")
+        );
         assert_eq!(model(EndpointKind::Openai, "gpt-4oo"), None);
         assert_eq!(
             model(EndpointKind::Anthropic, "claude-sonnet-4-5-20250929"),
@@ -191,7 +206,10 @@ mod tests {
             ..Usage::default()
         };
         let c = cost(&usage, Some(&price)).expect("cost");
-        assert!((c - (0.6 * 2.0 + 0.4 * 0.5 + 0.5 * 8.0)).abs() < 1e-9, "{c}");
+        assert!(
+            (c - (0.6 * 2.0 + 0.4 * 0.5 + 0.5 * 8.0)).abs() < 1e-9,
+            "{c}"
+        );
         assert_eq!(cost(&usage, None), None);
         assert_eq!(cost(&Usage::default(), Some(&price)), None);
         let reported = Usage {

@@ -13,6 +13,7 @@
 pub mod contents;
 pub mod endpoints;
 pub mod meta;
+pub mod models;
 pub mod presets;
 pub mod runs;
 pub mod usage;

@@ -53,8 +53,8 @@ impl Dialect for Anthropic {
     }
 
     fn read_answer(&self, body: &[u8]) -> Result<Answer, ServerError> {
-        let json: Value = serde_json::from_slice(body)
-            .map_err(|_| bad_response("the answer is not JSON"))?;
+        let json: Value =
+            serde_json::from_slice(body).map_err(|_| bad_response("the answer is not JSON"))?;
         if json["type"] == "error" {
             let (message, code) = super::error_fields(body);
             return Err(ServerError {
@@ -118,8 +118,8 @@ impl Dialect for Anthropic {
     }
 
     fn read_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, ServerError> {
-        let json: Value = serde_json::from_slice(body)
-            .map_err(|_| bad_response("the model list is not JSON"))?;
+        let json: Value =
+            serde_json::from_slice(body).map_err(|_| bad_response("the model list is not JSON"))?;
         let data = json["data"]
             .as_array()
             .ok_or_else(|| bad_response("the model list has no `data`"))?;

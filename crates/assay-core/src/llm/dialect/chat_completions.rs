@@ -91,8 +91,8 @@ impl Dialect for ChatCompletions {
     }
 
     fn read_answer(&self, body: &[u8]) -> Result<Answer, ServerError> {
-        let json: Value = serde_json::from_slice(body)
-            .map_err(|_| bad_response("the answer is not JSON"))?;
+        let json: Value =
+            serde_json::from_slice(body).map_err(|_| bad_response("the answer is not JSON"))?;
         if json.get("error").is_some_and(|e| !e.is_null()) {
             // OpenRouter (and some gateways) answer 200 with an error body; its `code` is the
             // HTTP status it means.
@@ -131,9 +131,7 @@ impl Dialect for ChatCompletions {
         };
         let finish = match (choice["finish_reason"].as_str(), refusal) {
             (_, Some(_)) => FinishReason::Refusal,
-            (Some("stop" | "tool_calls" | "function_call" | "eos") | None, _) => {
-                FinishReason::Stop
-            }
+            (Some("stop" | "tool_calls" | "function_call" | "eos") | None, _) => FinishReason::Stop,
             (Some("length" | "max_tokens"), _) => FinishReason::Length,
             (Some("content_filter"), _) => FinishReason::ContentFilter,
             (Some(_), _) => FinishReason::Other,
@@ -164,8 +162,8 @@ impl Dialect for ChatCompletions {
     }
 
     fn read_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, ServerError> {
-        let json: Value = serde_json::from_slice(body)
-            .map_err(|_| bad_response("the model list is not JSON"))?;
+        let json: Value =
+            serde_json::from_slice(body).map_err(|_| bad_response("the model list is not JSON"))?;
         let data = json["data"]
             .as_array()
             .or_else(|| json["models"].as_array())

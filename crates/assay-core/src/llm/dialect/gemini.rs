@@ -44,8 +44,8 @@ impl Dialect for Gemini {
     }
 
     fn read_answer(&self, body: &[u8]) -> Result<Answer, ServerError> {
-        let json: Value = serde_json::from_slice(body)
-            .map_err(|_| bad_response("the answer is not JSON"))?;
+        let json: Value =
+            serde_json::from_slice(body).map_err(|_| bad_response("the answer is not JSON"))?;
         if json.get("error").is_some() {
             let (message, code) = super::error_fields(body);
             let status = json["error"]["code"]
@@ -122,8 +122,8 @@ impl Dialect for Gemini {
     }
 
     fn read_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, ServerError> {
-        let json: Value = serde_json::from_slice(body)
-            .map_err(|_| bad_response("the model list is not JSON"))?;
+        let json: Value =
+            serde_json::from_slice(body).map_err(|_| bad_response("the model list is not JSON"))?;
         let models = json["models"]
             .as_array()
             .ok_or_else(|| bad_response("the model list has no `models`"))?;

@@ -178,6 +178,7 @@ pub(crate) fn classify(
             "insufficient credit",
             "spend limit",
             "spending limit",
+            "usage limit",
             "billing",
             "payment required",
         ])
@@ -255,22 +256,39 @@ mod tests {
             c(429, "You exceeded your current quota", "insufficient_quota"),
             FailureKind::OutOfCredit
         );
-        assert_eq!(c(429, "Rate limit reached", "rate_limit_exceeded"), FailureKind::RateLimited);
+        assert_eq!(
+            c(429, "Rate limit reached", "rate_limit_exceeded"),
+            FailureKind::RateLimited
+        );
         assert_eq!(c(402, "Insufficient credits", ""), FailureKind::OutOfCredit);
         assert_eq!(
-            c(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT"),
+            c(
+                400,
+                "API key not valid. Please pass a valid API key.",
+                "INVALID_ARGUMENT"
+            ),
             FailureKind::KeyRejected
         );
         assert_eq!(
-            c(400, "prompt is too long: 210000 tokens > 200000 maximum", "invalid_request_error"),
+            c(
+                400,
+                "prompt is too long: 210000 tokens > 200000 maximum",
+                "invalid_request_error"
+            ),
             FailureKind::PromptTooLong
         );
-        assert_eq!(c(404, "model: x", "not_found_error"), FailureKind::ModelNotFound);
+        assert_eq!(
+            c(404, "model: x", "not_found_error"),
+            FailureKind::ModelNotFound
+        );
         assert_eq!(
             classify(404, None, None, true, Operation::ListModels),
             FailureKind::BadRequest
         );
-        assert_eq!(c(529, "Overloaded", "overloaded_error"), FailureKind::Overloaded);
+        assert_eq!(
+            c(529, "Overloaded", "overloaded_error"),
+            FailureKind::Overloaded
+        );
         assert_eq!(c(500, "boom", ""), FailureKind::ServerError);
         assert_eq!(c(422, "bad", ""), FailureKind::BadRequest);
     }

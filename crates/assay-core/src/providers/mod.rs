@@ -9,6 +9,15 @@
 //!   profile's registry row *before* the secret is stored, so delete and the sweep remove it.
 //! - Passphrase-mode profiles keep keys in the encrypted database (`endpoint_secrets`).
 
+mod calls;
+mod prices;
+
+pub use calls::{EndpointCheck, ModelList, cached_models, client, refresh_models, test_endpoint};
+pub use prices::{
+    PriceOrigin, PriceOverride, PriceQuote, Pricer, clear_price, price_overrides, price_table,
+    set_price,
+};
+
 use crate::domain::endpoint::{self, Endpoint, EndpointChanges, EndpointKind};
 pub use crate::domain::provider::ProviderKey;
 use crate::error::{Error, Result};

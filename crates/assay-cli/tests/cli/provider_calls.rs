@@ -1,0 +1,273 @@
+//! `assay provider test|models|prices|set-price|clear-price` against local servers that
+//! speak the providers' wire formats, and their exit codes 21–24.
+
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::{DataDir, assay_in, assay_with_stdin, error_code, json, stderr};
+
+const KEY: &str = "sk-calls-test-key-5Rt8";
+
+/// A runtime that keeps the mock servers answering while the CLI runs in a child process.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A profile with an endpoint `local` of `kind` at `base_url`, with [`KEY`] set.
+fn profile_with(kind: &str, base_url: &str) -> DataDir {
+    let data = DataDir::new();
+    data.create("Work");
+    let out = assay_in(
+        data.path(),
+        &[
+            "provider",
+            "add",
+            "local",
+            "--kind",
+            kind,
+            "--base-url",
+            base_url,
+            "--profile",
+            "work",
+        ],
+    );
+    assert!(out.status.success(), "add: {}", stderr(&out));
+    let out = assay_with_stdin(
+        data.path(),
+        &[
+            "provider",
+            "set-key",
+            "local",
+            "--key-stdin",
+            "--profile",
+            "work",
+        ],
+        &format!("{KEY}\n"),
+    );
+    assert!(out.status.success(), "set-key: {}", stderr(&out));
+    data
+}
+
+fn test_endpoint(data: &DataDir) -> std::process::Output {
+    assay_in(
+        data.path(),
+        &["--json", "provider", "test", "local", "--profile", "work"],
+    )
+}
+
+#[test]
+fn test_and_models_call_the_model_list_with_the_key_and_cache_it() {
+    let rt = runtime();
+    let server = rt.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1/models"))
+            .and(header("authorization", format!("Bearer {KEY}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "object": "list",
+                "data": [{"id": "qwen2.5:7b", "object": "model"}, {"id": "llama3.1:8b"}]
+            })))
+            .mount(&server)
+            .await;
+        server
+    });
+    let data = profile_with("openai-compatible", &format!("{}/v1", server.uri()));
+    let out = test_endpoint(&data);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let check = json(&out);
+    assert_eq!(
+        (check["name"].as_str(), check["ok"].as_bool()),
+        (Some("local"), Some(true))
+    );
+    assert_eq!(check["models"], 2);
+
+    let out = assay_in(
+        data.path(),
+        &["--json", "provider", "models", "local", "--profile", "work"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ids: Vec<String> = json(&out)
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|m| m["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids, ["llama3.1:8b", "qwen2.5:7b"]);
+
+    drop(server);
+    drop(rt);
+    let out = assay_in(
+        data.path(),
+        &[
+            "--json",
+            "provider",
+            "models",
+            "local",
+            "--cached",
+            "--profile",
+            "work",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        json(&out).as_array().map(Vec::len),
+        Some(2),
+        "the cached list"
+    );
+}
+
+#[test]
+fn each_failure_exits_with_its_code_and_never_shows_the_key() {
+    let rt = runtime();
+    let cases = [
+        (
+            ResponseTemplate::new(401).set_body_json(json!({"error": {
+                "message": format!("Incorrect API key provided: {KEY}"), "code": "invalid_api_key"}})),
+            21,
+            "PROVIDER_AUTH",
+        ),
+        (
+            ResponseTemplate::new(429)
+                .insert_header("retry-after-ms", "50")
+                .set_body_json(json!({"error": {"message": "slow down", "code": "rate_limit_exceeded"}})),
+            23,
+            "PROVIDER_RATE_LIMITED",
+        ),
+        (
+            ResponseTemplate::new(402).set_body_json(json!({"error": {"code": 402,
+                "message": "Insufficient credits"}})),
+            24,
+            "OUT_OF_CREDIT",
+        ),
+        (
+            ResponseTemplate::new(500).set_body_raw("oops", "text/plain"),
+            24,
+            "SERVER_ERROR",
+        ),
+    ];
+    for (response, exit, code) in cases {
+        let server = rt.block_on(async {
+            let server = MockServer::start().await;
+            Mock::given(method("GET"))
+                .respond_with(response)
+                .mount(&server)
+                .await;
+            server
+        });
+        let data = profile_with("openrouter", &format!("{}/api/v1", server.uri()));
+        let out = test_endpoint(&data);
+        assert_eq!(out.status.code(), Some(exit), "{code}: {}", stderr(&out));
+        assert_eq!(error_code(&out), code);
+        assert!(
+            !stderr(&out).contains(KEY),
+            "the key leaked: {}",
+            stderr(&out)
+        );
+        let calls = rt
+            .block_on(server.received_requests())
+            .expect("requests")
+            .len();
+        if exit == 21 || code == "OUT_OF_CREDIT" {
+            assert_eq!(calls, 1, "{code} is not retried");
+        } else {
+            assert!(calls > 1, "{code} is retried");
+        }
+    }
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let data = profile_with("openai-compatible", &format!("http://127.0.0.1:{port}/v1"));
+    let out = test_endpoint(&data);
+    assert_eq!(out.status.code(), Some(22), "{}", stderr(&out));
+    assert_eq!(error_code(&out), "PROVIDER_UNREACHABLE");
+}
+
+#[test]
+fn a_profiles_own_price_overrides_the_table() {
+    let data = DataDir::new();
+    data.create("Work");
+    let prices = || {
+        let out = assay_in(
+            data.path(),
+            &[
+                "--json",
+                "provider",
+                "prices",
+                "openai",
+                "--profile",
+                "work",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)
+    };
+    let before = prices();
+    let table = before["table"].as_array().expect("table");
+    assert!(
+        table
+            .iter()
+            .any(|e| e["model"] == "gpt-4o" && e["source"].is_string())
+    );
+    assert_eq!(before["overrides"], json!([]));
+
+    let out = assay_in(
+        data.path(),
+        &[
+            "--json",
+            "provider",
+            "set-price",
+            "openai",
+            "gpt-4o",
+            "--input",
+            "1.5",
+            "--output",
+            "6",
+            "--profile",
+            "work",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = json(&out);
+    assert_eq!(after["overrides"][0]["model"], "gpt-4o");
+    assert_eq!(after["overrides"][0]["price"]["input"], 1.5);
+
+    let out = assay_in(
+        data.path(),
+        &[
+            "--json",
+            "provider",
+            "set-price",
+            "openai",
+            "gpt-4o",
+            "--input",
+            "-1",
+            "--output",
+            "6",
+            "--profile",
+            "work",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "a negative price is refused");
+    assert_eq!(error_code(&out), "INVALID_INPUT");
+
+    let out = assay_in(
+        data.path(),
+        &[
+            "--json",
+            "provider",
+            "clear-price",
+            "openai",
+            "gpt-4o",
+            "--profile",
+            "work",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(prices()["overrides"], json!([]));
+}

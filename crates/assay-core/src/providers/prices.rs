@@ -1,0 +1,155 @@
+//! Prices in a profile: the embedded table, overridden per endpoint and model by the
+//! profile's own figures, and a [`Pricer`] that prices many calls without the database.
+
+use std::collections::HashMap;
+
+use super::{endpoint, endpoints, now};
+use crate::domain::endpoint::EndpointKind;
+use crate::error::{Error, Result};
+use crate::llm::Usage;
+use crate::llm::prices::{self, Price, PriceEntry, best_match};
+use crate::profile::OpenProfile;
+use crate::store;
+pub use crate::store::models::PriceOverride;
+
+/// Where a price comes from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum PriceOrigin {
+    /// The embedded table.
+    Table {
+        /// The entry that matched (an exact id or an alias prefix).
+        model: String,
+        /// When the figures were read.
+        as_of: String,
+        /// Where.
+        source: String,
+    },
+    /// The profile's own price.
+    Profile {
+        /// The override that matched.
+        model: String,
+        /// When it was set.
+        updated_at: String,
+    },
+}
+
+/// A price and where it comes from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct PriceQuote {
+    /// USD per million tokens.
+    pub price: Price,
+    /// Its origin.
+    pub origin: PriceOrigin,
+}
+
+/// Prices calls to a profile's endpoints: a snapshot of its overrides and endpoint kinds.
+#[derive(Debug, Clone)]
+pub struct Pricer {
+    kinds: HashMap<String, EndpointKind>,
+    overrides: Vec<PriceOverride>,
+}
+
+impl Pricer {
+    /// A snapshot of `open`'s endpoints and price overrides.
+    pub fn of(open: &OpenProfile) -> Result<Self> {
+        let kinds = endpoints(open)?
+            .into_iter()
+            .map(|e| (e.name.to_lowercase(), e.kind))
+            .collect();
+        let overrides = open.db().read(store::models::overrides)?;
+        Ok(Self { kinds, overrides })
+    }
+
+    /// The price of `model` at `endpoint`: the profile's own (exact, then longest alias
+    /// prefix), else the table's; `None` when neither knows it.
+    pub fn quote(&self, endpoint: &str, model: &str) -> Option<PriceQuote> {
+        let mine = self
+            .overrides
+            .iter()
+            .filter(|o| o.endpoint.eq_ignore_ascii_case(endpoint));
+        if let Some(o) = best_match(mine, model) {
+            return Some(PriceQuote {
+                price: o.price.clone(),
+                origin: PriceOrigin::Profile {
+                    model: o.model.clone(),
+                    updated_at: o.updated_at.clone(),
+                },
+            });
+        }
+        let kind = *self.kinds.get(&endpoint.to_lowercase())?;
+        prices::lookup(kind, model).map(table_quote)
+    }
+
+    /// The cost of one call's usage, USD: the provider's own report, else the price times
+    /// the tokens; `None` when it cannot be known.
+    pub fn cost(&self, endpoint: &str, model: &str, usage: &Usage) -> Option<f64> {
+        if usage.reported_cost_usd.is_some() {
+            return prices::cost(usage, None);
+        }
+        prices::cost(usage, self.quote(endpoint, model).map(|q| q.price).as_ref())
+    }
+}
+
+fn table_quote(e: &PriceEntry) -> PriceQuote {
+    PriceQuote {
+        price: e.price(),
+        origin: PriceOrigin::Table {
+            model: e.model.clone(),
+            as_of: e.as_of.clone(),
+            source: e.source.clone(),
+        },
+    }
+}
+
+/// The embedded price table.
+pub fn price_table() -> &'static [PriceEntry] {
+    prices::table()
+}
+
+/// The profile's own prices.
+pub fn price_overrides(open: &OpenProfile) -> Result<Vec<PriceOverride>> {
+    open.ensure_ready()?;
+    open.db().read(store::models::overrides)
+}
+
+/// Sets the profile's price of `model` (an id or alias prefix) at endpoint `name`.
+pub fn set_price(open: &OpenProfile, name: &str, model: &str, price: &Price) -> Result<()> {
+    let found = endpoint(open, name)?;
+    let model = model.trim();
+    let mut problems = Vec::new();
+    if model.is_empty() || model.chars().count() > 200 {
+        problems.push("model: give the model id (1–200 characters)".to_owned());
+    }
+    for (field, value) in [
+        ("input", Some(price.input)),
+        ("output", Some(price.output)),
+        ("cached_input", price.cached_input),
+    ] {
+        if value.is_some_and(|v| !v.is_finite() || !(0.0..=100_000.0).contains(&v)) {
+            problems.push(format!(
+                "{field}: give USD per million tokens, from 0 to 100000"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::InvalidFields(problems));
+    }
+    open.db()
+        .write(|tx| store::models::set_override(tx, &found.name, model, price, &now()))
+}
+
+/// Removes the profile's price of `model` at endpoint `name`.
+pub fn clear_price(open: &OpenProfile, name: &str, model: &str) -> Result<()> {
+    let found = endpoint(open, name)?;
+    if !open
+        .db()
+        .write(|tx| store::models::clear_override(tx, &found.name, model.trim()))?
+    {
+        return Err(Error::NoSuchItem {
+            what: "price",
+            id: format!("{}/{}", found.name, model.trim()),
+        });
+    }
+    Ok(())
+}
