@@ -30,6 +30,11 @@ fn main() {
         "endpoint_remove",
         "endpoint_key_set",
         "endpoint_key_clear",
+        "endpoint_test",
+        "endpoint_models",
+        "price_list",
+        "price_set",
+        "price_clear",
         "usage_list",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

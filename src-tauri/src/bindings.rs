@@ -45,6 +45,11 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::providers::endpoint_remove,
             commands::providers::endpoint_key_set,
             commands::providers::endpoint_key_clear,
+            commands::providers::endpoint_test,
+            commands::providers::endpoint_models,
+            commands::providers::price_list,
+            commands::providers::price_set,
+            commands::providers::price_clear,
             commands::providers::usage_list,
         ])
 }

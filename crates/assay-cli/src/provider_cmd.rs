@@ -226,7 +226,10 @@ pub fn run(data_dir: &DataDir, command: ProviderCommand, json: bool) -> Result<u
         }
         ProviderCommand::Prices { name, profile } => {
             let open = crate::library_cmd::open_in(&profiles, &profile)?;
-            output::print(&crate::price_cmd::prices(&open, &name)?, json)?;
+            output::print(
+                &crate::price_cmd::Prices(providers::endpoint_prices(&open, &name)?),
+                json,
+            )?;
         }
         ProviderCommand::SetPrice {
             name,
@@ -243,7 +246,10 @@ pub fn run(data_dir: &DataDir, command: ProviderCommand, json: bool) -> Result<u
                 cached_input,
             };
             providers::set_price(&open, &name, &model, &price)?;
-            output::print(&crate::price_cmd::prices(&open, &name)?, json)?;
+            output::print(
+                &crate::price_cmd::Prices(providers::endpoint_prices(&open, &name)?),
+                json,
+            )?;
         }
         ProviderCommand::ClearPrice {
             name,
@@ -252,7 +258,10 @@ pub fn run(data_dir: &DataDir, command: ProviderCommand, json: bool) -> Result<u
         } => {
             let open = crate::library_cmd::open_in(&profiles, &profile)?;
             providers::clear_price(&open, &name, &model)?;
-            output::print(&crate::price_cmd::prices(&open, &name)?, json)?;
+            output::print(
+                &crate::price_cmd::Prices(providers::endpoint_prices(&open, &name)?),
+                json,
+            )?;
         }
     }
     Ok(0)

@@ -4,6 +4,7 @@
 
 use assay_core::domain::endpoint::{Endpoint, EndpointChanges, EndpointKind};
 use assay_core::library::Library;
+use assay_core::llm::prices::Price;
 use assay_core::providers::{self, ProviderKey};
 use tauri::{State, Window};
 
@@ -88,6 +89,88 @@ pub async fn endpoint_key_clear(
     let open = state.require_session(window.label())?;
     let profiles = state.profiles()?;
     blocking(move || providers::clear_endpoint_key(&profiles, &open, &name)).await
+}
+
+/// Checks an endpoint's address and key (its model list, within about 10 s); a failure is
+/// the typed provider error (`PROVIDER_AUTH`, `PROVIDER_UNREACHABLE`, …).
+#[tauri::command]
+#[specta::specta]
+pub async fn endpoint_test(
+    window: Window,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<providers::EndpointCheck, IpcError> {
+    let open = state.require_session(window.label())?;
+    let profiles = state.profiles()?;
+    blocking(move || providers::test_endpoint(&profiles, &open, &name)).await
+}
+
+/// An endpoint's models: the cached list, or fetched now when `refresh`.
+#[tauri::command]
+#[specta::specta]
+pub async fn endpoint_models(
+    window: Window,
+    state: State<'_, AppState>,
+    name: String,
+    refresh: bool,
+) -> Result<providers::ModelList, IpcError> {
+    let open = state.require_session(window.label())?;
+    let profiles = state.profiles()?;
+    blocking(move || {
+        if refresh {
+            providers::refresh_models(&profiles, &open, &name)
+        } else {
+            providers::cached_models(&open, &name)
+        }
+    })
+    .await
+}
+
+/// The prices that apply at an endpoint: the profile's own, then the table's.
+#[tauri::command]
+#[specta::specta]
+pub async fn price_list(
+    window: Window,
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<providers::EndpointPrices, IpcError> {
+    let open = state.require_session(window.label())?;
+    blocking(move || providers::endpoint_prices(&open, &name)).await
+}
+
+/// Sets the profile's own price of a model at an endpoint; replies with the endpoint's prices.
+#[tauri::command]
+#[specta::specta]
+pub async fn price_set(
+    window: Window,
+    state: State<'_, AppState>,
+    name: String,
+    model: String,
+    price: Price,
+) -> Result<providers::EndpointPrices, IpcError> {
+    let open = state.require_session(window.label())?;
+    blocking(move || {
+        providers::set_price(&open, &name, &model, &price)?;
+        providers::endpoint_prices(&open, &name)
+    })
+    .await
+}
+
+/// Removes the profile's own price of a model at an endpoint.
+#[tauri::command]
+#[specta::specta]
+pub async fn price_clear(
+    window: Window,
+    state: State<'_, AppState>,
+    name: String,
+    model: String,
+) -> Result<providers::EndpointPrices, IpcError> {
+    let open = state.require_session(window.label())?;
+    blocking(move || {
+        providers::clear_price(&open, &name, &model)?;
+        providers::endpoint_prices(&open, &name)
+    })
+    .await
 }
 
 /// Tokens, calls and cost per endpoint and model in this window's profile.

@@ -100,15 +100,67 @@ async fn an_endpoint_is_added_from_settings_and_its_errors_sit_beside_the_form()
         let err = app.text("endpoint-add-error").await?;
         ensure!(err.contains("base_url"), "the address is asked for: {err}");
 
-        app.type_into("endpoint-add-url", "http://127.0.0.1:11434/v1").await?;
+        // A local server that lists two models, as Ollama's /v1/models does.
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .and(wiremock::matchers::path("/v1/models"))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"object": "list", "data": [{"id": "qwen2.5:7b"}, {"id": "llama3.1:8b"}]}),
+            ))
+            .mount(&server)
+            .await;
+        app.type_into("endpoint-add-url", &format!("{}/v1", server.uri())).await?;
         app.click("endpoint-add").await?;
         app.text("provider-ollama").await?;
+
+        // Test calls the server's model list and says what it found.
+        let in_row = |id: &str| format!("document.querySelector(\"[data-testid='provider-ollama'] [data-testid='{id}']\")");
+        app.script(&format!("{}.click()", in_row("endpoint-test"))).await?;
+        let result = wait_for_script(app, &format!("const r = {}; return r ? r.innerText : ''", in_row("test-result")), |t| t.starts_with("OK")).await?;
+        ensure!(result.contains("2 model(s)"), "the check reports the models: {result}");
+        ensure!(
+            server.received_requests().await.is_some_and(|r| r.len() == 1),
+            "the check made one call"
+        );
+
+        // Prices: a local server has none in the table; the person sets one.
+        app.script(&format!("{}.click()", in_row("endpoint-prices"))).await?;
+        app.text("prices-ollama").await?;
+        app.type_into("price-model", "qwen2.5:7b").await?;
+        app.script("const i = document.querySelector(\"[data-testid='price-output']\"); i.value = '0.5'; i.dispatchEvent(new Event('input', {bubbles: true}));").await?;
+        app.click("price-save").await?;
+        let row = app.text("price-override").await?;
+        ensure!(row.contains("qwen2.5:7b") && row.contains("0.5"), "the price is listed: {row}");
         app.screenshot("endpoint-added").await?;
         app.script("document.querySelector(\"[data-testid='provider-ollama'] [data-testid='endpoint-remove']\").click()").await?;
         app.wait_gone("provider-ollama").await?;
         Ok(())
     })
     .await;
+}
+
+/// Polls `js` (which returns a string) until `done` holds for it, or fails after 20 s.
+async fn wait_for_script(
+    app: &crate::harness::App,
+    js: &str,
+    done: impl Fn(&str) -> bool,
+) -> anyhow::Result<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = app
+            .script(js)
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if done(&text) {
+            return Ok(text);
+        }
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!("still {text:?} after 20 s");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]

@@ -79,6 +79,19 @@ export const commands = {
 	endpointKeySet: (name: string, key: string) => typedError<Endpoint_Serialize, IpcError>(__TAURI_INVOKE("endpoint_key_set", { name, key })),
 	/**  Deletes an endpoint's key. */
 	endpointKeyClear: (name: string) => typedError<Endpoint_Serialize, IpcError>(__TAURI_INVOKE("endpoint_key_clear", { name })),
+	/**
+	 *  Checks an endpoint's address and key (its model list, within about 10 s); a failure is
+	 *  the typed provider error (`PROVIDER_AUTH`, `PROVIDER_UNREACHABLE`, …).
+	 */
+	endpointTest: (name: string) => typedError<EndpointCheck, IpcError>(__TAURI_INVOKE("endpoint_test", { name })),
+	/**  An endpoint's models: the cached list, or fetched now when `refresh`. */
+	endpointModels: (name: string, refresh: boolean) => typedError<ModelList_Serialize, IpcError>(__TAURI_INVOKE("endpoint_models", { name, refresh })),
+	/**  The prices that apply at an endpoint: the profile's own, then the table's. */
+	priceList: (name: string) => typedError<EndpointPrices_Serialize, IpcError>(__TAURI_INVOKE("price_list", { name })),
+	/**  Sets the profile's own price of a model at an endpoint; replies with the endpoint's prices. */
+	priceSet: (name: string, model: string, price: Price_Deserialize) => typedError<EndpointPrices_Serialize, IpcError>(__TAURI_INVOKE("price_set", { name, model, price })),
+	/**  Removes the profile's own price of a model at an endpoint. */
+	priceClear: (name: string, model: string) => typedError<EndpointPrices_Serialize, IpcError>(__TAURI_INVOKE("price_clear", { name, model })),
 	/**  Tokens, calls and cost per endpoint and model in this window's profile. */
 	usageList: () => typedError<UsageRow[], IpcError>(__TAURI_INVOKE("usage_list")),
 };
@@ -251,6 +264,18 @@ export type EndpointChanges_Serialize = {
 	min_delay_ms: number | null,
 };
 
+/**  A key check that worked. */
+export type EndpointCheck = {
+	/**  The endpoint. */
+	name: string,
+	/**  Always true: a check that failed is an error with its typed reason. */
+	ok: boolean,
+	/**  How many models the endpoint listed. */
+	models: number,
+	/**  How long the check took, ms. */
+	latency_ms: number,
+};
+
 /**  The API an endpoint speaks. */
 export type EndpointKind = 
 /**  OpenAI's Chat Completions. */
@@ -266,6 +291,35 @@ export type EndpointKind =
  *  company gateway.
  */
 "openai-compatible";
+
+/**  The prices that apply at one endpoint. */
+export type EndpointPrices = EndpointPrices_Serialize | EndpointPrices_Deserialize;
+
+/**  The prices that apply at one endpoint. */
+export type EndpointPrices_Deserialize = {
+	/**  The endpoint. */
+	endpoint: string,
+	/**  The profile's own prices for it (they win). */
+	overrides: PriceOverride_Deserialize[],
+	/**
+	 *  The table's entries for its kind: the maker's for a cloud kind, all for OpenRouter
+	 *  (its ids name the maker), none for an OpenAI-compatible server.
+	 */
+	table: PriceEntry_Deserialize[],
+};
+
+/**  The prices that apply at one endpoint. */
+export type EndpointPrices_Serialize = {
+	/**  The endpoint. */
+	endpoint: string,
+	/**  The profile's own prices for it (they win). */
+	overrides: PriceOverride_Serialize[],
+	/**
+	 *  The table's entries for its kind: the maker's for a cloud kind, all for OpenRouter
+	 *  (its ids name the maker), none for an OpenAI-compatible server.
+	 */
+	table: PriceEntry_Serialize[],
+};
 
 /**
  *  What may be shown about an endpoint: never its key. `assay provider list --json` prints
@@ -366,7 +420,27 @@ export type ErrorCode =
 /**  A file-system operation failed. */
 "IO" | 
 /**  The disk holding Assay's data (or the chosen file) has no room left. */
-"DISK_FULL";
+"DISK_FULL" | 
+/**  A provider rejected the endpoint's key, or asked for one it does not have. */
+"PROVIDER_AUTH" | 
+/**  A provider could not be reached: refused, DNS, TLS, or no answer in time. */
+"PROVIDER_UNREACHABLE" | 
+/**  A provider kept answering "too many requests" or "overloaded" after the retries. */
+"PROVIDER_RATE_LIMITED" | 
+/**  The provider does not know the model. */
+"MODEL_NOT_FOUND" | 
+/**  The account is out of credit or over its spend cap. */
+"OUT_OF_CREDIT" | 
+/**  The prompt is longer than the model's context. */
+"PROMPT_TOO_LONG" | 
+/**  The provider refused the request as malformed. */
+"BAD_REQUEST" | 
+/**  The provider failed (5xx) after the retries. */
+"SERVER_ERROR" | 
+/**  The provider answered with something that is not its API's answer. */
+"BAD_RESPONSE" | 
+/**  Any other provider failure. */
+"PROVIDER_ERROR";
 
 /**  Where a bundle was written. */
 export type ExportedBundle = {
@@ -478,6 +552,48 @@ export type ModelCriterionStats = {
 	criterion: string,
 	/**  The scores' summary. */
 	stats: Summary,
+};
+
+/**  A model an endpoint offers. */
+export type ModelInfo = ModelInfo_Serialize | ModelInfo_Deserialize;
+
+/**  A model an endpoint offers. */
+export type ModelInfo_Deserialize = {
+	/**  The id to put in a preset. */
+	id: string,
+	/**  A display name, if the provider gives one. */
+	name?: string | null,
+};
+
+/**  A model an endpoint offers. */
+export type ModelInfo_Serialize = {
+	/**  The id to put in a preset. */
+	id: string,
+	/**  A display name, if the provider gives one. */
+	name?: string,
+};
+
+/**  The endpoint's models as last fetched. */
+export type ModelList = ModelList_Serialize | ModelList_Deserialize;
+
+/**  The endpoint's models as last fetched. */
+export type ModelList_Deserialize = {
+	/**  The endpoint. */
+	endpoint: string,
+	/**  RFC 3339 time of the fetch; `None` when it was never fetched. */
+	fetched_at?: string | null,
+	/**  The models, by id. */
+	models: ModelInfo_Deserialize[],
+};
+
+/**  The endpoint's models as last fetched. */
+export type ModelList_Serialize = {
+	/**  The endpoint. */
+	endpoint: string,
+	/**  RFC 3339 time of the fetch; `None` when it was never fetched. */
+	fetched_at: string | null,
+	/**  The models, by id. */
+	models: ModelInfo_Serialize[],
 };
 
 /**  A model's pairwise rating. */
@@ -706,6 +822,95 @@ export type Preset_Serialize = {
 	created_at: string,
 	/**  RFC 3339. */
 	updated_at: string,
+};
+
+/**  A price, USD per million tokens. */
+export type Price = Price_Serialize | Price_Deserialize;
+
+/**  A price table entry, with where its figures come from. */
+export type PriceEntry = PriceEntry_Serialize | PriceEntry_Deserialize;
+
+/**  A price table entry, with where its figures come from. */
+export type PriceEntry_Deserialize = {
+	/**  The maker's table: openai, anthropic, google. */
+	provider: string,
+	/**  The model id or alias prefix. */
+	model: string,
+	/**  USD per million input tokens. */
+	input: number | null,
+	/**  USD per million output tokens. */
+	output: number | null,
+	/**  USD per million cached input tokens, if the provider lists one. */
+	cached_input?: number | null,
+	/**  When the figures were read (YYYY-MM-DD). */
+	as_of: string,
+	/**  Where they were read. */
+	source: string,
+};
+
+/**  A price table entry, with where its figures come from. */
+export type PriceEntry_Serialize = {
+	/**  The maker's table: openai, anthropic, google. */
+	provider: string,
+	/**  The model id or alias prefix. */
+	model: string,
+	/**  USD per million input tokens. */
+	input: number | null,
+	/**  USD per million output tokens. */
+	output: number | null,
+	/**  USD per million cached input tokens, if the provider lists one. */
+	cached_input: number | null,
+	/**  When the figures were read (YYYY-MM-DD). */
+	as_of: string,
+	/**  Where they were read. */
+	source: string,
+};
+
+/**  A price a profile set. */
+export type PriceOverride = PriceOverride_Serialize | PriceOverride_Deserialize;
+
+/**  A price a profile set. */
+export type PriceOverride_Deserialize = {
+	/**  The endpoint it applies to. */
+	endpoint: string,
+	/**  The model id or alias prefix. */
+	model: string,
+	/**  The price. */
+	price: Price_Deserialize,
+	/**  RFC 3339 time it was set. */
+	updated_at: string,
+};
+
+/**  A price a profile set. */
+export type PriceOverride_Serialize = {
+	/**  The endpoint it applies to. */
+	endpoint: string,
+	/**  The model id or alias prefix. */
+	model: string,
+	/**  The price. */
+	price: Price_Serialize,
+	/**  RFC 3339 time it was set. */
+	updated_at: string,
+};
+
+/**  A price, USD per million tokens. */
+export type Price_Deserialize = {
+	/**  Input (prompt) tokens. */
+	input: number | null,
+	/**  Output tokens, reasoning included. */
+	output: number | null,
+	/**  Cached input tokens; `None` means the input price. */
+	cached_input?: number | null,
+};
+
+/**  A price, USD per million tokens. */
+export type Price_Serialize = {
+	/**  Input (prompt) tokens. */
+	input: number | null,
+	/**  Output tokens, reasoning included. */
+	output: number | null,
+	/**  Cached input tokens; `None` means the input price. */
+	cached_input: number | null,
 };
 
 /**  One row of the registry. */

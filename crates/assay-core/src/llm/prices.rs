@@ -98,13 +98,10 @@ pub fn lookup(kind: EndpointKind, model: &str) -> Option<&'static PriceEntry> {
 }
 
 /// The exact entry, else the longest entry that is a prefix of `model` ending at a `-`.
-pub fn best_match<'a, T: HasModel>(
+pub fn best_match<'a, T: HasModel + 'a>(
     entries: impl Iterator<Item = &'a T>,
     model: &str,
-) -> Option<&'a T>
-where
-    T: 'a,
-{
+) -> Option<&'a T> {
     let mut best: Option<&T> = None;
     for entry in entries {
         let name = entry.model();

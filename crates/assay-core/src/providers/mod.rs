@@ -14,8 +14,8 @@ mod prices;
 
 pub use calls::{EndpointCheck, ModelList, cached_models, client, refresh_models, test_endpoint};
 pub use prices::{
-    PriceOrigin, PriceOverride, PriceQuote, Pricer, clear_price, price_overrides, price_table,
-    set_price,
+    EndpointPrices, PriceOrigin, PriceOverride, PriceQuote, Pricer, clear_price, endpoint_prices,
+    price_overrides, price_table, set_price,
 };
 
 use crate::domain::endpoint::{self, Endpoint, EndpointChanges, EndpointKind};

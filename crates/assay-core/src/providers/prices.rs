@@ -107,6 +107,46 @@ pub fn price_table() -> &'static [PriceEntry] {
     prices::table()
 }
 
+/// The prices that apply at one endpoint.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct EndpointPrices {
+    /// The endpoint.
+    pub endpoint: String,
+    /// The profile's own prices for it (they win).
+    pub overrides: Vec<PriceOverride>,
+    /// The table's entries for its kind: the maker's for a cloud kind, all for OpenRouter
+    /// (its ids name the maker), none for an OpenAI-compatible server.
+    pub table: Vec<PriceEntry>,
+}
+
+/// The prices that apply at endpoint `name`.
+pub fn endpoint_prices(open: &OpenProfile, name: &str) -> Result<EndpointPrices> {
+    let found = endpoint(open, name)?;
+    let overrides = price_overrides(open)?
+        .into_iter()
+        .filter(|o| o.endpoint == found.name)
+        .collect();
+    let maker = match found.kind {
+        EndpointKind::Openai => Some("openai"),
+        EndpointKind::Anthropic => Some("anthropic"),
+        EndpointKind::Google => Some("google"),
+        EndpointKind::Openrouter | EndpointKind::OpenaiCompatible => None,
+    };
+    let table = match found.kind {
+        EndpointKind::OpenaiCompatible => Vec::new(),
+        _ => prices::table()
+            .iter()
+            .filter(|e| maker.is_none_or(|m| e.provider == m))
+            .cloned()
+            .collect(),
+    };
+    Ok(EndpointPrices {
+        endpoint: found.name,
+        overrides,
+        table,
+    })
+}
+
 /// The profile's own prices.
 pub fn price_overrides(open: &OpenProfile) -> Result<Vec<PriceOverride>> {
     open.ensure_ready()?;
