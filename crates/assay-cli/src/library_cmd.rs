@@ -2,7 +2,7 @@
 //! profile (which runs setup on first open), asks core, and renders the answer.
 
 use assay_core::library::Library;
-use assay_core::numbers::fixed;
+use assay_core::numbers::{cost_text, fixed};
 use clap::{Args, Subcommand};
 
 use assay_core::Error;
@@ -488,13 +488,13 @@ impl Render for RunList {
         let mut out = String::new();
         for r in &self.0 {
             out.push_str(&format!(
-                "{}  {:<22} {}  {} tasks, {} tokens, ${}  {}\n",
+                "{}  {:<22} {}  {} tasks, {} tokens, {}  {}\n",
                 r.id,
                 r.status,
                 r.created_at,
                 r.tasks_total,
                 r.total_tokens,
-                fixed(r.total_cost, 4),
+                cost_text(r.total_cost, r.unknown_cost_calls, i64::MAX, 4),
                 r.title
             ));
         }
@@ -513,14 +513,19 @@ impl Render for RunItem {
     fn text(&self) -> String {
         let r = &self.0;
         let mut out = format!(
-            "{}\nid: {}\nstatus: {} ({})\ntasks: {}, tokens: {}, cost: ${}\n\nRankings:\n",
+            "{}\nid: {}\nstatus: {} ({})\ntasks: {}, tokens: {}, cost: {}\n\nRankings:\n",
             r.summary.title,
             r.summary.id,
             r.summary.status,
             r.phase,
             r.summary.tasks_total,
             r.summary.total_tokens,
-            fixed(r.summary.total_cost, 4)
+            cost_text(
+                r.summary.total_cost,
+                r.summary.unknown_cost_calls,
+                r.events.len() as i64,
+                4
+            )
         );
         let rankings = assay_core::rankings::rank(r);
         for m in &rankings.by_model {

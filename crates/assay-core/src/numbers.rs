@@ -63,8 +63,37 @@ pub fn signed(value: f64, decimals: usize) -> String {
     }
 }
 
+/// A cost in US dollars of which `unknown` of `calls` calls had no known price: those are not
+/// free, so the text says so (`unknown`, or `$0.1234 + unknown (2 calls)`) instead of adding
+/// nothing. The UI's `costText` passes the same cases.
+pub fn cost_text(known: f64, unknown: i64, calls: i64, decimals: usize) -> String {
+    if unknown <= 0 {
+        return format!("${}", fixed(known, decimals));
+    }
+    if unknown >= calls {
+        return "unknown".into();
+    }
+    let s = if unknown == 1 { "" } else { "s" };
+    format!("${} + unknown ({unknown} call{s})", fixed(known, decimals))
+}
+
+/// One call's cost: `$0.001200`, or `unknown`.
+pub fn one_cost(cost: Option<f64>, decimals: usize) -> String {
+    cost.map_or_else(|| "unknown".into(), |c| format!("${}", fixed(c, decimals)))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_unknown_cost_is_never_shown_as_zero() {
+        assert_eq!(cost_text(0.5, 0, 3, 4), "$0.5000");
+        assert_eq!(cost_text(0.0, 2, 2, 4), "unknown");
+        assert_eq!(cost_text(0.25, 1, 3, 4), "$0.2500 + unknown (1 call)");
+        assert_eq!(cost_text(0.25, 2, 3, 4), "$0.2500 + unknown (2 calls)");
+        assert_eq!(one_cost(None, 6), "unknown");
+        assert_eq!(one_cost(Some(0.0012), 6), "$0.001200");
+    }
+
     use super::*;
 
     #[test]

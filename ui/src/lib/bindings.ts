@@ -477,8 +477,8 @@ export type GeneratedDocument_Deserialize = {
 	tokens_out: number,
 	/**  Wall time of the call. */
 	latency_ms: number,
-	/**  USD. */
-	cost: number | null,
+	/**  USD; `None` when unknown (no price for the model). */
+	cost?: number | null,
 	/**  `succeeded` or `failed`. */
 	status: string,
 };
@@ -503,7 +503,7 @@ export type GeneratedDocument_Serialize = {
 	tokens_out: number,
 	/**  Wall time of the call. */
 	latency_ms: number,
-	/**  USD. */
+	/**  USD; `None` when unknown (no price for the model). */
 	cost: number | null,
 	/**  `succeeded` or `failed`. */
 	status: string,
@@ -1067,7 +1067,7 @@ export type RunDetail_Deserialize = {
 	/**  Pairwise verdicts. */
 	pairwise: PairwiseVerdict_Deserialize[],
 	/**  Timeline. */
-	events: RunEvent[],
+	events: RunEvent_Deserialize[],
 } & RunSummary_Deserialize;
 
 /**  A run with everything it produced. */
@@ -1089,7 +1089,7 @@ export type RunDetail_Serialize = {
 	/**  Pairwise verdicts. */
 	pairwise: PairwiseVerdict_Serialize[],
 	/**  Timeline. */
-	events: RunEvent[],
+	events: RunEvent_Serialize[],
 } & RunSummary_Serialize;
 
 /**  A run with its rankings, for the Evaluation tabs. */
@@ -1116,7 +1116,10 @@ export type RunEvaluation_Serialize = {
 };
 
 /**  One call on the timeline (also the seed package's event format). */
-export type RunEvent = {
+export type RunEvent = RunEvent_Serialize | RunEvent_Deserialize;
+
+/**  One call on the timeline (also the seed package's event format). */
+export type RunEvent_Deserialize = {
 	/**  `generating`, `single_eval` or `pairwise_eval`. */
 	phase: string,
 	/**  The model or judge called. */
@@ -1131,7 +1134,29 @@ export type RunEvent = {
 	tokens_in: number,
 	/**  Completion tokens. */
 	tokens_out: number,
-	/**  USD. */
+	/**  USD; `None` (or `null`) when unknown. */
+	cost?: number | null,
+	/**  `succeeded`, `failed` or `retried`. */
+	status: string,
+};
+
+/**  One call on the timeline (also the seed package's event format). */
+export type RunEvent_Serialize = {
+	/**  `generating`, `single_eval` or `pairwise_eval`. */
+	phase: string,
+	/**  The model or judge called. */
+	actor: string,
+	/**  What it worked on. */
+	target: string,
+	/**  RFC 3339. */
+	started_at: string,
+	/**  RFC 3339. */
+	ended_at: string,
+	/**  Prompt tokens. */
+	tokens_in: number,
+	/**  Completion tokens. */
+	tokens_out: number,
+	/**  USD; `None` (or `null`) when unknown. */
 	cost: number | null,
 	/**  `succeeded`, `failed` or `retried`. */
 	status: string,
@@ -1170,8 +1195,13 @@ export type RunSummary_Deserialize = {
 	tasks_total: number,
 	/**  Tokens used by every call. */
 	total_tokens: number,
-	/**  Cost of every call, in USD. */
+	/**  Cost of the calls whose cost is known, in USD. */
 	total_cost: number | null,
+	/**
+	 *  Calls whose cost is unknown (no price for their model): when not 0, `total_cost` is
+	 *  a lower bound and is shown as such, never as the whole cost.
+	 */
+	unknown_cost_calls: number,
 };
 
 /**  A run in the history list. */
@@ -1190,8 +1220,13 @@ export type RunSummary_Serialize = {
 	tasks_total: number,
 	/**  Tokens used by every call. */
 	total_tokens: number,
-	/**  Cost of every call, in USD. */
+	/**  Cost of the calls whose cost is known, in USD. */
 	total_cost: number | null,
+	/**
+	 *  Calls whose cost is unknown (no price for their model): when not 0, `total_cost` is
+	 *  a lower bound and is shown as such, never as the whole cost.
+	 */
+	unknown_cost_calls: number,
 };
 
 /**  Where a report was saved. */

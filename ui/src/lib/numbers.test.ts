@@ -18,7 +18,7 @@ describe("fixed", () => {
 
   it("formats money with four decimals by default", () => {
     expect(money(0.00015)).toBe("$0.0002");
-    expect(money(null)).toBe("$0.0000");
+    expect(money(null)).toBe("unknown");
   });
 });
 

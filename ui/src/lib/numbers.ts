@@ -31,9 +31,10 @@ export function fixed(value: number, decimals: number): string {
   return value < 0 && digits.some((d) => d !== 0) ? `-${body}` : body;
 }
 
-/** A US-dollar amount: `$0.0123`. */
+/** A US-dollar amount: `$0.0123`; a missing one is an unknown cost, never $0. */
 export function money(value: number | null | undefined, decimals = 4): string {
-  return `$${fixed(value ?? 0, decimals)}`;
+  if (value === null || value === undefined) return "unknown";
+  return `$${fixed(value, decimals)}`;
 }
 
 /**

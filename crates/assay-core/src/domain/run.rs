@@ -34,8 +34,11 @@ pub struct RunSummary {
     pub tasks_total: i64,
     /// Tokens used by every call.
     pub total_tokens: i64,
-    /// Cost of every call, in USD.
+    /// Cost of the calls whose cost is known, in USD.
     pub total_cost: f64,
+    /// Calls whose cost is unknown (no price for their model): when not 0, `total_cost` is
+    /// a lower bound and is shown as such, never as the whole cost.
+    pub unknown_cost_calls: i64,
 }
 
 /// A generated document with the task that produced it.
@@ -59,8 +62,8 @@ pub struct GeneratedDocument {
     pub tokens_out: i64,
     /// Wall time of the call.
     pub latency_ms: i64,
-    /// USD.
-    pub cost: f64,
+    /// USD; `None` when unknown (no price for the model).
+    pub cost: Option<f64>,
     /// `succeeded` or `failed`.
     pub status: String,
 }
@@ -119,8 +122,8 @@ pub struct RunEvent {
     pub tokens_in: i64,
     /// Completion tokens.
     pub tokens_out: i64,
-    /// USD.
-    pub cost: f64,
+    /// USD; `None` (or `null`) when unknown.
+    pub cost: Option<f64>,
     /// `succeeded`, `failed` or `retried`.
     pub status: String,
 }

@@ -164,6 +164,7 @@ fn insert(fixture: &Fixture, ids: Ids) -> (TestProfile, RunDetail) {
                 tasks: (n as i64, n as i64, 0),
                 total_tokens: 0,
                 total_cost: 0.0,
+                unknown_cost_calls: 0,
             },
         )?;
         for (i, d) in fixture.documents.iter().enumerate() {
@@ -189,7 +190,7 @@ fn insert(fixture: &Fixture, ids: Ids) -> (TestProfile, RunDetail) {
                     body: &format!("Document {}", d.key),
                     tokens: (100, 200),
                     latency_ms: 1000,
-                    cost: 0.001,
+                    cost: Some(0.001),
                     status: "succeeded",
                     created_at: "2026-12-01T10:01:00Z",
                 },

@@ -17,7 +17,7 @@ fn doc(id: &str, model: &str, input: &str) -> GeneratedDocument {
         tokens_in: 0,
         tokens_out: 0,
         latency_ms: 0,
-        cost: 0.0,
+        cost: Some(0.0),
         status: "succeeded".into(),
     }
 }
@@ -60,6 +60,7 @@ fn run(
             tasks_total: 0,
             total_tokens: 0,
             total_cost: 0.0,
+            unknown_cost_calls: 0,
         },
         preset_id: None,
         phase: "done".into(),

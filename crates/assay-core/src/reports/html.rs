@@ -52,7 +52,7 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     let judges: Vec<String> = run.config.config.judges.iter().map(|j| j.label()).collect();
     let _ = write!(
         h,
-        "<p>{} documents from {} models ({}), judged by {} ({} trial{} each). {} tokens, ${}.</p>",
+        "<p>{} documents from {} models ({}), judged by {} ({} trial{} each). {} tokens, {}.</p>",
         run.documents.len(),
         models.len(),
         esc(&models.join(", ")),
@@ -64,7 +64,12 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             "s"
         },
         run.summary.total_tokens,
-        fixed(run.summary.total_cost, 4)
+        crate::numbers::cost_text(
+            run.summary.total_cost,
+            run.summary.unknown_cost_calls,
+            run.events.len() as i64,
+            4
+        )
     );
 
     h.push_str("<h2>Rankings</h2><table><tr><th>model</th><th>mean score</th><th>sd</th><th>min–max</th><th>Elo</th><th>Bradley–Terry (95% CI)</th></tr>");
@@ -197,13 +202,13 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     for d in &run.documents {
         let _ = write!(
             h,
-            "<article class=\"doc\"><header>{} · {} · {} tokens in, {} out · {} s · ${}</header>{}</article>",
+            "<article class=\"doc\"><header>{} · {} · {} tokens in, {} out · {} s · {}</header>{}</article>",
             esc(d.input_name.as_deref().unwrap_or("?")),
             esc(&d.model),
             d.tokens_in,
             d.tokens_out,
             fixed(d.latency_ms as f64 / 1000.0, 1),
-            fixed(d.cost, 6),
+            crate::numbers::one_cost(d.cost, 6),
             crate::markdown::to_html(&d.body)
         );
     }
@@ -241,8 +246,9 @@ fn seconds(from: &str, to: &str) -> Option<f64> {
     Some((b.as_millisecond() - a.as_millisecond()) as f64 / 1000.0)
 }
 
-/// (calls, tokens in, tokens out, cost, call seconds) of one actor in one phase.
-type Usage = (u32, i64, i64, f64, f64);
+/// (calls, tokens in, tokens out, known cost, calls of unknown cost, call seconds) of one
+/// actor in one phase.
+type Usage = (i64, i64, i64, f64, i64, f64);
 
 fn cost_and_time(h: &mut String, run: &RunDetail) {
     let mut by: BTreeMap<(&str, &str), Usage> = BTreeMap::new();
@@ -251,17 +257,20 @@ fn cost_and_time(h: &mut String, run: &RunDetail) {
         entry.0 += 1;
         entry.1 += e.tokens_in;
         entry.2 += e.tokens_out;
-        entry.3 += e.cost;
-        entry.4 += seconds(&e.started_at, &e.ended_at).unwrap_or(0.0);
+        match e.cost {
+            Some(cost) => entry.3 += cost,
+            None => entry.4 += 1,
+        }
+        entry.5 += seconds(&e.started_at, &e.ended_at).unwrap_or(0.0);
     }
     h.push_str("<h2>Cost and time by model</h2><table><tr><th>model</th><th>role</th><th>calls</th><th>tokens in</th><th>tokens out</th><th>cost (USD)</th><th>call time (s)</th></tr>");
-    for ((actor, phase), (calls, tin, tout, cost, secs)) in &by {
+    for ((actor, phase), (calls, tin, tout, cost, unknown, secs)) in &by {
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{calls}</td><td class=\"num\">{tin}</td><td class=\"num\">{tout}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(actor),
             esc(phase),
-            fixed(*cost, 6),
+            crate::numbers::cost_text(*cost, *unknown, *calls, 6),
             fixed(*secs, 1)
         );
     }

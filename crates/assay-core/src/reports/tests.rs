@@ -137,3 +137,48 @@ fn write_file_writes_exactly_the_rendered_bytes() {
     assert_eq!(on_disk.len(), written);
     assert_eq!(on_disk, render(&run, ReportFormat::Json).expect("render"));
 }
+
+#[test]
+fn an_unknown_cost_reads_back_as_unknown_and_the_report_never_shows_it_as_zero() {
+    let profile = crate::test_support::seeded_profile("u");
+    let library = Library::of(&profile.open).expect("ready");
+    let id = library.runs(1, None).expect("runs")[0].id.clone();
+    let before = library.run(&id).expect("run");
+    assert!(
+        before.documents.iter().all(|d| d.cost.is_some()),
+        "the seeded costs are known and survived migration 0017"
+    );
+    // One call of unknown price: its document and event cost NULL, the run counts it.
+    profile
+        .open
+        .db()
+        .write(|tx| {
+            tx.execute(
+                "UPDATE documents SET cost = NULL WHERE id = ?1",
+                [&before.documents[0].id],
+            )?;
+            tx.execute(
+                "UPDATE run_events SET cost = NULL WHERE id IN (SELECT id FROM run_events LIMIT 1)",
+                [],
+            )?;
+            tx.execute(
+                "UPDATE runs SET unknown_cost_calls = 1 WHERE id = ?1",
+                [&id],
+            )?;
+            Ok(())
+        })
+        .expect("write");
+    let run = library.run(&id).expect("run");
+    assert_eq!(run.documents[0].cost, None);
+    assert_eq!(run.summary.unknown_cost_calls, 1);
+    assert!(run.events.iter().any(|e| e.cost.is_none()));
+    let html = String::from_utf8(render(&run, ReportFormat::Html).expect("render")).expect("utf-8");
+    assert!(
+        html.contains("+ unknown (1 call)"),
+        "the total says part is unknown"
+    );
+    assert!(
+        html.contains("s · unknown</header>"),
+        "the document's cost is unknown"
+    );
+}

@@ -156,7 +156,8 @@ fn apply_run(tx: &Transaction<'_>, run: &SeedRun, ids: &mut IdMap) -> Result<()>
         serde_json::to_value(&run.config_snapshot).map_err(|e| Error::Corrupt(e.to_string()))?;
     ids.json(&mut snapshot)?;
     let tokens: i64 = run.events.iter().map(|e| e.tokens_in + e.tokens_out).sum();
-    let cost: f64 = run.events.iter().map(|e| e.cost).sum();
+    let cost: f64 = run.events.iter().filter_map(|e| e.cost).sum();
+    let unknown = run.events.iter().filter(|e| e.cost.is_none()).count() as i64;
     let total = run.tasks.len() as i64;
     let failed = run.tasks.iter().filter(|t| t.status != "succeeded").count() as i64;
     store::runs::insert_run(
@@ -174,6 +175,7 @@ fn apply_run(tx: &Transaction<'_>, run: &SeedRun, ids: &mut IdMap) -> Result<()>
             tasks: (total, total - failed, failed),
             total_tokens: tokens,
             total_cost: cost,
+            unknown_cost_calls: unknown,
         },
     )?;
     for task in &run.tasks {
@@ -200,7 +202,7 @@ fn apply_run(tx: &Transaction<'_>, run: &SeedRun, ids: &mut IdMap) -> Result<()>
                 body: &d.body,
                 tokens: (d.tokens_in, d.tokens_out),
                 latency_ms: d.latency_ms,
-                cost: d.cost,
+                cost: Some(d.cost),
                 status: "succeeded",
                 created_at: &d.created_at,
             },

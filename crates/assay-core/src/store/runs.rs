@@ -11,7 +11,7 @@ use crate::domain::run::{
 use crate::error::Result;
 
 const SUMMARY: &str = "SELECT id, title, status, created_at, completed_at, tasks_total, \
-                       total_tokens, total_cost FROM runs";
+                       total_tokens, total_cost, unknown_cost_calls FROM runs";
 
 fn summary(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
     Ok(RunSummary {
@@ -23,6 +23,7 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
         tasks_total: r.get(5)?,
         total_tokens: r.get(6)?,
         total_cost: r.get(7)?,
+        unknown_cost_calls: r.get(8)?,
     })
 }
 
@@ -54,18 +55,20 @@ pub fn page(conn: &Connection, limit: u32, after: Option<&RunSummary>) -> Result
 pub fn detail(conn: &Connection, id: &str) -> Result<Option<RunDetail>> {
     let head = conn
         .query_row(
+            // The summary's columns first (as SUMMARY lists them), then the detail's.
             "SELECT id, title, status, created_at, completed_at, tasks_total, total_tokens,
-                    total_cost, preset_id, phase, error, started_at, config_snapshot
+                    total_cost, unknown_cost_calls, preset_id, phase, error, started_at,
+                    config_snapshot
              FROM runs WHERE id = ?1",
             [id],
             |r| {
                 Ok((
                     summary(r)?,
-                    r.get(8)?,
                     r.get(9)?,
                     r.get(10)?,
                     r.get(11)?,
-                    r.get::<_, String>(12)?,
+                    r.get(12)?,
+                    r.get::<_, String>(13)?,
                 ))
             },
         )
@@ -206,8 +209,10 @@ pub struct NewRun<'a> {
     pub tasks: (i64, i64, i64),
     /// Tokens of every call.
     pub total_tokens: i64,
-    /// USD of every call.
+    /// USD of the calls whose cost is known.
     pub total_cost: f64,
+    /// Calls whose cost is unknown.
+    pub unknown_cost_calls: i64,
 }
 
 /// Inserts a run.
@@ -215,8 +220,8 @@ pub fn insert_run(tx: &Transaction<'_>, run: &NewRun<'_>) -> Result<()> {
     tx.execute(
         "INSERT INTO runs (id, title, preset_id, config_snapshot, phase, status, created_at,
              started_at, completed_at, tasks_total, tasks_done, tasks_failed, total_tokens,
-             total_cost)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             total_cost, unknown_cost_calls)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             run.id,
             run.title,
@@ -231,7 +236,8 @@ pub fn insert_run(tx: &Transaction<'_>, run: &NewRun<'_>) -> Result<()> {
             run.tasks.1,
             run.tasks.2,
             run.total_tokens,
-            run.total_cost
+            run.total_cost,
+            run.unknown_cost_calls
         ],
     )?;
     Ok(())
@@ -289,8 +295,8 @@ pub struct NewDocument<'a> {
     pub tokens: (i64, i64),
     /// Wall time of the call.
     pub latency_ms: i64,
-    /// USD.
-    pub cost: f64,
+    /// USD; `None` when unknown.
+    pub cost: Option<f64>,
     /// `succeeded` or `failed`.
     pub status: &'a str,
     /// RFC 3339.
