@@ -9,7 +9,7 @@ APP := target/debug/assay-desktop
 TEST_ENV := scripts/test-env.sh
 
 .PHONY: run test setup-app setup-test ui build lint fmt clippy ui-check ui-test nextest \
-        e2e bindings screenshots dev clean bench bench-bundle soak fuzz
+        e2e bindings screenshots dev clean bench bench-client bench-bundle soak fuzz
 
 ## run: install what is missing, build, and launch the desktop app
 run: setup-app ui
@@ -56,10 +56,15 @@ nextest:
 e2e: ui
 	$(TEST_ENV) $(CARGO) nextest run --workspace -E 'binary(e2e)'
 
-## bench: release-mode benchmarks: storage (warm open, create-to-open, SQLCipher vs SQLite)
-## and library (first launch, a page of runs among 100k runs / 1M documents)
+## bench: release-mode benchmarks: storage (warm open, create-to-open, SQLCipher vs SQLite),
+## library (first launch, a page of runs among 100k runs / 1M documents) and the provider
+## client's overhead per call (10,000 calls against an instant local server)
 bench: setup-test ui
-	$(TEST_ENV) $(CARGO) bench --workspace --bench storage --bench library
+	$(TEST_ENV) $(CARGO) bench --workspace --bench storage --bench library --bench client
+
+## bench-client: only the provider client's overhead benchmark
+bench-client:
+	$(CARGO) bench -p assay-core --bench client
 
 ## soak: the crash harness with 5000 random kill points (about 15 minutes)
 soak: setup-test ui

@@ -188,6 +188,30 @@ fn each_failure_exits_with_its_code_and_never_shows_the_key() {
     assert_eq!(error_code(&out), "PROVIDER_UNREACHABLE");
 }
 
+/// The key lives in the keyring only: no file under the data dir (logs included) holds it,
+/// even after a server echoed it in an error.
+fn assert_no_file_holds_the_key(dir: &std::path::Path) {
+    let mut stack = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(next) = stack.pop() {
+        for entry in std::fs::read_dir(&next).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files += 1;
+                let bytes = std::fs::read(&path).expect("read file");
+                assert!(
+                    !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+                    "{} holds the key",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files > 3, "the data dir was scanned ({files} files)");
+}
+
 #[test]
 fn a_profiles_own_price_overrides_the_table() {
     let data = DataDir::new();

@@ -30,7 +30,8 @@ CREATE TABLE runs_new (
     tasks_done      INTEGER NOT NULL DEFAULT 0,
     tasks_failed    INTEGER NOT NULL DEFAULT 0,
     total_tokens    INTEGER NOT NULL DEFAULT 0,
-    total_cost      REAL    NOT NULL DEFAULT 0
+    total_cost      REAL    NOT NULL DEFAULT 0,
+    unknown_cost_calls INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 INSERT INTO runs_new SELECT * FROM runs;
 DROP TABLE runs;
