@@ -295,3 +295,58 @@ fn a_profiles_own_price_overrides_the_table() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(prices()["overrides"], json!([]));
 }
+
+#[test]
+fn calls_go_through_the_https_proxy_but_never_to_this_machine() {
+    // A "proxy" that records the first line it is sent, then hangs up.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let proxy_url = format!("http://{}", proxy.local_addr().expect("addr"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        if let Ok((stream, _)) = proxy.accept() {
+            let mut first = String::new();
+            let _ = std::io::BufReader::new(stream).read_line(&mut first);
+            let _ = tx.send(first);
+        }
+    });
+    let data = profile_with("openai", "https://api.openai.test/v1");
+    let out = crate::assay()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["--json", "provider", "test", "local", "--profile", "work"])
+        .env("HTTPS_PROXY", &proxy_url)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .expect("run assay");
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the proxy was asked");
+    assert!(
+        first.starts_with("CONNECT api.openai.test:443"),
+        "the call tunnelled through the proxy: {first:?}"
+    );
+    assert_eq!(out.status.code(), Some(22), "{}", stderr(&out));
+
+    // A server on this machine is reached directly, whatever proxy is set.
+    let rt = runtime();
+    let server = rt.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [{"id": "m"}]})))
+            .mount(&server)
+            .await;
+        server
+    });
+    let data = profile_with("openai-compatible", &format!("{}/v1", server.uri()));
+    let out = crate::assay()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["--json", "provider", "test", "local", "--profile", "work"])
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("ALL_PROXY", "http://127.0.0.1:9")
+        .output()
+        .expect("run assay");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

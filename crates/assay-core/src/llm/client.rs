@@ -95,7 +95,7 @@ impl EndpointClient {
             dialect: dialect::for_kind(endpoint.kind),
             key: key.map(|k| Zeroizing::new(k.expose().to_owned())),
             limiter: Limiter::shared(limit_scope, limits),
-            http: http::client(),
+            http: http::client_for(&endpoint.base_url),
             policy: RetryPolicy::CALLS,
         })
     }

@@ -19,11 +19,38 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A new HTTP client (its own connection pool).
 pub fn client() -> reqwest::Client {
+    build(false)
+}
+
+/// A new HTTP client for calls to `base_url`: a server on this machine (localhost, 127.0.0.0/8,
+/// ::1) is never reached through a proxy, as Go's and most tools' clients do, since a
+/// company proxy cannot reach the person's own Ollama.
+pub fn client_for(base_url: &str) -> reqwest::Client {
+    build(is_loopback(base_url))
+}
+
+/// Whether `url`'s host is this machine.
+pub fn is_loopback(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url.trim()) else {
+        return false;
+    };
+    let host = parsed.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn build(direct: bool) -> reqwest::Client {
     // Installing fails only when a provider is installed already, which is as good.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let builder = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(concat!("assay/", env!("CARGO_PKG_VERSION")));
+    if direct {
+        builder = builder.no_proxy();
+    }
     match builder.build() {
         Ok(client) => client,
         Err(e) => {
@@ -203,6 +230,25 @@ mod tests {
             );
         }
         map
+    }
+
+    #[test]
+    fn only_this_machine_is_loopback() {
+        for yes in [
+            "http://localhost:11434/v1",
+            "http://127.0.0.2:8080",
+            "http://[::1]:1/v1",
+        ] {
+            assert!(is_loopback(yes), "{yes}");
+        }
+        for no in [
+            "http://10.0.0.5/v1",
+            "https://api.openai.com/v1",
+            "http://localhost.evil/",
+            "junk",
+        ] {
+            assert!(!is_loopback(no), "{no}");
+        }
     }
 
     #[test]

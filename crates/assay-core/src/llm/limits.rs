@@ -159,7 +159,10 @@ impl Limiter {
             state.next_start = start + state.settings.min_delay;
             start
         };
-        tokio::time::sleep_until(start.into()).await;
+        // The timer has millisecond granularity: only a real wait goes through it.
+        if start > Instant::now() {
+            tokio::time::sleep_until(start.into()).await;
+        }
         permit
     }
 

@@ -97,6 +97,7 @@ impl RawServer {
 }
 
 async fn serve(mut stream: TcpStream, behaviour: Behaviour, stats: Arc<Stats>) {
+    let _ = stream.set_nodelay(true);
     let mut buffer = Vec::new();
     for on_connection in 0.. {
         let Some(request_len) = read_request(&mut stream, &mut buffer).await else {
@@ -126,7 +127,9 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, stats: Arc<Stats>) {
                 delay,
                 close,
             } => {
-                tokio::time::sleep(delay).await;
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 let mut head = format!(
                     "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
                     body.len()
@@ -135,11 +138,10 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour, stats: Arc<Stats>) {
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 head.push_str("\r\n");
+                head.push_str(&body);
                 stats.in_flight.fetch_sub(1, Ordering::SeqCst);
-                if stream.write_all(head.as_bytes()).await.is_err()
-                    || stream.write_all(body.as_bytes()).await.is_err()
-                    || close
-                {
+                // One write, so Nagle's algorithm never holds the body back for an ACK.
+                if stream.write_all(head.as_bytes()).await.is_err() || close {
                     return;
                 }
             }
