@@ -168,6 +168,7 @@ fn each_failure_exits_with_its_code_and_never_shows_the_key() {
             "the key leaked: {}",
             stderr(&out)
         );
+        assert_no_file_holds_the_key(data.path());
         let calls = rt
             .block_on(server.received_requests())
             .expect("requests")
