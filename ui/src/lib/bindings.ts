@@ -611,7 +611,10 @@ export type ModelRating = {
 };
 
 /**  A model that generates documents. */
-export type ModelSpec = {
+export type ModelSpec = ModelSpec_Serialize | ModelSpec_Deserialize;
+
+/**  A model that generates documents. */
+export type ModelSpec_Deserialize = {
 	/**
 	 *  The endpoint it is called at, by name (`openai`, `anthropic`, `google`, `openrouter`,
 	 *  or one the profile added).
@@ -623,6 +626,31 @@ export type ModelSpec = {
 	temperature: number | null,
 	/**  Output token limit. */
 	max_tokens: number,
+	/**
+	 *  The contestant's name in results, unique within the preset (so one model at two
+	 *  temperatures is two contestants); `endpoint/model` when not set.
+	 */
+	label?: string | null,
+};
+
+/**  A model that generates documents. */
+export type ModelSpec_Serialize = {
+	/**
+	 *  The endpoint it is called at, by name (`openai`, `anthropic`, `google`, `openrouter`,
+	 *  or one the profile added).
+	 */
+	provider: string,
+	/**  The provider's model name. */
+	model: string,
+	/**  Sampling temperature, 0–2. */
+	temperature: number | null,
+	/**  Output token limit. */
+	max_tokens: number,
+	/**
+	 *  The contestant's name in results, unique within the preset (so one model at two
+	 *  temperatures is two contestants); `endpoint/model` when not set.
+	 */
+	label?: string,
 };
 
 /**  Score statistics of one model over every criterion. */
@@ -681,7 +709,7 @@ export type PresetConfig = PresetConfig_Serialize | PresetConfig_Deserialize;
 /**  The `presets.config` column. */
 export type PresetConfig_Deserialize = {
 	/**  Models that generate. */
-	models: ModelSpec[],
+	models: ModelSpec_Deserialize[],
 	/**  Judges that evaluate. */
 	judges: JudgeSpec[],
 	/**  Documents per input document and model. */
@@ -702,12 +730,22 @@ export type PresetConfig_Deserialize = {
 	max_retries: number,
 	/**  Timeout per call, in seconds. */
 	timeout_secs: number,
+	/**  Models that combine each input's best documents into one; none: no combine step. */
+	combine_models?: ModelSpec_Deserialize[],
+	/**  How many of each input's best documents the combine models get (at least 2). */
+	combine_top_k?: number,
+	/**  Stop (pause) the run before a call that could take its cost past this, USD. */
+	budget_usd?: number | null,
+	/**  Stop (pause) the run before a call that could take its tokens past this. */
+	budget_tokens?: number | null,
+	/**  A judge's output token limit per call. */
+	judge_max_tokens?: number,
 };
 
 /**  The `presets.config` column. */
 export type PresetConfig_Serialize = {
 	/**  Models that generate. */
-	models: ModelSpec[],
+	models: ModelSpec_Serialize[],
 	/**  Judges that evaluate. */
 	judges: JudgeSpec[],
 	/**  Documents per input document and model. */
@@ -728,6 +766,16 @@ export type PresetConfig_Serialize = {
 	max_retries: number,
 	/**  Timeout per call, in seconds. */
 	timeout_secs: number,
+	/**  Models that combine each input's best documents into one; none: no combine step. */
+	combine_models: ModelSpec_Serialize[],
+	/**  How many of each input's best documents the combine models get (at least 2). */
+	combine_top_k: number,
+	/**  Stop (pause) the run before a call that could take its cost past this, USD. */
+	budget_usd: number | null,
+	/**  Stop (pause) the run before a call that could take its tokens past this. */
+	budget_tokens: number | null,
+	/**  A judge's output token limit per call. */
+	judge_max_tokens: number,
 };
 
 /**  A preset to create, or the new state of one being edited. */

@@ -15,6 +15,34 @@ pub struct ModelSpec {
     pub temperature: f64,
     /// Output token limit.
     pub max_tokens: u32,
+    /// The contestant's name in results, unique within the preset (so one model at two
+    /// temperatures is two contestants); `endpoint/model` when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl ModelSpec {
+    /// The name results carry: the label, or `endpoint/model`.
+    pub fn contestant(&self) -> String {
+        match self.label.as_deref().map(str::trim) {
+            Some(label) if !label.is_empty() => label.to_owned(),
+            _ => format!("{}/{}", self.provider, self.model),
+        }
+    }
+}
+
+/// How many of each input's best documents go to the combine models, by default.
+pub const DEFAULT_COMBINE_TOP_K: u32 = 2;
+
+/// A judge's output token limit, by default.
+pub const DEFAULT_JUDGE_MAX_TOKENS: u32 = 1024;
+
+fn default_combine_top_k() -> u32 {
+    DEFAULT_COMBINE_TOP_K
+}
+
+fn default_judge_max_tokens() -> u32 {
+    DEFAULT_JUDGE_MAX_TOKENS
 }
 
 /// A judge model.
@@ -60,6 +88,21 @@ pub struct PresetConfig {
     pub max_retries: u32,
     /// Timeout per call, in seconds.
     pub timeout_secs: u32,
+    /// Models that combine each input's best documents into one; none: no combine step.
+    #[serde(default)]
+    pub combine_models: Vec<ModelSpec>,
+    /// How many of each input's best documents the combine models get (at least 2).
+    #[serde(default = "default_combine_top_k")]
+    pub combine_top_k: u32,
+    /// Stop (pause) the run before a call that could take its cost past this, USD.
+    #[serde(default)]
+    pub budget_usd: Option<f64>,
+    /// Stop (pause) the run before a call that could take its tokens past this.
+    #[serde(default)]
+    pub budget_tokens: Option<u64>,
+    /// A judge's output token limit per call.
+    #[serde(default = "default_judge_max_tokens")]
+    pub judge_max_tokens: u32,
 }
 
 /// Whether `name` can be an endpoint's name (whether that endpoint exists is checked against
@@ -76,22 +119,74 @@ impl PresetConfig {
         if self.models.is_empty() {
             bad("models", "choose at least one model");
         }
-        for (i, m) in self.models.iter().enumerate() {
+        let mut seen = std::collections::HashSet::new();
+        let all = self
+            .models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| ("models", i, m))
+            .chain(
+                self.combine_models
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| ("combine_models", i, m)),
+            );
+        for (list, i, m) in all {
             if !endpoint_name(&m.provider) {
-                bad(&format!("models[{i}].provider"), "not an endpoint name");
+                bad(&format!("{list}[{i}].provider"), "not an endpoint name");
             }
             if m.model.trim().is_empty() {
-                bad(&format!("models[{i}].model"), "model name is empty");
+                bad(&format!("{list}[{i}].model"), "model name is empty");
             }
             if !(0.0..=2.0).contains(&m.temperature) {
                 bad(
-                    &format!("models[{i}].temperature"),
+                    &format!("{list}[{i}].temperature"),
                     "must be between 0 and 2",
                 );
             }
             if m.max_tokens == 0 {
-                bad(&format!("models[{i}].max_tokens"), "must be at least 1");
+                bad(&format!("{list}[{i}].max_tokens"), "must be at least 1");
             }
+            if m.label.as_deref().is_some_and(|l| {
+                let n = l.trim().chars().count();
+                n == 0 || n > 80 || l.chars().any(char::is_control)
+            }) {
+                bad(&format!("{list}[{i}].label"), "use 1–80 characters");
+            } else if !seen.insert(m.contestant().to_lowercase()) {
+                bad(
+                    &format!("{list}[{i}].label"),
+                    &format!(
+                        "{:?} names another model too; give each a label of its own",
+                        m.contestant()
+                    ),
+                );
+            }
+        }
+        if !self.combine_models.is_empty() {
+            if self.combine_top_k < 2 {
+                bad("combine_top_k", "must be at least 2 to combine anything");
+            }
+            if !self.evaluation_enabled && !self.pairwise_enabled {
+                bad(
+                    "combine_models",
+                    "combining picks each input's best documents, so it needs scoring or comparison",
+                );
+            }
+        }
+        if self.budget_usd.is_some_and(|b| !b.is_finite() || b <= 0.0) {
+            bad(
+                "budget_usd",
+                "must be more than 0 (leave it out for no budget)",
+            );
+        }
+        if self.budget_tokens == Some(0) {
+            bad(
+                "budget_tokens",
+                "must be at least 1 (leave it out for no budget)",
+            );
+        }
+        if !(16..=100_000).contains(&self.judge_max_tokens) {
+            bad("judge_max_tokens", "must be between 16 and 100000");
         }
         if (self.evaluation_enabled || self.pairwise_enabled) && self.judges.is_empty() {
             bad("judges", "evaluation needs at least one judge");
@@ -203,6 +298,7 @@ mod tests {
                 model: "m".into(),
                 temperature: 0.7,
                 max_tokens: 100,
+                label: None,
             }],
             judges: vec![JudgeSpec {
                 provider: "google".into(),
@@ -217,6 +313,74 @@ mod tests {
             eval_concurrency: 2,
             max_retries: 1,
             timeout_secs: 60,
+            combine_models: Vec::new(),
+            combine_top_k: DEFAULT_COMBINE_TOP_K,
+            budget_usd: None,
+            budget_tokens: None,
+            judge_max_tokens: DEFAULT_JUDGE_MAX_TOKENS,
+        }
+    }
+
+    #[test]
+    fn a_preset_written_before_combine_budgets_and_labels_reads_with_their_defaults() {
+        let mut json = serde_json::to_value(valid()).expect("json");
+        for field in [
+            "combine_models",
+            "combine_top_k",
+            "budget_usd",
+            "budget_tokens",
+            "judge_max_tokens",
+        ] {
+            json.as_object_mut().expect("object").remove(field);
+        }
+        let old: PresetConfig = serde_json::from_value(json).expect("an old preset loads");
+        assert_eq!(old, valid());
+        assert_eq!(old.models[0].contestant(), "openai/m");
+    }
+
+    #[test]
+    fn labels_are_unique_and_combine_and_budgets_are_checked() {
+        let mut c = valid();
+        let mut twin = c.models[0].clone();
+        twin.temperature = 0.2;
+        c.models.push(twin.clone());
+        assert!(
+            c.problems()
+                .iter()
+                .any(|p| p.starts_with("models[1].label: "))
+        );
+        c.models[1].label = Some("m cold".into());
+        assert_eq!(
+            c.problems(),
+            Vec::<String>::new(),
+            "a label tells them apart"
+        );
+        assert_eq!(c.models[1].contestant(), "m cold");
+
+        c.combine_models.push(twin);
+        c.combine_models[0].label = Some("M COLD".into());
+        c.combine_top_k = 1;
+        c.evaluation_enabled = false;
+        c.pairwise_enabled = false;
+        c.judges.clear();
+        c.budget_usd = Some(-1.0);
+        c.budget_tokens = Some(0);
+        c.judge_max_tokens = 1;
+        let problems = c.problems();
+        for field in [
+            "combine_models[0].label",
+            "combine_top_k",
+            "combine_models",
+            "budget_usd",
+            "budget_tokens",
+            "judge_max_tokens",
+        ] {
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.starts_with(&format!("{field}: "))),
+                "{field} among {problems:?}"
+            );
         }
     }
 

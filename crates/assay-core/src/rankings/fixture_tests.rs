@@ -110,6 +110,7 @@ fn insert(fixture: &Fixture, ids: Ids) -> (TestProfile, RunDetail) {
                 model: d.model.clone(),
                 temperature: 0.7,
                 max_tokens: 1000,
+                label: None,
             });
         }
     }
