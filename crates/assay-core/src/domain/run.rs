@@ -108,7 +108,7 @@ pub struct PairwiseVerdict {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct RunEvent {
-    /// `generating`, `single_eval` or `pairwise_eval`.
+    /// `generating`, `scoring`, `comparing` or `combining`.
     pub phase: String,
     /// The model or judge called.
     pub actor: String,

@@ -390,6 +390,20 @@ impl Profiles {
             );
         }
         seed::ensure_seeded(&db, progress)?;
+        // This process holds the profile's lock now, so no process is running any run of it:
+        // one left `running` (a crash, a killed process) is `interrupted`, to be resumed.
+        match db.write(store::runs::interrupt_orphans) {
+            Ok(0) => {}
+            Ok(n) => log::info!(
+                "{n} run(s) of {} were left running; now interrupted",
+                record.id
+            ),
+            Err(err) => log::warn!(
+                "could not mark the interrupted runs of {}: {}",
+                record.id,
+                err.log_line()
+            ),
+        }
         Ok(OpenProfile {
             record,
             db: Arc::new(db),

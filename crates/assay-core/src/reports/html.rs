@@ -16,7 +16,7 @@ th{background:#f3f5f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .meta{color:#5b6577}.chart text{font-size:12px;fill:#1c2330}.chart .head{font-weight:600}.chart .cell{font-size:12px}
 .chart .small{font-size:10px}.chart .bar{fill:#7fb3e6}.chart .whisker{stroke:#1f3a5f;stroke-width:1.5}
 .chart .axis{stroke:#8a94a6;stroke-dasharray:3 3}.chart .empty{fill:#eef0f4}
-.phase-generating{fill:#7fb3e6}.phase-single_eval{fill:#a8d08d}.phase-pairwise_eval{fill:#f2c14e}
+.phase-generating{fill:#7fb3e6}.phase-scoring{fill:#a8d08d}.phase-comparing{fill:#f2c14e}.phase-combining{fill:#c9a0dc}
 article.doc{border:1px solid #dde2ea;border-radius:6px;padding:.2rem 1.2rem;margin:1rem 0}
 article.doc header{color:#5b6577;font-size:.9rem;padding-top:.6rem}
 ";

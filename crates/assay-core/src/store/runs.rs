@@ -215,6 +215,15 @@ pub struct NewRun<'a> {
     pub unknown_cost_calls: i64,
 }
 
+/// Marks every run left `running` as `interrupted`: called when a process takes a profile's
+/// lock, so no process is running them. Returns how many there were.
+pub fn interrupt_orphans(tx: &Transaction<'_>) -> Result<usize> {
+    Ok(tx.execute(
+        "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
+        [],
+    )?)
+}
+
 /// Inserts a run.
 pub fn insert_run(tx: &Transaction<'_>, run: &NewRun<'_>) -> Result<()> {
     tx.execute(
@@ -262,11 +271,15 @@ pub struct NewTask<'a> {
     pub status: &'a str,
 }
 
-/// Inserts a task.
+/// Inserts a generation task (kind `generate`), keyed by input, model and iteration, its
+/// contestant named `provider/model`.
 pub fn insert_task(tx: &Transaction<'_>, task: &NewTask<'_>) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO tasks (id, run_id, input_content_id, provider, model, iteration, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO tasks (id, run_id, kind, task_key, input_content_id, provider, model,
+                            label, iteration, status, attempts)
+         VALUES (?1, ?2, 'generate', 'generate/' || ?3 || '/' || ?4 || '/' || ?5 || '/' || ?6,
+                 ?3, ?4, ?5, ?4 || '/' || ?5, ?6, ?7,
+                 CASE WHEN ?7 IN ('succeeded', 'failed') THEN 1 ELSE 0 END)",
     )?
     .execute(params![
         task.id,

@@ -173,3 +173,31 @@ fn creating_without_a_reachable_keyring_fails_naming_the_passphrase_option_and_l
         "no directory was made"
     );
 }
+
+#[test]
+fn a_run_left_running_by_a_dead_process_is_interrupted_when_the_profile_opens() {
+    let env = Env::new();
+    env.profiles
+        .create("Runs", KeyProtection::Keyring)
+        .expect("create");
+    let open = env.profiles.open_profile("runs", None).expect("open");
+    let status = |open: &assay_core::profile::OpenProfile| -> String {
+        open.db()
+            .read(|c| Ok(c.query_row("SELECT status FROM runs", [], |r| r.get(0))?))
+            .expect("status")
+    };
+    open.db()
+        .write(|tx| {
+            tx.execute("UPDATE runs SET status = 'running'", [])?;
+            Ok(())
+        })
+        .expect("a run in progress");
+    assert_eq!(
+        status(&open),
+        "running",
+        "while its process holds the profile"
+    );
+    drop(open);
+    let reopened = env.profiles.open_profile("runs", None).expect("reopen");
+    assert_eq!(status(&reopened), "interrupted");
+}

@@ -14,24 +14,28 @@ use crate::Env;
 /// ON DELETE CASCADE) with a wider status CHECK, as the run engine's migrations will.
 const REBUILD_RUNS: &str = "-- assay:rebuild
 CREATE TABLE runs_new (
-    id              TEXT    NOT NULL PRIMARY KEY,
-    title           TEXT    NOT NULL,
-    preset_id       TEXT    REFERENCES presets (id) ON DELETE SET NULL,
-    config_snapshot TEXT    NOT NULL CHECK (json_valid(config_snapshot)),
-    phase           TEXT    NOT NULL,
-    status          TEXT    NOT NULL CHECK (status IN ('pending', 'generating', 'single_eval',
-                        'pairwise_eval', 'completed', 'completed_with_errors', 'failed',
-                        'cancelled', 'interrupted', 'paused')),
-    error           TEXT,
-    created_at      TEXT    NOT NULL,
-    started_at      TEXT,
-    completed_at    TEXT,
-    tasks_total     INTEGER NOT NULL DEFAULT 0,
-    tasks_done      INTEGER NOT NULL DEFAULT 0,
-    tasks_failed    INTEGER NOT NULL DEFAULT 0,
-    total_tokens    INTEGER NOT NULL DEFAULT 0,
-    total_cost      REAL    NOT NULL DEFAULT 0,
-    unknown_cost_calls INTEGER NOT NULL DEFAULT 0
+    id                 TEXT    NOT NULL PRIMARY KEY,
+    title              TEXT    NOT NULL,
+    preset_id          TEXT    REFERENCES presets (id) ON DELETE SET NULL,
+    config_snapshot    TEXT    NOT NULL CHECK (json_valid(config_snapshot)),
+    phase              TEXT    NOT NULL,
+    status             TEXT    NOT NULL CHECK (status IN ('pending', 'running', 'paused',
+                           'completed', 'completed_with_errors', 'failed', 'cancelled',
+                           'interrupted', 'archived')),
+    error              TEXT,
+    created_at         TEXT    NOT NULL,
+    started_at         TEXT,
+    completed_at       TEXT,
+    tasks_total        INTEGER NOT NULL DEFAULT 0,
+    tasks_done         INTEGER NOT NULL DEFAULT 0,
+    tasks_failed       INTEGER NOT NULL DEFAULT 0,
+    total_tokens       INTEGER NOT NULL DEFAULT 0,
+    total_cost         REAL    NOT NULL DEFAULT 0,
+    unknown_cost_calls INTEGER NOT NULL DEFAULT 0,
+    budget_usd         REAL,
+    budget_tokens      INTEGER,
+    allow_unpriced     INTEGER NOT NULL DEFAULT 0,
+    pause_reason       TEXT
 ) STRICT;
 INSERT INTO runs_new SELECT * FROM runs;
 DROP TABLE runs;
@@ -113,7 +117,7 @@ fn rebuilding_runs_in_a_seeded_profile_keeps_every_row_of_every_table() {
     expected.remove("schema_migrations");
     assert_eq!(after, expected, "every row of every table is still there");
     db.write(|tx| {
-        tx.execute("UPDATE runs SET status = 'paused'", [])?;
+        tx.execute("UPDATE runs SET status = 'archived'", [])?;
         Ok(())
     })
     .expect("the rebuilt table has the new CHECK");
@@ -159,4 +163,66 @@ fn a_rebuild_that_would_lose_results_leaves_the_profile_as_it_was() {
     );
     let after = counts(&Database::open(&path, key, "after").expect("still opens"));
     assert_eq!(after, before, "nothing changed");
+}
+
+#[test]
+fn migration_0018_maps_old_statuses_phases_and_tasks_onto_the_engines_schema() {
+    let dir = tempfile::tempdir().expect("temp");
+    let path = dir.path().join("profile.db");
+    let key = DbKey::generate().expect("key");
+    let upto_17: Vec<Migration> = MIGRATIONS.iter().take(17).copied().collect();
+    // An empty file is a new database to SQLite; open never creates one.
+    std::fs::File::create(&path).expect("empty file");
+    let old = Database::open_migrating(&path, key.clone(), "at 17", &upto_17).expect("at 17");
+    old.write(|tx| {
+        tx.execute_batch(
+            "INSERT INTO runs (id, title, config_snapshot, phase, status, created_at)
+                 VALUES ('r1', 'mid-run', '{}', 'single_eval', 'single_eval', '2026-01-01T00:00:00Z'),
+                        ('r2', 'done', '{}', 'done', 'completed', '2026-01-01T00:00:00Z');
+             INSERT INTO tasks (id, run_id, input_content_id, provider, model, iteration, status)
+                 VALUES ('t1', 'r1', NULL, 'openai', 'gpt-4o', 1, 'succeeded'),
+                        ('t2', 'r1', NULL, 'openai', 'gpt-4o', 2, 'succeeded');
+             INSERT INTO documents (id, run_id, task_id, body, cost, status, created_at)
+                 VALUES ('d1', 'r1', 't1', 'one', 0.5, 'succeeded', '2026-01-01T00:00:00Z'),
+                        ('d2', 'r1', 't2', 'two', NULL, 'succeeded', '2026-01-01T00:00:00Z');
+             INSERT INTO pairwise_results (id, run_id, doc_a_id, doc_b_id, judge, trial, winner, shown_first)
+                 VALUES ('p1', 'r1', 'd1', 'd2', 'j', 1, 'A', 'A');
+             INSERT INTO run_events (id, run_id, phase, actor, target, started_at, ended_at, status)
+                 VALUES ('e1', 'r1', 'pairwise_eval', 'j', 'd1 d2', 'x', 'y', 'succeeded');",
+        )?;
+        Ok(())
+    })
+    .expect("old rows");
+    drop(old);
+
+    let db = Database::open(&path, key, "migrated").expect("0018 applies");
+    let text = |sql: &str| -> String {
+        db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
+    assert_eq!(
+        text("SELECT status FROM runs WHERE id = 'r1'"),
+        "interrupted"
+    );
+    assert_eq!(text("SELECT phase FROM runs WHERE id = 'r1'"), "scoring");
+    assert_eq!(text("SELECT status FROM runs WHERE id = 'r2'"), "completed");
+    assert_eq!(
+        text("SELECT kind || ' ' || task_key || ' ' || label FROM tasks WHERE id = 't2'"),
+        "generate generate/t2/openai/gpt-4o/2 openai/gpt-4o"
+    );
+    assert_eq!(text("SELECT phase FROM run_events"), "comparing");
+    assert_eq!(
+        text("SELECT kind FROM documents WHERE id = 'd1'"),
+        "generated"
+    );
+    // Both orders of one trial are two rows now.
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO pairwise_results (id, run_id, doc_a_id, doc_b_id, judge, trial, winner, shown_first)
+             VALUES ('p2', 'r1', 'd1', 'd2', 'j', 1, 'B', 'B')",
+            [],
+        )?;
+        Ok(())
+    })
+    .expect("the other order of the same trial");
 }
