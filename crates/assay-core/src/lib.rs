@@ -9,6 +9,7 @@ pub mod app_info;
 pub mod bundle;
 pub mod db;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub(crate) mod faults;
 pub mod fs;
