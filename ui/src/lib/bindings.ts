@@ -231,6 +231,14 @@ export type ContentView = {
 	html: string,
 };
 
+/**  One criterion. */
+export type Criterion = {
+	/**  Its name, as scores record it. */
+	name: string,
+	/**  What it asks, as written. */
+	description: string,
+};
+
 /**
  *  What may be shown about an endpoint: never its key. `assay provider list --json` prints
  *  these.
@@ -1081,6 +1089,13 @@ export type RunConfigSnapshot_Deserialize = {
 	config: PresetConfig_Deserialize,
 	/**  Input document ids. */
 	inputs: string[],
+	/**  The snapshot's format: 1 (written before runs kept their texts) or 2. */
+	version?: number,
+	/**
+	 *  The text actually sent, so editing the library never changes what a past run used;
+	 *  `None` in a version 1 snapshot.
+	 */
+	texts?: SnapshotTexts | null,
 } & PresetRoles_Deserialize;
 
 /**  The `runs.config_snapshot` column: what the run used, frozen when it started. */
@@ -1091,6 +1106,13 @@ export type RunConfigSnapshot_Serialize = {
 	config: PresetConfig_Serialize,
 	/**  Input document ids. */
 	inputs: string[],
+	/**  The snapshot's format: 1 (written before runs kept their texts) or 2. */
+	version: number,
+	/**
+	 *  The text actually sent, so editing the library never changes what a past run used;
+	 *  `None` in a version 1 snapshot.
+	 */
+	texts?: SnapshotTexts,
 } & PresetRoles_Serialize;
 
 /**  A run with everything it produced. */
@@ -1168,7 +1190,7 @@ export type RunEvent = RunEvent_Serialize | RunEvent_Deserialize;
 
 /**  One call on the timeline (also the seed package's event format). */
 export type RunEvent_Deserialize = {
-	/**  `generating`, `single_eval` or `pairwise_eval`. */
+	/**  `generating`, `scoring`, `comparing` or `combining`. */
 	phase: string,
 	/**  The model or judge called. */
 	actor: string,
@@ -1190,7 +1212,7 @@ export type RunEvent_Deserialize = {
 
 /**  One call on the timeline (also the seed package's event format). */
 export type RunEvent_Serialize = {
-	/**  `generating`, `single_eval` or `pairwise_eval`. */
+	/**  `generating`, `scoring`, `comparing` or `combining`. */
 	phase: string,
 	/**  The model or judge called. */
 	actor: string,
@@ -1342,6 +1364,32 @@ seeded_at: string } |
 reason: string } | 
 /**  Not seeded yet. */
 { phase: "pending" };
+
+/**  An input document as the run sent it. */
+export type SnapshotInput = {
+	/**  Its content id. */
+	id: string,
+	/**  Its name then. */
+	name: string,
+	/**  Its text, expanded. */
+	text: string,
+};
+
+/**  The texts a run sends, expanded (`{{VAR}}`) when the run was made. */
+export type SnapshotTexts = {
+	/**  The generators' instructions. */
+	generation_instructions: string,
+	/**  The scoring judges' instructions (empty when scoring is off). */
+	scoring_instructions: string,
+	/**  The comparing judges' instructions (empty when comparison is off). */
+	comparison_instructions: string,
+	/**  The combine models' instructions (empty without combine models). */
+	combine_instructions: string,
+	/**  The criteria judges score and weigh. */
+	criteria: Criterion[],
+	/**  The input documents, in the preset's order. */
+	inputs: SnapshotInput[],
+};
 
 /**  Mean, standard deviation, min and max of a set of scores. */
 export type Summary = {

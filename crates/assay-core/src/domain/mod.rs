@@ -2,6 +2,7 @@
 //! here and is validated before it is written, so bad JSON is an error, never a stored value.
 
 pub mod content;
+pub mod criteria;
 pub mod endpoint;
 pub mod link;
 pub mod name;

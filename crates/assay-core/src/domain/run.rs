@@ -15,6 +15,48 @@ pub struct RunConfigSnapshot {
     pub roles: PresetRoles,
     /// Input document ids.
     pub inputs: Vec<String>,
+    /// The snapshot's format: 1 (written before runs kept their texts) or 2.
+    #[serde(default = "snapshot_v1")]
+    pub version: u32,
+    /// The text actually sent, so editing the library never changes what a past run used;
+    /// `None` in a version 1 snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub texts: Option<SnapshotTexts>,
+}
+
+/// The snapshot format this build writes.
+pub const SNAPSHOT_VERSION: u32 = 2;
+
+fn snapshot_v1() -> u32 {
+    1
+}
+
+/// The texts a run sends, expanded (`{{VAR}}`) when the run was made.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+pub struct SnapshotTexts {
+    /// The generators' instructions.
+    pub generation_instructions: String,
+    /// The scoring judges' instructions (empty when scoring is off).
+    pub scoring_instructions: String,
+    /// The comparing judges' instructions (empty when comparison is off).
+    pub comparison_instructions: String,
+    /// The combine models' instructions (empty without combine models).
+    pub combine_instructions: String,
+    /// The criteria judges score and weigh.
+    pub criteria: Vec<super::criteria::Criterion>,
+    /// The input documents, in the preset's order.
+    pub inputs: Vec<SnapshotInput>,
+}
+
+/// An input document as the run sent it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+pub struct SnapshotInput {
+    /// Its content id.
+    pub id: String,
+    /// Its name then.
+    pub name: String,
+    /// Its text, expanded.
+    pub text: String,
 }
 
 /// A run in the history list.

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::criteria::Criterion;
+use crate::domain::criteria::Criterion;
 
 /// The schema a scoring answer follows. Scores are integers described as 1–5 rather than
 /// bounded with `minimum`/`maximum`, which some providers' structured output refuses; the

@@ -3,11 +3,12 @@
 //! Built so far (the engine that plans, calls, journals and resumes comes next):
 //! - [`expand`]: `{{VAR}}` expansion of library text, so a run's snapshot holds the text
 //!   actually sent;
-//! - [`criteria`]: the criteria a judge scores, read from the criteria document;
+//! - [`plan`]: a run's snapshot (the texts it sends, expanded when the run is made) and its
+//!   tasks with their idempotency keys;
 //! - [`judging`]: the JSON schemas judges answer in, and reading their answers strictly (a
 //!   scoring answer scores every criterion exactly once; a comparison names A or B), with
 //!   the both-orders rule for comparisons.
 
-pub mod criteria;
 pub mod expand;
 pub mod judging;
+pub mod plan;

@@ -129,6 +129,8 @@ fn insert(fixture: &Fixture, ids: Ids) -> (TestProfile, RunDetail) {
         config,
         roles: preset.roles.clone(),
         inputs: preset.inputs.clone(),
+        version: 1,
+        texts: None,
     };
     let n = fixture.documents.len();
     let id = |i: usize, what: &str| match ids {

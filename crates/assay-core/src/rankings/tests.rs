@@ -88,6 +88,8 @@ fn run(
             },
             roles: PresetRoles::default(),
             inputs: Vec::new(),
+            version: 1,
+            texts: None,
         },
         documents,
         scores,
