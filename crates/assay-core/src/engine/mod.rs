@@ -5,6 +5,7 @@
 //!   actually sent;
 //! - [`plan`]: a run's snapshot (the texts it sends, expanded when the run is made) and its
 //!   tasks with their idempotency keys;
+//! - [`prompts`]: the system and user texts of each kind of call, documents fenced;
 //! - [`judging`]: the JSON schemas judges answer in, and reading their answers strictly (a
 //!   scoring answer scores every criterion exactly once; a comparison names A or B), with
 //!   the both-orders rule for comparisons.
@@ -12,3 +13,4 @@
 pub mod expand;
 pub mod judging;
 pub mod plan;
+pub mod prompts;
