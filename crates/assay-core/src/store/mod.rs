@@ -16,6 +16,7 @@ pub mod meta;
 pub mod models;
 pub mod presets;
 pub mod runs;
+pub mod tasks;
 pub mod usage;
 
 use rusqlite::{Connection, Row};
