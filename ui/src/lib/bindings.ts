@@ -473,7 +473,7 @@ export type GeneratedDocument_Deserialize = {
 	input_id?: string | null,
 	/**  The input document's name. */
 	input_name?: string | null,
-	/**  `provider/model`. */
+	/**  The contestant: its label in the preset, or `endpoint/model`. */
 	model: string,
 	/**  Iteration number. */
 	iteration: number,
@@ -499,7 +499,7 @@ export type GeneratedDocument_Serialize = {
 	input_id: string | null,
 	/**  The input document's name. */
 	input_name: string | null,
-	/**  `provider/model`. */
+	/**  The contestant: its label in the preset, or `endpoint/model`. */
 	model: string,
 	/**  Iteration number. */
 	iteration: number,
@@ -706,6 +706,16 @@ export type PairwiseVerdict_Serialize = {
 	shown_first: string,
 	/**  The judge's reason. */
 	reason: string,
+};
+
+/**  One kind of task's progress. */
+export type PhaseProgress = {
+	/**  Tasks planned. */
+	total: number,
+	/**  Tasks that succeeded. */
+	done: number,
+	/**  Tasks that failed. */
+	failed: number,
 };
 
 /**  A preset as stored, with the content ids each role uses. */
@@ -1138,6 +1148,8 @@ export type RunDetail_Deserialize = {
 	pairwise: PairwiseVerdict_Deserialize[],
 	/**  Timeline. */
 	events: RunEvent_Deserialize[],
+	/**  Tasks per kind: total, done, failed. */
+	progress: RunProgress,
 } & RunSummary_Deserialize;
 
 /**  A run with everything it produced. */
@@ -1160,6 +1172,8 @@ export type RunDetail_Serialize = {
 	pairwise: PairwiseVerdict_Serialize[],
 	/**  Timeline. */
 	events: RunEvent_Serialize[],
+	/**  Tasks per kind: total, done, failed. */
+	progress: RunProgress,
 } & RunSummary_Serialize;
 
 /**  A run with its rankings, for the Evaluation tabs. */
@@ -1230,6 +1244,18 @@ export type RunEvent_Serialize = {
 	cost: number | null,
 	/**  `succeeded`, `failed` or `retried`. */
 	status: string,
+};
+
+/**  A run's tasks per kind, as `assay --json run show` prints them. */
+export type RunProgress = {
+	/**  Documents to write. */
+	generate: PhaseProgress,
+	/**  Scoring calls. */
+	score: PhaseProgress,
+	/**  Comparison calls (one per order shown). */
+	compare: PhaseProgress,
+	/**  Combine calls. */
+	combine: PhaseProgress,
 };
 
 /**  Everything ranked for one run. */

@@ -100,6 +100,18 @@ fn a_new_profile_lists_the_seeded_library_preset_and_run() {
     assert_eq!(run["status"], "completed");
     assert_eq!(run["documents"].as_array().map(Vec::len), Some(4));
     assert_eq!(run["scores"].as_array().map(Vec::len), Some(32));
+    // Progress per kind of task: the seeded run's four documents were written.
+    assert_eq!(
+        run["progress"]["generate"],
+        serde_json::json!({"total": 4, "done": 4, "failed": 0})
+    );
+    for kind in ["score", "compare", "combine"] {
+        assert!(
+            run["progress"][kind]["total"].is_i64(),
+            "{kind}: {}",
+            run["progress"]
+        );
+    }
 
     // Text output rounds as the report and the app do: mini's mean 58/16 = 3.625 reads 3.63.
     let shown = stdout(&assay_in(

@@ -92,7 +92,7 @@ pub struct GeneratedDocument {
     pub input_id: Option<String>,
     /// The input document's name.
     pub input_name: Option<String>,
-    /// `provider/model`.
+    /// The contestant: its label in the preset, or `endpoint/model`.
     pub model: String,
     /// Iteration number.
     pub iteration: i64,
@@ -194,4 +194,30 @@ pub struct RunDetail {
     pub pairwise: Vec<PairwiseVerdict>,
     /// Timeline.
     pub events: Vec<RunEvent>,
+    /// Tasks per kind: total, done, failed.
+    pub progress: RunProgress,
+}
+
+/// One kind of task's progress.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct PhaseProgress {
+    /// Tasks planned.
+    pub total: i64,
+    /// Tasks that succeeded.
+    pub done: i64,
+    /// Tasks that failed.
+    pub failed: i64,
+}
+
+/// A run's tasks per kind, as `assay --json run show` prints them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct RunProgress {
+    /// Documents to write.
+    pub generate: PhaseProgress,
+    /// Scoring calls.
+    pub score: PhaseProgress,
+    /// Comparison calls (one per order shown).
+    pub compare: PhaseProgress,
+    /// Combine calls.
+    pub combine: PhaseProgress,
 }

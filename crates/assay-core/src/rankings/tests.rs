@@ -95,6 +95,7 @@ fn run(
         scores,
         pairwise,
         events: Vec::new(),
+        progress: Default::default(),
     }
 }
 

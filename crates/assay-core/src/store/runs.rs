@@ -6,7 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use super::all;
 use crate::domain::from_json;
 use crate::domain::run::{
-    GeneratedDocument, PairwiseVerdict, RunDetail, RunEvent, RunSummary, Score,
+    GeneratedDocument, PairwiseVerdict, PhaseProgress, RunDetail, RunEvent, RunProgress,
+    RunSummary, Score,
 };
 use crate::error::Result;
 
@@ -87,17 +88,36 @@ pub fn detail(conn: &Connection, id: &str) -> Result<Option<RunDetail>> {
         scores: scores(conn, id)?,
         pairwise: verdicts(conn, id)?,
         events: events(conn, id)?,
+        progress: progress(conn, id)?,
     }))
+}
+
+fn progress(conn: &Connection, run_id: &str) -> Result<RunProgress> {
+    let mut out = RunProgress::default();
+    for (kind, total, done, failed) in super::tasks::progress(conn, run_id)? {
+        let slot = match kind.as_str() {
+            "generate" => &mut out.generate,
+            "score" => &mut out.score,
+            "compare" => &mut out.compare,
+            _ => &mut out.combine,
+        };
+        *slot = PhaseProgress {
+            total,
+            done,
+            failed,
+        };
+    }
+    Ok(out)
 }
 
 fn documents(conn: &Connection, run_id: &str) -> Result<Vec<GeneratedDocument>> {
     all(
         conn,
-        "SELECT d.id, t.input_content_id, c.name, t.provider || '/' || t.model, t.iteration,
+        "SELECT d.id, t.input_content_id, c.name, t.label, t.iteration,
                 d.body, d.tokens_in, d.tokens_out, d.latency_ms, d.cost, d.status
          FROM documents d JOIN tasks t ON t.id = d.task_id
          LEFT JOIN contents c ON c.id = t.input_content_id
-         WHERE d.run_id = ?1 ORDER BY c.name, t.provider, t.model, t.iteration",
+         WHERE d.run_id = ?1 ORDER BY c.name, t.label, t.iteration",
         [run_id],
         |r| {
             Ok(GeneratedDocument {
