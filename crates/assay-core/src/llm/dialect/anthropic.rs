@@ -55,18 +55,8 @@ impl Dialect for Anthropic {
     fn read_answer(&self, body: &[u8]) -> Result<Answer, ServerError> {
         let json: Value =
             serde_json::from_slice(body).map_err(|_| bad_response("the answer is not JSON"))?;
-        if json["type"] == "error" {
-            let (message, code) = super::error_fields(body);
-            return Err(ServerError {
-                kind: super::classify(
-                    502,
-                    message.as_deref(),
-                    code.as_deref(),
-                    true,
-                    super::Operation::Generate,
-                ),
-                message,
-            });
+        if let Some(error) = super::error_in_answer(&json, body) {
+            return Err(error);
         }
         let blocks = json["content"]
             .as_array()

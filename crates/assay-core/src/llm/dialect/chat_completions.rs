@@ -4,10 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    Answer, AuthScheme, Dialect, ServerError, WireRequest, bad_response, classify, count,
-    error_fields, join,
-};
+use super::{Answer, AuthScheme, Dialect, ServerError, WireRequest, bad_response, count, join};
 use crate::llm::call::{CallRequest, FinishReason, ModelInfo, Usage};
 
 /// The Chat Completions dialect, in one of its three flavours.
@@ -93,25 +90,8 @@ impl Dialect for ChatCompletions {
     fn read_answer(&self, body: &[u8]) -> Result<Answer, ServerError> {
         let json: Value =
             serde_json::from_slice(body).map_err(|_| bad_response("the answer is not JSON"))?;
-        if json.get("error").is_some_and(|e| !e.is_null()) {
-            // OpenRouter (and some gateways) answer 200 with an error body; its `code` is the
-            // HTTP status it means.
-            let (message, code) = error_fields(body);
-            let status = json["error"]["code"]
-                .as_u64()
-                .and_then(|c| u16::try_from(c).ok())
-                .filter(|c| (400..600).contains(c))
-                .unwrap_or(502);
-            return Err(ServerError {
-                kind: classify(
-                    status,
-                    message.as_deref(),
-                    code.as_deref(),
-                    true,
-                    super::Operation::Generate,
-                ),
-                message,
-            });
+        if let Some(error) = super::error_in_answer(&json, body) {
+            return Err(error);
         }
         let choice = json["choices"]
             .get(0)

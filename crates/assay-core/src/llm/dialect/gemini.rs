@@ -46,22 +46,8 @@ impl Dialect for Gemini {
     fn read_answer(&self, body: &[u8]) -> Result<Answer, ServerError> {
         let json: Value =
             serde_json::from_slice(body).map_err(|_| bad_response("the answer is not JSON"))?;
-        if json.get("error").is_some() {
-            let (message, code) = super::error_fields(body);
-            let status = json["error"]["code"]
-                .as_u64()
-                .and_then(|c| u16::try_from(c).ok())
-                .unwrap_or(502);
-            return Err(ServerError {
-                kind: super::classify(
-                    status,
-                    message.as_deref(),
-                    code.as_deref(),
-                    true,
-                    super::Operation::Generate,
-                ),
-                message,
-            });
+        if let Some(error) = super::error_in_answer(&json, body) {
+            return Err(error);
         }
         let candidate = json["candidates"].get(0);
         let (text, finish) = match candidate {

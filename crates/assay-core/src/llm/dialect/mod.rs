@@ -225,6 +225,32 @@ pub(crate) fn classify(
     }
 }
 
+/// The error a 2xx body carries instead of an answer, if it does: OpenRouter and gateways
+/// answer 200 with `{"error": {"code": <the HTTP status it means>, "message"}}`, Anthropic
+/// with `{"type": "error", …}`. Without a usable status it counts as a 502.
+pub(crate) fn error_in_answer(json: &serde_json::Value, body: &[u8]) -> Option<ServerError> {
+    let is_error = json.get("error").is_some_and(|e| !e.is_null()) || json["type"] == "error";
+    if !is_error {
+        return None;
+    }
+    let (message, code) = error_fields(body);
+    let status = json["error"]["code"]
+        .as_u64()
+        .and_then(|c| u16::try_from(c).ok())
+        .filter(|c| (400..600).contains(c))
+        .unwrap_or(502);
+    Some(ServerError {
+        kind: classify(
+            status,
+            message.as_deref(),
+            code.as_deref(),
+            true,
+            Operation::Generate,
+        ),
+        message,
+    })
+}
+
 /// A 2xx body that is not valid JSON, or not the expected shape.
 pub(crate) fn bad_response(what: &str) -> ServerError {
     ServerError {
