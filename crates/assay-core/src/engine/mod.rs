@@ -5,6 +5,8 @@
 //!   actually sent;
 //! - [`plan`]: a run's snapshot (the texts it sends, expanded when the run is made) and its
 //!   tasks with their idempotency keys;
+//! - [`start`]: making a run: its snapshot and generation tasks persisted in one transaction,
+//!   with the budget kept with it;
 //! - [`prompts`]: the system and user texts of each kind of call, documents fenced;
 //! - [`judging`]: the JSON schemas judges answer in, and reading their answers strictly (a
 //!   scoring answer scores every criterion exactly once; a comparison names A or B), with
@@ -14,3 +16,4 @@ pub mod expand;
 pub mod judging;
 pub mod plan;
 pub mod prompts;
+pub mod start;

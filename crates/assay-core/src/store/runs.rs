@@ -235,6 +235,22 @@ pub struct NewRun<'a> {
     pub unknown_cost_calls: i64,
 }
 
+/// Keeps a run's budget and its consent to unpriced models with it, so resuming needs
+/// neither again.
+pub fn set_budget(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    budget_usd: Option<f64>,
+    budget_tokens: Option<i64>,
+    allow_unpriced: bool,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE runs SET budget_usd = ?2, budget_tokens = ?3, allow_unpriced = ?4 WHERE id = ?1",
+        params![run_id, budget_usd, budget_tokens, allow_unpriced],
+    )?;
+    Ok(())
+}
+
 /// Marks every run left `running` as `interrupted`: called when a process takes a profile's
 /// lock, so no process is running them. Returns how many there were.
 pub fn interrupt_orphans(tx: &Transaction<'_>) -> Result<usize> {

@@ -1,0 +1,168 @@
+//! Making a run: the preset's snapshot (every text expanded, every problem at once) and its
+//! generation tasks, persisted in one transaction before any call is made.
+
+use std::collections::BTreeMap;
+
+use super::plan;
+use crate::domain::run::RunSummary;
+use crate::error::{Error, Result};
+use crate::library::{ContentFilter, Library};
+use crate::profile::OpenProfile;
+use crate::store;
+
+/// What a run is started with besides its preset.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StartOptions {
+    /// A USD budget; replaces the preset's.
+    pub budget_usd: Option<f64>,
+    /// A token budget; replaces the preset's.
+    pub budget_tokens: Option<u64>,
+    /// The person accepts calls to models without a price.
+    pub allow_unpriced: bool,
+}
+
+/// Creates a `pending` run of preset `reference` with its generation tasks planned.
+pub fn create_run(
+    open: &OpenProfile,
+    reference: &str,
+    options: &StartOptions,
+) -> Result<RunSummary> {
+    let library = Library::of(open)?;
+    let preset = library.preset(reference)?;
+    let all = library.contents(&ContentFilter {
+        kind: None,
+        tag: None,
+        search: None,
+    })?;
+    let mut contents = BTreeMap::new();
+    for summary in all {
+        contents.insert(summary.id.clone(), library.content(&summary.id)?);
+    }
+    let snapshot = plan::snapshot(&preset, &contents)?;
+    let budget_usd = options.budget_usd.or(preset.config.budget_usd);
+    let budget_tokens = options.budget_tokens.or(preset.config.budget_tokens);
+    let mut problems = Vec::new();
+    if budget_usd.is_some_and(|b| !b.is_finite() || b <= 0.0) {
+        problems.push("budget_usd: must be more than 0".to_owned());
+    }
+    let budget_tokens = match budget_tokens.map(i64::try_from) {
+        Some(Ok(n)) if n > 0 => Some(n),
+        Some(_) => {
+            problems.push("budget_tokens: must be at least 1".to_owned());
+            None
+        }
+        None => None,
+    };
+    if !problems.is_empty() {
+        return Err(Error::InvalidFields(problems));
+    }
+    let tasks = plan::generation_tasks(&snapshot);
+    let snapshot_json = serde_json::to_string(&snapshot)
+        .map_err(|e| Error::InvalidInput(format!("could not encode the snapshot: {e}")))?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = jiff::Timestamp::now();
+    let title = format!("{} · {}", preset.name, now.strftime("%Y-%m-%d %H:%M"));
+    open.db().write(|tx| {
+        store::runs::insert_run(
+            tx,
+            &store::runs::NewRun {
+                id: &id,
+                title: &title,
+                preset_id: Some(&preset.id),
+                config_snapshot: &snapshot_json,
+                phase: "generating",
+                status: "pending",
+                created_at: &now.to_string(),
+                started_at: None,
+                completed_at: None,
+                tasks: (tasks.len() as i64, 0, 0),
+                total_tokens: 0,
+                total_cost: 0.0,
+                unknown_cost_calls: 0,
+            },
+        )?;
+        store::runs::set_budget(tx, &id, budget_usd, budget_tokens, options.allow_unpriced)?;
+        for task in &tasks {
+            let task_id = uuid::Uuid::new_v4().to_string();
+            store::tasks::plan(
+                tx,
+                &store::tasks::NewPlannedTask {
+                    id: &task_id,
+                    run_id: &id,
+                    kind: task.kind.as_str(),
+                    key: &task.key,
+                    input_id: task.input_id.as_deref(),
+                    provider: &task.provider,
+                    model: &task.model,
+                    label: &task.label,
+                    iteration: i64::from(task.iteration),
+                    doc_a: None,
+                    doc_b: None,
+                    shown_first: None,
+                },
+            )?;
+        }
+        Ok(())
+    })?;
+    log::info!("created run {id} with {} generation tasks", tasks.len());
+    let detail = library.run(&id)?;
+    Ok(detail.summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_is_made_pending_with_its_snapshot_and_generation_tasks_in_one_go() {
+        let profile = crate::test_support::seeded_profile("s");
+        let library = Library::of(&profile.open).expect("ready");
+        let preset = library.presets().expect("presets").remove(0);
+        let per_input = preset.config.models.len() as i64 * i64::from(preset.config.iterations);
+        let expected = per_input * preset.inputs.len() as i64;
+        let summary = create_run(
+            &profile.open,
+            &preset.name,
+            &StartOptions {
+                budget_usd: Some(2.5),
+                ..StartOptions::default()
+            },
+        )
+        .expect("created");
+        assert_eq!(summary.status, "pending");
+        let run = library.run(&summary.id).expect("run");
+        assert_eq!(run.phase, "generating");
+        assert_eq!(run.progress.generate.total, expected);
+        assert_eq!(
+            (run.progress.generate.done, run.progress.score.total),
+            (0, 0)
+        );
+        let texts = run.config.texts.as_ref().expect("the texts sent are kept");
+        assert_eq!(texts.inputs.len(), preset.inputs.len());
+        assert!(!texts.criteria.is_empty());
+        let budget: (Option<f64>, i64) = profile
+            .open
+            .db()
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT budget_usd, allow_unpriced FROM runs WHERE id = ?1",
+                    [&summary.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .expect("budget");
+        assert_eq!(budget, (Some(2.5), 0));
+
+        let err = create_run(
+            &profile.open,
+            &preset.name,
+            &StartOptions {
+                budget_usd: Some(-1.0),
+                budget_tokens: Some(0),
+                ..StartOptions::default()
+            },
+        )
+        .expect_err("bad budgets");
+        assert_eq!(err.to_string().lines().count(), 2, "{err}");
+    }
+}
