@@ -351,3 +351,82 @@ fn calls_go_through_the_https_proxy_but_never_to_this_machine() {
         .expect("run assay");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A TLS server for `localhost` whose certificate a private CA signed (as a company gateway's
+/// is): answers each connection's first request with a one-model list. Returns its port.
+fn tls_gateway(rt: &tokio::runtime::Runtime) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::{self, pki_types::pem::PemObject};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let certs = rustls::pki_types::CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .expect("server.pem")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("certs");
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(dir.join("server.key")).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    rt.spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = r#"{"data":[{"id":"gateway-model"}]}"#;
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(reply.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_gateway_whose_ca_the_system_trusts_is_reached_and_an_untrusted_one_is_not() {
+    let rt = runtime();
+    let port = tls_gateway(&rt);
+    let data = profile_with("openai-compatible", &format!("https://localhost:{port}/v1"));
+    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let check = |trust: Option<&std::path::Path>| {
+        let mut cmd = crate::assay();
+        cmd.arg("--data-dir")
+            .arg(data.path())
+            .args(["--json", "provider", "test", "local", "--profile", "work"])
+            .env_remove("SSL_CERT_DIR");
+        match trust {
+            // The system's trust store, as rustls-native-certs reads it, with the CA added.
+            Some(ca) => cmd.env("SSL_CERT_FILE", ca),
+            None => cmd.env_remove("SSL_CERT_FILE"),
+        };
+        cmd.output().expect("run assay")
+    };
+    let trusted = check(Some(&ca));
+    assert_eq!(trusted.status.code(), Some(0), "{}", stderr(&trusted));
+    assert_eq!(json(&trusted)["models"], 1);
+    let untrusted = check(None);
+    assert_eq!(untrusted.status.code(), Some(22), "{}", stderr(&untrusted));
+    assert_eq!(error_code(&untrusted), "PROVIDER_UNREACHABLE");
+}
