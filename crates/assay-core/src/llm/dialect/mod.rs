@@ -179,7 +179,6 @@ pub(crate) fn classify(
             "spend limit",
             "spending limit",
             "usage limit",
-            "billing",
             "payment required",
         ])
     {
