@@ -31,6 +31,7 @@ fn main() {
         "endpoint_key_set",
         "endpoint_key_clear",
         "endpoint_test",
+        "endpoint_loads",
         "endpoint_models",
         "price_list",
         "price_set",

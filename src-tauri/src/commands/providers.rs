@@ -105,6 +105,17 @@ pub async fn endpoint_test(
     blocking(move || providers::test_endpoint(&profiles, &open, &name)).await
 }
 
+/// Each endpoint's concurrency now (lowered after 429s until it recovers).
+#[tauri::command]
+#[specta::specta]
+pub async fn endpoint_loads(
+    window: Window,
+    state: State<'_, AppState>,
+) -> Result<Vec<providers::EndpointLoad>, IpcError> {
+    let open = state.require_session(window.label())?;
+    blocking(move || providers::endpoint_loads(&open)).await
+}
+
 /// An endpoint's models: the cached list, or fetched now when `refresh`.
 #[tauri::command]
 #[specta::specta]

@@ -123,6 +123,22 @@ async fn an_endpoint_is_added_from_settings_and_its_errors_sit_beside_the_form()
             "the check made one call"
         );
 
+        // A "too many requests" halves the endpoint's concurrency (4 → 2), and Settings says so.
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(wiremock::ResponseTemplate::new(429).insert_header("retry-after-ms", "10"))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        app.script(&format!("{}.click()", in_row("endpoint-test"))).await?;
+        let limit = wait_for_script(
+            app,
+            "const l = document.querySelector(\"[data-testid='current-limit']\"); return l ? l.innerText : ''",
+            |t| !t.is_empty(),
+        )
+        .await?;
+        ensure!(limit.starts_with("now 2"), "the lowered limit is shown: {limit}");
+
         // Prices: a local server has none in the table; the person sets one.
         app.script(&format!("{}.click()", in_row("endpoint-prices"))).await?;
         app.text("prices-ollama").await?;

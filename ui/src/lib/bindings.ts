@@ -84,6 +84,8 @@ export const commands = {
 	 *  the typed provider error (`PROVIDER_AUTH`, `PROVIDER_UNREACHABLE`, …).
 	 */
 	endpointTest: (name: string) => typedError<EndpointCheck, IpcError>(__TAURI_INVOKE("endpoint_test", { name })),
+	/**  Each endpoint's concurrency now (lowered after 429s until it recovers). */
+	endpointLoads: () => typedError<EndpointLoad[], IpcError>(__TAURI_INVOKE("endpoint_loads")),
 	/**  An endpoint's models: the cached list, or fetched now when `refresh`. */
 	endpointModels: (name: string, refresh: boolean) => typedError<ModelList_Serialize, IpcError>(__TAURI_INVOKE("endpoint_models", { name, refresh })),
 	/**  The prices that apply at an endpoint: the profile's own, then the table's. */
@@ -299,6 +301,18 @@ export type EndpointKind =
  *  company gateway.
  */
 "openai-compatible";
+
+/**  An endpoint's concurrency now: below its setting while it recovers from 429s. */
+export type EndpointLoad = {
+	/**  The endpoint. */
+	name: string,
+	/**  Its setting. */
+	max_concurrent: number,
+	/**  What it allows now. */
+	current_limit: number,
+	/**  Calls in flight in this process. */
+	in_flight: number,
+};
 
 /**  The prices that apply at one endpoint. */
 export type EndpointPrices = EndpointPrices_Serialize | EndpointPrices_Deserialize;

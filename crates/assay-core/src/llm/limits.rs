@@ -76,17 +76,29 @@ impl Drop for Permit {
     }
 }
 
+/// Every limiter of this process, by key.
+fn registry() -> MutexGuard<'static, HashMap<String, Arc<Limiter>>> {
+    static ALL: OnceLock<Mutex<HashMap<String, Arc<Limiter>>>> = OnceLock::new();
+    ALL.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+/// What the limiter of `key` allows now, if this process has called that endpoint.
+pub fn current(key: &str) -> Option<LimitState> {
+    registry().get(&key.to_lowercase()).map(|l| l.state())
+}
+
 impl Limiter {
     /// The limiter of `key` (profile id and endpoint name), created on first use; its
     /// settings are brought up to date with `settings`.
     pub fn shared(key: &str, settings: LimitSettings) -> Arc<Self> {
-        static ALL: OnceLock<Mutex<HashMap<String, Arc<Limiter>>>> = OnceLock::new();
-        let all = ALL.get_or_init(Default::default);
-        let mut all = all.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = registry();
         let limiter = all
             .entry(key.to_lowercase())
             .or_insert_with(|| Arc::new(Self::new(settings)))
             .clone();
+        drop(all);
         limiter.configure(settings);
         limiter
     }
@@ -249,6 +261,21 @@ mod tests {
             limiter.on_success();
         }
         assert_eq!(limiter.state().current_limit, 8);
+    }
+
+    #[test]
+    fn the_current_limit_of_a_shared_limiter_is_visible() {
+        assert_eq!(current("visible/none"), None, "no calls, no limiter");
+        let limiter = Limiter::shared("Visible/EP", settings(6));
+        limiter.on_rate_limited();
+        assert_eq!(
+            current("visible/ep"),
+            Some(LimitState {
+                max_concurrent: 6,
+                current_limit: 3,
+                in_flight: 0
+            })
+        );
     }
 
     #[tokio::test]

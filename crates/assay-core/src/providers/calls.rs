@@ -28,6 +28,36 @@ fn limit_scope(open: &OpenProfile, name: &str) -> String {
     format!("{}/{}", open.record().id, name.to_lowercase())
 }
 
+/// An endpoint's concurrency now: below its setting while it recovers from 429s.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct EndpointLoad {
+    /// The endpoint.
+    pub name: String,
+    /// Its setting.
+    pub max_concurrent: u32,
+    /// What it allows now.
+    pub current_limit: u32,
+    /// Calls in flight in this process.
+    pub in_flight: u32,
+}
+
+/// The current concurrency of every endpoint of `open` in this process (an endpoint not
+/// called yet is at its setting, with nothing in flight).
+pub fn endpoint_loads(open: &OpenProfile) -> Result<Vec<EndpointLoad>> {
+    Ok(super::endpoints(open)?
+        .into_iter()
+        .map(|e| {
+            let state = llm::limits::current(&limit_scope(open, &e.name));
+            EndpointLoad {
+                current_limit: state.map_or(e.max_concurrent, |s| s.current_limit),
+                in_flight: state.map_or(0, |s| s.in_flight),
+                max_concurrent: e.max_concurrent,
+                name: e.name,
+            }
+        })
+        .collect())
+}
+
 /// A key check that worked.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct EndpointCheck {

@@ -12,7 +12,10 @@
 mod calls;
 mod prices;
 
-pub use calls::{EndpointCheck, ModelList, cached_models, client, refresh_models, test_endpoint};
+pub use calls::{
+    EndpointCheck, EndpointLoad, ModelList, cached_models, client, endpoint_loads, refresh_models,
+    test_endpoint,
+};
 pub use prices::{
     EndpointPrices, PriceOrigin, PriceOverride, PriceQuote, Pricer, clear_price, endpoint_prices,
     price_overrides, price_table, set_price,
