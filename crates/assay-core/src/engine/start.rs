@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::plan;
+use crate::domain::content::Content;
+use crate::domain::preset::Preset;
 use crate::domain::run::RunSummary;
 use crate::error::{Error, Result};
-use crate::library::{ContentFilter, Library};
+use crate::library::Library;
 use crate::profile::OpenProfile;
 use crate::store;
 
@@ -29,15 +31,7 @@ pub fn create_run(
 ) -> Result<RunSummary> {
     let library = Library::of(open)?;
     let preset = library.preset(reference)?;
-    let all = library.contents(&ContentFilter {
-        kind: None,
-        tag: None,
-        search: None,
-    })?;
-    let mut contents = BTreeMap::new();
-    for summary in all {
-        contents.insert(summary.id.clone(), library.content(&summary.id)?);
-    }
+    let contents = open.db().read(|conn| used_contents(conn, &preset))?;
     let snapshot = plan::snapshot(&preset, &contents)?;
     let budget_usd = options.budget_usd.or(preset.config.budget_usd);
     let budget_tokens = options.budget_tokens.or(preset.config.budget_tokens);
@@ -107,6 +101,39 @@ pub fn create_run(
     log::info!("created run {id} with {} generation tasks", tasks.len());
     let detail = library.run(&id)?;
     Ok(detail.summary)
+}
+
+/// The content `preset` sends: its roles, its inputs and every item their `{{VAR}}`
+/// bindings reach, read in one transaction so the snapshot is of one moment. An id that is
+/// gone is left out; the snapshot names it as a problem.
+fn used_contents(
+    conn: &rusqlite::Connection,
+    preset: &Preset,
+) -> Result<BTreeMap<String, Content>> {
+    let roles = &preset.roles;
+    let mut todo: Vec<String> = [
+        &roles.generation_instructions,
+        &roles.single_eval_instructions,
+        &roles.pairwise_eval_instructions,
+        &roles.eval_criteria,
+        &roles.combine_instructions,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(&preset.inputs)
+    .cloned()
+    .collect();
+    let mut found = BTreeMap::new();
+    while let Some(id) = todo.pop() {
+        if found.contains_key(&id) {
+            continue;
+        }
+        if let Some(content) = store::contents::get(conn, &id)? {
+            todo.extend(content.variables.values().cloned());
+            found.insert(id, content);
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -312,7 +312,7 @@ impl EndpointClient {
                 return Err(TransportFailure {
                     kind: FailureKind::BadResponse,
                     stale_connection: false,
-                    connect: true,
+                    connect: false,
                     detail: "the answer is larger than 32 MiB".into(),
                 });
             }
