@@ -193,3 +193,59 @@ pub fn clear_price(open: &OpenProfile, name: &str, model: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profiles_own_price_wins_over_the_table_and_unknown_stays_unknown() {
+        let profile = crate::test_support::seeded_profile("p");
+        let usage = Usage {
+            input_tokens: Some(1_000_000),
+            output_tokens: Some(1_000_000),
+            ..Usage::default()
+        };
+        let pricer = Pricer::of(&profile.open).expect("pricer");
+        let quote = pricer
+            .quote("openai", "gpt-4o-2024-08-06")
+            .expect("in the table");
+        assert!(matches!(quote.origin, PriceOrigin::Table { ref model, .. } if model == "gpt-4o"));
+        assert_eq!(pricer.quote("openai", "no-such-model"), None);
+        assert_eq!(
+            pricer.cost("openai", "no-such-model", &usage),
+            None,
+            "unknown, not 0"
+        );
+
+        let mine = Price {
+            input: 1.0,
+            output: 2.0,
+            cached_input: None,
+        };
+        set_price(&profile.open, "OpenAI", "gpt-4o", &mine).expect("set");
+        let pricer = Pricer::of(&profile.open).expect("pricer");
+        let quote = pricer.quote("openai", "gpt-4o-2024-08-06").expect("mine");
+        assert!(matches!(quote.origin, PriceOrigin::Profile { .. }));
+        assert_eq!(
+            pricer.cost("openai", "gpt-4o-2024-08-06", &usage),
+            Some(3.0)
+        );
+        let reported = Usage {
+            reported_cost_usd: Some(0.5),
+            ..usage
+        };
+        assert_eq!(
+            pricer.cost("openai", "gpt-4o", &reported),
+            Some(0.5),
+            "a reported cost wins"
+        );
+        let bad = Price {
+            input: -1.0,
+            output: f64::NAN,
+            cached_input: None,
+        };
+        let err = set_price(&profile.open, "openai", " ", &bad).expect_err("refused");
+        assert_eq!(err.to_string().lines().count(), 3, "{err}");
+    }
+}
