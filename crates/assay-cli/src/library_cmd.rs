@@ -17,6 +17,8 @@ use assay_core::seed::SetupStatus;
 
 use crate::output::{self, Render};
 use crate::passphrase::{self, Source};
+use crate::run_cmd;
+use assay_core::engine::{Mode, Request};
 
 /// Which profile, and how to unlock it.
 #[derive(Debug, Args)]
@@ -149,6 +151,64 @@ pub enum RunCommand {
     },
     /// Show one run with its documents, scores, pairwise results and timeline.
     Show {
+        /// The run id.
+        run: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Make a run of a preset and execute it in the foreground until it ends (exit 0 when
+    /// it completed, 25 otherwise); with --json, JSON lines: progress events, then
+    /// {"run_id","status","progress"}.
+    Start {
+        /// The preset: id or name.
+        preset: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+        #[command(flatten)]
+        budget: run_cmd::BudgetArgs,
+        /// Call models that have no known price (their cost shows as unknown).
+        #[arg(long)]
+        allow_unpriced: bool,
+        /// Execute it in a background process of its own and print the run id at once.
+        #[arg(long, conflicts_with = "wait")]
+        detach: bool,
+        /// Execute it in the foreground until it ends (the default).
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Continue a paused or interrupted run (calls already answered are never made again).
+    Resume {
+        /// The run id.
+        run: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// Raise the run's budgets before continuing.
+        #[command(flatten)]
+        budget: run_cmd::BudgetArgs,
+    },
+    /// Run the failed tasks of a finished run again.
+    RetryFailed {
+        /// The run id.
+        run: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Pause a run: no new calls; calls in flight finish and are kept.
+    Pause {
+        /// The run id.
+        run: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Cancel a run: no new calls, calls in flight aborted, results so far kept.
+    Cancel {
+        /// The run id.
+        run: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Follow a run until it ends (exit 0 when it completed, 25 otherwise).
+    Watch {
         /// The run id.
         run: String,
         #[command(flatten)]
@@ -324,6 +384,45 @@ pub fn run(data_dir: &DataDir, command: RunCommand, json: bool) -> Result<u8, Er
         RunCommand::Show { run, profile } => {
             let open = open(data_dir, &profile)?;
             output::print(&RunItem(Library::of(&open)?.run(&run)?), json)?;
+        }
+        RunCommand::Start {
+            preset,
+            profile,
+            budget,
+            allow_unpriced,
+            detach,
+            wait: _,
+        } => {
+            return run_cmd::start_run(
+                data_dir,
+                &preset,
+                &profile,
+                budget,
+                allow_unpriced,
+                detach,
+                json,
+            );
+        }
+        RunCommand::Resume {
+            run,
+            profile,
+            budget,
+        } => return run_cmd::continue_run(data_dir, &run, &profile, budget, Mode::Resume, json),
+        RunCommand::RetryFailed { run, profile } => {
+            let none = run_cmd::BudgetArgs {
+                budget_usd: None,
+                budget_tokens: None,
+            };
+            return run_cmd::continue_run(data_dir, &run, &profile, none, Mode::RetryFailed, json);
+        }
+        RunCommand::Pause { run, profile } => {
+            return run_cmd::request(data_dir, &run, &profile, Request::Pause, json);
+        }
+        RunCommand::Cancel { run, profile } => {
+            return run_cmd::request(data_dir, &run, &profile, Request::Cancel, json);
+        }
+        RunCommand::Watch { run, profile } => {
+            return run_cmd::watch(data_dir, &run, &profile, json);
         }
         RunCommand::Delete { run, yes, profile } => {
             confirmed(yes, "deleting a run")?;

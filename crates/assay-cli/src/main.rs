@@ -12,6 +12,7 @@ mod price_cmd;
 mod profile_cmd;
 mod progress;
 mod provider_cmd;
+mod run_cmd;
 mod transfer_cmd;
 
 use std::process::ExitCode;

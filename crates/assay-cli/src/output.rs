@@ -44,10 +44,18 @@ pub fn open_profiles(
     Ok(profiles)
 }
 
+/// A run ended other than completed (completed with errors, failed, cancelled, paused).
+pub const RUN_INCOMPLETE_EXIT: u8 = 25;
+
+/// What was asked does not fit the run's state.
+pub const RUN_STATE_EXIT: u8 = 26;
+
 /// The process exit code for an error code (docs/cli.md keeps the table).
 pub fn exit_code(code: ErrorCode) -> u8 {
     match code {
-        ErrorCode::InvalidInput | ErrorCode::PassphraseRequired => USAGE_EXIT,
+        ErrorCode::InvalidInput | ErrorCode::PassphraseRequired | ErrorCode::PriceUnknown => {
+            USAGE_EXIT
+        }
         ErrorCode::NotFound => 10,
         ErrorCode::AlreadyExists => 11,
         ErrorCode::ProfileInUse => 12,
@@ -69,6 +77,7 @@ pub fn exit_code(code: ErrorCode) -> u8 {
         | ErrorCode::ServerError
         | ErrorCode::BadResponse
         | ErrorCode::ProviderError => 24,
+        ErrorCode::RunState => RUN_STATE_EXIT,
         _ => 1,
     }
 }

@@ -75,6 +75,10 @@ pub enum ErrorCode {
     BadResponse,
     /// Any other provider failure.
     ProviderError,
+    /// The run's state does not allow what was asked (pausing a finished run).
+    RunState,
+    /// A model the run calls has no known price, and the person has not accepted that.
+    PriceUnknown,
 }
 
 impl ErrorCode {
@@ -112,6 +116,8 @@ impl ErrorCode {
             Self::ServerError => "SERVER_ERROR",
             Self::BadResponse => "BAD_RESPONSE",
             Self::ProviderError => "PROVIDER_ERROR",
+            Self::RunState => "RUN_STATE",
+            Self::PriceUnknown => "PRICE_UNKNOWN",
         }
     }
 }
@@ -305,6 +311,35 @@ pub enum Error {
         failure: ProviderFailure,
     },
 
+    /// What was asked of a run does not fit its state.
+    #[error("the run is {status}, so it cannot be {wanted}")]
+    RunState {
+        /// Its status now.
+        status: String,
+        /// What was asked, as a past participle ("paused", "resumed").
+        wanted: &'static str,
+    },
+
+    /// An error another Assay process reported (through the control socket), with its code.
+    #[error("{message}")]
+    Relayed {
+        /// Its code there.
+        code: ErrorCode,
+        /// Its message there.
+        message: String,
+    },
+
+    /// Models without a known price, which a run may call only with consent.
+    #[error(
+        "no price is known for {}; allow unpriced models (their cost shows as unknown), give a \
+         token budget, or set a price for them",
+        models.join(", ")
+    )]
+    PriceUnknown {
+        /// `endpoint/model` of each.
+        models: Vec<String>,
+    },
+
     /// A file-system operation on `path` failed.
     #[error("could not {action} {}: {source}", path.display())]
     Io {
@@ -346,6 +381,9 @@ impl Error {
             Self::Io { .. } => ErrorCode::Io,
             Self::DiskFull { .. } => ErrorCode::DiskFull,
             Self::Provider { failure, .. } => failure.kind.code(),
+            Self::RunState { .. } => ErrorCode::RunState,
+            Self::Relayed { code, .. } => *code,
+            Self::PriceUnknown { .. } => ErrorCode::PriceUnknown,
         }
     }
 

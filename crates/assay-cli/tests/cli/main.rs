@@ -7,6 +7,7 @@ mod crash;
 mod damage;
 mod editing;
 mod endpoints;
+mod fake_llm;
 mod full_disk;
 mod identity;
 mod library;
@@ -17,6 +18,8 @@ mod profile;
 mod provider_calls;
 mod races;
 mod registry;
+mod run_control;
+mod runs;
 mod secrets;
 mod transfer;
 

@@ -196,10 +196,33 @@ pub struct RunDetail {
     pub events: Vec<RunEvent>,
     /// Tasks per kind: total, done, failed.
     pub progress: RunProgress,
+    /// Why it paused, if it is paused.
+    pub pause_reason: Option<String>,
+    /// Its failed tasks, each with why (an unreadable judge answer with its text).
+    pub failures: Vec<TaskFailure>,
+}
+
+/// A task that failed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct TaskFailure {
+    /// `generate`, `score`, `compare` or `combine`.
+    pub kind: String,
+    /// The contestant or judge.
+    pub label: String,
+    /// Iteration or trial.
+    pub iteration: i64,
+    /// The input document's name, if it still exists.
+    pub input_name: Option<String>,
+    /// Why, with the model's text when its answer could not be read.
+    pub error: String,
+    /// Attempts made.
+    pub attempts: i64,
 }
 
 /// One kind of task's progress.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,
+)]
 pub struct PhaseProgress {
     /// Tasks planned.
     pub total: i64,
@@ -210,7 +233,9 @@ pub struct PhaseProgress {
 }
 
 /// A run's tasks per kind, as `assay --json run show` prints them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,
+)]
 pub struct RunProgress {
     /// Documents to write.
     pub generate: PhaseProgress,

@@ -1,6 +1,5 @@
-//! The run engine: what a run sends to models and how it reads their answers.
+//! The run engine: runs a preset for real.
 //!
-//! Built so far (the engine that plans, calls, journals and resumes comes next):
 //! - [`expand`]: `{{VAR}}` expansion of library text, so a run's snapshot holds the text
 //!   actually sent;
 //! - [`plan`]: a run's snapshot (the texts it sends, expanded when the run is made) and its
@@ -10,10 +9,29 @@
 //! - [`prompts`]: the system and user texts of each kind of call, documents fenced;
 //! - [`judging`]: the JSON schemas judges answer in, and reading their answers strictly (a
 //!   scoring answer scores every criterion exactly once; a comparison names A or B), with
-//!   the both-orders rule for comparisons.
+//!   the both-orders rule for comparisons;
+//! - [`execute`] (with [`calls`], [`apply`] and [`stages`]): the executor, which journals
+//!   every answer before reading it, applies it in one transaction with its usage and event,
+//!   and plans what depends on it;
+//! - [`lifecycle`]: start, resume, retry-failed, and pause/cancel of a run nobody executes;
+//! - [`control`], [`progress`] and [`socket`]: steering a working run and watching it, from
+//!   this process or another.
 
+pub mod apply;
+pub mod calls;
+pub mod control;
+mod execute;
 pub mod expand;
 pub mod judging;
+pub mod lifecycle;
 pub mod plan;
+pub mod progress;
 pub mod prompts;
+pub mod socket;
+pub mod stages;
 pub mod start;
+
+pub use control::{Request, RunControl};
+pub use lifecycle::{Mode, RunOutcome};
+pub use progress::RunUpdate;
+pub use start::StartOptions;

@@ -50,6 +50,10 @@ pub fn create_run(
     if !problems.is_empty() {
         return Err(Error::InvalidFields(problems));
     }
+    let unpriced = unpriced_models(open, &preset)?;
+    if !unpriced.is_empty() && !options.allow_unpriced && budget_tokens.is_none() {
+        return Err(Error::PriceUnknown { models: unpriced });
+    }
     let tasks = plan::generation_tasks(&snapshot);
     let snapshot_json = serde_json::to_string(&snapshot)
         .map_err(|e| Error::InvalidInput(format!("could not encode the snapshot: {e}")))?;
@@ -93,6 +97,7 @@ pub fn create_run(
                     doc_a: None,
                     doc_b: None,
                     shown_first: None,
+                    sources: None,
                 },
             )?;
         }
@@ -101,6 +106,29 @@ pub fn create_run(
     log::info!("created run {id} with {} generation tasks", tasks.len());
     let detail = library.run(&id)?;
     Ok(detail.summary)
+}
+
+/// The models `preset` calls that have no known price, as `endpoint/model`.
+pub fn unpriced_models(open: &OpenProfile, preset: &Preset) -> Result<Vec<String>> {
+    let pricer = crate::providers::Pricer::of(open)?;
+    let config = &preset.config;
+    let mut out: Vec<String> = config
+        .models
+        .iter()
+        .chain(&config.combine_models)
+        .map(|m| (m.provider.as_str(), m.model.as_str()))
+        .chain(
+            config
+                .judges
+                .iter()
+                .map(|j| (j.provider.as_str(), j.model.as_str())),
+        )
+        .filter(|(e, m)| pricer.quote(e, m).is_none())
+        .map(|(e, m)| format!("{e}/{m}"))
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// The content `preset` sends: its roles, its inputs and every item their `{{VAR}}`
@@ -147,11 +175,23 @@ mod tests {
         let preset = library.presets().expect("presets").remove(0);
         let per_input = preset.config.models.len() as i64 * i64::from(preset.config.iterations);
         let expected = per_input * preset.inputs.len() as i64;
+        let refused = create_run(
+            &profile.open,
+            &preset.name,
+            &StartOptions {
+                budget_usd: Some(2.5),
+                ..StartOptions::default()
+            },
+        )
+        .expect_err("the seeded preset's gemini-1.5-pro has no price in the table");
+        assert_eq!(refused.code(), crate::ErrorCode::PriceUnknown);
+        assert!(refused.to_string().contains("google/gemini-1.5-pro"), "{refused}");
         let summary = create_run(
             &profile.open,
             &preset.name,
             &StartOptions {
                 budget_usd: Some(2.5),
+                allow_unpriced: true,
                 ..StartOptions::default()
             },
         )
@@ -178,7 +218,7 @@ mod tests {
                 )?)
             })
             .expect("budget");
-        assert_eq!(budget, (Some(2.5), 0));
+        assert_eq!(budget, (Some(2.5), 1), "the budget and the consent are kept");
 
         let err = create_run(
             &profile.open,

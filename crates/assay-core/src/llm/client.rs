@@ -44,6 +44,19 @@ impl std::fmt::Debug for EndpointClient {
     }
 }
 
+/// A failed attempt that the client tries again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetriedAttempt {
+    /// Its number in the call, from 1.
+    pub attempt: u32,
+    /// When it was sent.
+    pub started_at: jiff::Timestamp,
+    /// When it failed.
+    pub ended_at: jiff::Timestamp,
+    /// How.
+    pub failure: ProviderFailure,
+}
+
 /// A response as read off the wire.
 struct Response {
     status: u16,
@@ -119,6 +132,16 @@ impl EndpointClient {
     /// Makes one call, retrying what is worth retrying. A server that refuses structured
     /// output with a 400 gets the call once more without it (`schema_dropped`).
     pub async fn generate(&self, call: &CallRequest) -> Result<CallResult> {
+        self.generate_observed(call, &|_| {}).await
+    }
+
+    /// [`Self::generate`], telling `on_retry` of each failed attempt that is retried (the
+    /// run engine journals them, so a run's timeline shows its retries).
+    pub async fn generate_observed(
+        &self,
+        call: &CallRequest,
+        on_retry: &(dyn Fn(&RetriedAttempt) + Sync),
+    ) -> Result<CallResult> {
         let with_schema = AtomicBool::new(call.schema.is_some());
         let schema_dropped = AtomicBool::new(false);
         let (mut result, attempts) = self
@@ -168,6 +191,7 @@ impl EndpointClient {
                         Err(e) => Step::Fail(self.failed(e.kind, e.message, resp)),
                     }
                 },
+                on_retry,
             )
             .await?;
         result.attempts = attempts;
@@ -195,6 +219,7 @@ impl EndpointClient {
                         Err(e) => Step::Fail(self.failed(e.kind, e.message, resp)),
                     }
                 },
+                &|_| {},
             )
             .await?;
         models.sort_by(|a, b| a.id.cmp(&b.id));
@@ -211,6 +236,7 @@ impl EndpointClient {
         timeout: Duration,
         wire: impl Fn() -> WireRequest,
         read: impl Fn(&Response) -> Step<T>,
+        on_retry: &(dyn Fn(&RetriedAttempt) + Sync),
     ) -> Result<(T, u32)> {
         let mut schedule = Schedule::new(self.policy);
         let mut attempts = 0;
@@ -219,6 +245,7 @@ impl EndpointClient {
             attempts += 1;
             let request = wire();
             let permit = self.limiter.acquire().await;
+            let started = jiff::Timestamp::now();
             let sent = self
                 .send(&request, bounded(timeout, &schedule), &permit)
                 .await;
@@ -241,7 +268,15 @@ impl EndpointClient {
                 Err(t) => self.transport_failed(t),
             };
             match self.next_wait(&failed, &mut schedule) {
-                Some(wait) => tokio::time::sleep(wait).await,
+                Some(wait) => {
+                    on_retry(&RetriedAttempt {
+                        attempt: attempts,
+                        started_at: started,
+                        ended_at: jiff::Timestamp::now(),
+                        failure: failed.failure.clone(),
+                    });
+                    tokio::time::sleep(wait).await;
+                }
                 None => return Err(self.error(failed.failure)),
             }
         }

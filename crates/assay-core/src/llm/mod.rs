@@ -24,7 +24,7 @@ pub mod prices;
 mod retry;
 
 pub use call::{CallRequest, CallResult, FinishReason, ModelInfo, Usage};
-pub use client::EndpointClient;
+pub use client::{EndpointClient, RetriedAttempt};
 pub use limits::{LimitSettings, LimitState};
 pub use retry::RetryPolicy;
 

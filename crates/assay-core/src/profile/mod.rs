@@ -193,6 +193,11 @@ impl Profiles {
         &self.data_dir
     }
 
+    /// The directory of profile `id` (its database, manifest and control socket).
+    pub fn profile_dir(&self, id: &str) -> PathBuf {
+        layout::profile_dir(&self.data_dir, id)
+    }
+
     /// The secret store in use.
     pub fn secrets(&self) -> &Arc<dyn SecretStore> {
         &self.secrets

@@ -96,6 +96,8 @@ fn run(
         pairwise,
         events: Vec::new(),
         progress: Default::default(),
+        pause_reason: None,
+        failures: Vec::new(),
     }
 }
 

@@ -12,6 +12,7 @@
 
 pub mod contents;
 pub mod endpoints;
+pub mod execution;
 pub mod meta;
 pub mod models;
 pub mod presets;

@@ -7,7 +7,7 @@ use super::all;
 use crate::domain::from_json;
 use crate::domain::run::{
     GeneratedDocument, PairwiseVerdict, PhaseProgress, RunDetail, RunEvent, RunProgress,
-    RunSummary, Score,
+    RunSummary, Score, TaskFailure,
 };
 use crate::error::Result;
 
@@ -59,7 +59,7 @@ pub fn detail(conn: &Connection, id: &str) -> Result<Option<RunDetail>> {
             // The summary's columns first (as SUMMARY lists them), then the detail's.
             "SELECT id, title, status, created_at, completed_at, tasks_total, total_tokens,
                     total_cost, unknown_cost_calls, preset_id, phase, error, started_at,
-                    config_snapshot
+                    config_snapshot, pause_reason
              FROM runs WHERE id = ?1",
             [id],
             |r| {
@@ -70,11 +70,12 @@ pub fn detail(conn: &Connection, id: &str) -> Result<Option<RunDetail>> {
                     r.get(11)?,
                     r.get(12)?,
                     r.get::<_, String>(13)?,
+                    r.get::<_, Option<String>>(14)?,
                 ))
             },
         )
         .optional()?;
-    let Some((summary, preset_id, phase, error, started_at, config)) = head else {
+    let Some((summary, preset_id, phase, error, started_at, config, pause_reason)) = head else {
         return Ok(None);
     };
     Ok(Some(RunDetail {
@@ -89,7 +90,29 @@ pub fn detail(conn: &Connection, id: &str) -> Result<Option<RunDetail>> {
         pairwise: verdicts(conn, id)?,
         events: events(conn, id)?,
         progress: progress(conn, id)?,
+        pause_reason,
+        failures: failures(conn, id)?,
     }))
+}
+
+fn failures(conn: &Connection, run_id: &str) -> Result<Vec<TaskFailure>> {
+    all(
+        conn,
+        "SELECT t.kind, t.label, t.iteration, c.name, coalesce(t.error, ''), t.attempts
+         FROM tasks t LEFT JOIN contents c ON c.id = t.input_content_id
+         WHERE t.run_id = ?1 AND t.status = 'failed' ORDER BY t.rowid",
+        [run_id],
+        |r| {
+            Ok(TaskFailure {
+                kind: r.get(0)?,
+                label: r.get(1)?,
+                iteration: r.get(2)?,
+                input_name: r.get(3)?,
+                error: r.get(4)?,
+                attempts: r.get(5)?,
+            })
+        },
+    )
 }
 
 fn progress(conn: &Connection, run_id: &str) -> Result<RunProgress> {

@@ -38,6 +38,8 @@ pub struct NewPlannedTask<'a> {
     pub doc_b: Option<&'a str>,
     /// `A` or `B`, for a comparison.
     pub shown_first: Option<&'a str>,
+    /// A combine task's source documents, as a JSON array of ids.
+    pub sources: Option<&'a str>,
 }
 
 /// Plans a task unless the run has its key already; true when it was added.
@@ -45,8 +47,9 @@ pub fn plan(tx: &Transaction<'_>, t: &NewPlannedTask<'_>) -> Result<bool> {
     Ok(tx
         .prepare_cached(
             "INSERT INTO tasks (id, run_id, kind, task_key, input_content_id, provider, model,
-                                label, iteration, doc_a_id, doc_b_id, shown_first, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending')
+                                label, iteration, doc_a_id, doc_b_id, shown_first, sources,
+                                status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'pending')
              ON CONFLICT (run_id, task_key) DO NOTHING",
         )?
         .execute(params![
@@ -61,7 +64,8 @@ pub fn plan(tx: &Transaction<'_>, t: &NewPlannedTask<'_>) -> Result<bool> {
             t.iteration,
             t.doc_a,
             t.doc_b,
-            t.shown_first
+            t.shown_first,
+            t.sources
         ])?
         == 1)
 }
@@ -197,6 +201,7 @@ mod tests {
             doc_a: None,
             doc_b: None,
             shown_first: None,
+            sources: None,
         }
     }
 

@@ -1,0 +1,183 @@
+//! A local server speaking OpenAI's Chat Completions wire format, standing in for every
+//! model a run calls (the one sanctioned stand-in: the engine goes through its real client).
+//!
+//! - A generator writes `Briefing by MODEL. QUALITY=q` where q comes from the model's name
+//!   (`…-a` 5, `…-b` 3, `…-c` 1, `…-comb` 4), so the right rankings are known by hand.
+//! - A scoring judge (a `json_schema` without `winner`) scores every criterion its schema
+//!   requires with the document's quality; a comparing judge names the better document,
+//!   "A" on a tie. A model whose name has `biased` always answers "A"; one with `junk`
+//!   answers text that is not JSON; one with `long` stops at its token limit.
+//! - Usage is reported (prompt tokens = bytes / 4, completion = bytes / 4) and summed here,
+//!   with every call counted, so tests compare the run's totals with the server's.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// What the server counted.
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub calls: AtomicU64,
+    pub prompt_tokens: AtomicU64,
+    pub completion_tokens: AtomicU64,
+    /// This many of the next calls answer 429 with `retry-after: 0`.
+    pub rate_limit_next: AtomicU64,
+    /// 429s answered.
+    pub limited: AtomicU64,
+}
+
+impl Counts {
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    pub fn tokens(&self) -> u64 {
+        self.prompt_tokens.load(Ordering::SeqCst) + self.completion_tokens.load(Ordering::SeqCst)
+    }
+
+    /// USD at $1 per million prompt tokens and $2 per million completion tokens.
+    pub fn cost(&self) -> f64 {
+        (self.prompt_tokens.load(Ordering::SeqCst) as f64
+            + 2.0 * self.completion_tokens.load(Ordering::SeqCst) as f64)
+            / 1_000_000.0
+    }
+}
+
+struct Fake {
+    counts: Arc<Counts>,
+    delay: Duration,
+}
+
+/// The quality a model's documents have.
+pub fn quality(model: &str) -> i64 {
+    if model.ends_with("-comb") {
+        4
+    } else if model.ends_with("-a") {
+        5
+    } else if model.ends_with("-b") {
+        3
+    } else {
+        1
+    }
+}
+
+fn qualities(text: &str) -> Vec<i64> {
+    text.match_indices("QUALITY=")
+        .filter_map(|(i, m)| text[i + m.len()..].chars().next()?.to_digit(10))
+        .map(i64::from)
+        .collect()
+}
+
+impl Respond for Fake {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let c = &self.counts;
+        c.calls.fetch_add(1, Ordering::SeqCst);
+        let limit = c
+            .rate_limit_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        if limit.is_ok() {
+            c.limited.fetch_add(1, Ordering::SeqCst);
+            return ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(
+                    json!({"error": {"message": "Rate limit reached", "type": "requests"}}),
+                );
+        }
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let model = body["model"].as_str().unwrap_or("").to_owned();
+        let user = body["messages"]
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["role"] == "user"))
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or("")
+            .to_owned();
+        let schema = &body["response_format"]["json_schema"]["schema"];
+        let mut finish = "stop";
+        let content = if model.contains("junk") && !schema.is_null() {
+            "I think the first one is better, honestly.".to_owned()
+        } else if schema["properties"]["winner"].is_object() {
+            let q = qualities(&user);
+            let winner = if model.contains("biased") || q.first() >= q.get(1) {
+                "A"
+            } else {
+                "B"
+            };
+            json!({"winner": winner, "reason": "It is the better briefing."}).to_string()
+        } else if schema.is_object() {
+            let q = qualities(&user).first().copied().unwrap_or(3).clamp(1, 5);
+            let scores: serde_json::Map<String, Value> = schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|name| {
+                    (
+                        name.to_owned(),
+                        json!({"score": q, "reason": "As it reads."}),
+                    )
+                })
+                .collect();
+            Value::Object(scores).to_string()
+        } else {
+            if model.contains("long") {
+                finish = "length";
+            }
+            format!(
+                "Briefing by {model}. QUALITY={}\n\nThe facts, then a recommendation.",
+                quality(&model)
+            )
+        };
+        let prompt_tokens = (user.len() / 4) as u64;
+        let completion_tokens = (content.len() / 4) as u64;
+        c.prompt_tokens.fetch_add(prompt_tokens, Ordering::SeqCst);
+        c.completion_tokens
+            .fetch_add(completion_tokens, Ordering::SeqCst);
+        ResponseTemplate::new(200)
+            .set_delay(self.delay)
+            .set_body_json(json!({
+                "id": format!("chatcmpl-{}", c.calls()),
+                "object": "chat.completion",
+                "model": model,
+                "choices": [{
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": finish
+                }],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens
+                }
+            }))
+    }
+}
+
+/// Starts a fake on `rt`; each answer is delayed by `delay`.
+pub fn start(rt: &tokio::runtime::Runtime, delay: Duration) -> (MockServer, Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    let server = rt.block_on(async {
+        // Not from wiremock's pool: dropping this server stops it (a test takes it down).
+        let server = MockServer::builder().start().await;
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .respond_with(Fake {
+                counts: Arc::clone(&counts),
+                delay,
+            })
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1/models"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"object": "list", "data": []})),
+            )
+            .mount(&server)
+            .await;
+        server
+    });
+    (server, counts)
+}

@@ -1,0 +1,384 @@
+//! Writing a journaled answer's result: the document, scores or verdicts, the call's usage
+//! (run totals and `usage_daily`), its timeline event, the task's state, and the journal
+//! entry marked applied, all in the caller's one transaction. A crash before it commits
+//! leaves the answer unapplied in the journal, to be read again, never requested again.
+
+use rusqlite::Transaction;
+
+use super::judging::{self, Side};
+use super::plan::{self, TaskSpec};
+use crate::domain::run::{PairwiseVerdict, RunConfigSnapshot, RunEvent, Score};
+use crate::error::Result;
+use crate::llm::FinishReason;
+use crate::store::{self, execution as exec};
+
+/// An answer as journaled.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Its journal entry.
+    pub journal_id: String,
+    /// The text the model wrote.
+    pub text: String,
+    /// Why it stopped.
+    pub finish: FinishReason,
+    /// Input tokens (0 when not reported).
+    pub tokens_in: i64,
+    /// Output tokens (0 when not reported).
+    pub tokens_out: i64,
+    /// USD; `None` when unknown.
+    pub cost: Option<f64>,
+    /// Wall time, ms.
+    pub latency_ms: i64,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub ended_at: String,
+}
+
+/// What applying an answer did to its task.
+#[derive(Debug)]
+pub enum Applied {
+    /// The task succeeded; these tasks were planned on its result.
+    Succeeded(Vec<exec::TaskRow>),
+    /// The judge's answer could not be read: ask once more with a repair prompt.
+    Repair,
+    /// The task failed (the answer stays in the journal, the reason with the task).
+    Failed(String),
+}
+
+/// The run and snapshot an answer belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The run.
+    pub run_id: &'a str,
+    /// Its snapshot.
+    pub snapshot: &'a RunConfigSnapshot,
+}
+
+/// The timeline phase of a task kind.
+pub fn phase_of(kind: &str) -> &'static str {
+    match kind {
+        "generate" => "generating",
+        "score" => "scoring",
+        "compare" => "comparing",
+        _ => "combining",
+    }
+}
+
+/// Applies `answer` to `task`; `repaired` says whether it answers a repair prompt.
+pub fn apply(
+    tx: &Transaction<'_>,
+    ctx: Context<'_>,
+    task: &exec::TaskRow,
+    answer: &Answer,
+    repaired: bool,
+) -> Result<Applied> {
+    record_usage(tx, ctx.run_id, task, answer)?;
+    store::tasks::mark_applied(tx, &answer.journal_id)?;
+    let outcome = match task.kind.as_str() {
+        "generate" | "combine" => {
+            let doc_id = uuid::Uuid::new_v4().to_string();
+            exec::insert_result_document(
+                tx,
+                &exec::NewResultDocument {
+                    id: &doc_id,
+                    run_id: ctx.run_id,
+                    task_id: &task.id,
+                    kind: if task.kind == "combine" {
+                        "combined"
+                    } else {
+                        "generated"
+                    },
+                    sources: task.sources.as_deref(),
+                    body: &answer.text,
+                    truncated: answer.finish == FinishReason::Length,
+                    tokens: (answer.tokens_in, answer.tokens_out),
+                    latency_ms: answer.latency_ms,
+                    cost: answer.cost,
+                    created_at: &answer.ended_at,
+                },
+            )?;
+            let specs = plan::scoring_tasks(ctx.snapshot, &task.input_id, &doc_id);
+            Applied::Succeeded(plan_tasks(tx, ctx.run_id, &specs)?)
+        }
+        "score" => read_scores(tx, ctx, task, &answer.text)?,
+        _ => read_verdict(tx, ctx, task, &answer.text)?,
+    };
+    let outcome = match outcome {
+        Applied::Repair if repaired => {
+            Applied::Failed("the judge's answer could not be read, even after a repair".into())
+        }
+        other => other,
+    };
+    event(
+        tx,
+        ctx.run_id,
+        task,
+        answer,
+        match &outcome {
+            Applied::Succeeded(_) => "succeeded",
+            Applied::Repair => "retried",
+            Applied::Failed(_) => "failed",
+        },
+    )?;
+    match &outcome {
+        Applied::Succeeded(planned) => {
+            exec::set_task(tx, &task.id, "succeeded", None)?;
+            exec::bump_tasks(tx, ctx.run_id, planned.len() as i64, 1, 0)?;
+        }
+        Applied::Repair => {}
+        Applied::Failed(why) => {
+            // The text is kept (the journal has the raw body) and shown with the failure.
+            let shown = format!("{why}\n---\n{}", cut(&answer.text, 4000));
+            exec::set_task(tx, &task.id, "failed", Some(&shown))?;
+            exec::bump_tasks(tx, ctx.run_id, 0, 0, 1)?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// Records a task that failed without an answer to apply.
+pub fn fail(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    task: &exec::TaskRow,
+    why: &str,
+    started_at: &str,
+    ended_at: &str,
+) -> Result<()> {
+    store::runs::insert_event(
+        tx,
+        run_id,
+        &RunEvent {
+            phase: phase_of(&task.kind).into(),
+            actor: task.label.clone(),
+            target: target(task),
+            started_at: started_at.into(),
+            ended_at: ended_at.into(),
+            tokens_in: 0,
+            tokens_out: 0,
+            cost: Some(0.0),
+            status: "failed".into(),
+        },
+    )?;
+    exec::set_task(tx, &task.id, "failed", Some(why))?;
+    exec::bump_tasks(tx, run_id, 0, 0, 1)
+}
+
+/// Plans `specs` (those already planned are skipped) and returns the new ones.
+pub fn plan_tasks(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    specs: &[TaskSpec],
+) -> Result<Vec<exec::TaskRow>> {
+    plan_with_sources(tx, run_id, specs, None)
+}
+
+/// [`plan_tasks`] with the combine sources (JSON) given to every task.
+pub fn plan_with_sources(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    specs: &[TaskSpec],
+    sources: Option<&str>,
+) -> Result<Vec<exec::TaskRow>> {
+    let mut out = Vec::new();
+    for spec in specs {
+        let id = uuid::Uuid::new_v4().to_string();
+        let shown = spec.shown_first.map(|s| match s {
+            Side::A => "A",
+            Side::B => "B",
+        });
+        let added = store::tasks::plan(
+            tx,
+            &store::tasks::NewPlannedTask {
+                id: &id,
+                run_id,
+                kind: spec.kind.as_str(),
+                key: &spec.key,
+                input_id: spec.input_id.as_deref(),
+                provider: &spec.provider,
+                model: &spec.model,
+                label: &spec.label,
+                iteration: i64::from(spec.iteration),
+                doc_a: spec.doc_a.as_deref(),
+                doc_b: spec.doc_b.as_deref(),
+                shown_first: shown,
+                sources,
+            },
+        )?;
+        if added {
+            out.push(exec::TaskRow {
+                id,
+                kind: spec.kind.as_str().into(),
+                input_id: spec.input_id.clone().unwrap_or_default(),
+                provider: spec.provider.clone(),
+                model: spec.model.clone(),
+                label: spec.label.clone(),
+                iteration: i64::from(spec.iteration),
+                doc_a: spec.doc_a.clone(),
+                doc_b: spec.doc_b.clone(),
+                shown_first: shown.map(str::to_owned),
+                sources: sources.map(str::to_owned),
+                status: "pending".into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn read_scores(
+    tx: &Transaction<'_>,
+    ctx: Context<'_>,
+    task: &exec::TaskRow,
+    text: &str,
+) -> Result<Applied> {
+    let criteria = ctx
+        .snapshot
+        .texts
+        .as_ref()
+        .map(|t| t.criteria.as_slice())
+        .unwrap_or_default();
+    let Some(doc) = task.doc_a.as_deref() else {
+        return Ok(Applied::Failed("the document scored is gone".into()));
+    };
+    match judging::read_scores(text, criteria) {
+        Ok(scores) => {
+            for s in scores {
+                store::runs::insert_score(
+                    tx,
+                    ctx.run_id,
+                    &Score {
+                        document_id: doc.into(),
+                        criterion: s.criterion,
+                        judge: task.label.clone(),
+                        trial: task.iteration,
+                        score: s.score,
+                        reason: s.reason,
+                    },
+                )?;
+            }
+            Ok(Applied::Succeeded(Vec::new()))
+        }
+        Err(_) => Ok(Applied::Repair),
+    }
+}
+
+fn read_verdict(
+    tx: &Transaction<'_>,
+    ctx: Context<'_>,
+    task: &exec::TaskRow,
+    text: &str,
+) -> Result<Applied> {
+    let (Some(a), Some(b)) = (task.doc_a.as_deref(), task.doc_b.as_deref()) else {
+        return Ok(Applied::Failed("a document compared is gone".into()));
+    };
+    let shown_first = if task.shown_first.as_deref() == Some("B") {
+        Side::B
+    } else {
+        Side::A
+    };
+    match judging::read_verdict(text) {
+        Ok((verdict, reason)) => {
+            let winner = match judging::preferred(shown_first, verdict) {
+                Side::A => "A",
+                Side::B => "B",
+            };
+            store::runs::insert_verdict(
+                tx,
+                ctx.run_id,
+                &PairwiseVerdict {
+                    doc_a: a.into(),
+                    doc_b: b.into(),
+                    judge: task.label.clone(),
+                    trial: task.iteration,
+                    winner: Some(winner.into()),
+                    shown_first: if shown_first == Side::A { "A" } else { "B" }.into(),
+                    reason,
+                },
+            )?;
+            Ok(Applied::Succeeded(Vec::new()))
+        }
+        Err(_) => Ok(Applied::Repair),
+    }
+}
+
+fn record_usage(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    task: &exec::TaskRow,
+    answer: &Answer,
+) -> Result<()> {
+    exec::add_run_usage(
+        tx,
+        run_id,
+        answer.tokens_in + answer.tokens_out,
+        answer.cost,
+    )?;
+    store::usage::record_call(
+        tx,
+        &store::usage::CallUsage {
+            date: answer.ended_at.get(..10).unwrap_or(""),
+            endpoint: &task.provider,
+            model: &task.model,
+            tokens_in: answer.tokens_in,
+            tokens_out: answer.tokens_out,
+            cost: answer.cost,
+        },
+    )
+}
+
+fn event(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    task: &exec::TaskRow,
+    answer: &Answer,
+    status: &str,
+) -> Result<()> {
+    store::runs::insert_event(
+        tx,
+        run_id,
+        &RunEvent {
+            phase: phase_of(&task.kind).into(),
+            actor: task.label.clone(),
+            target: target(task),
+            started_at: answer.started_at.clone(),
+            ended_at: answer.ended_at.clone(),
+            tokens_in: answer.tokens_in,
+            tokens_out: answer.tokens_out,
+            cost: answer.cost,
+            status: status.into(),
+        },
+    )
+}
+
+/// What a task worked on, for the timeline.
+fn target(task: &exec::TaskRow) -> String {
+    let short = |id: &Option<String>| {
+        id.as_deref()
+            .map_or("?", |i| i.get(..8).unwrap_or(i))
+            .to_owned()
+    };
+    match task.kind.as_str() {
+        "generate" | "combine" => format!(
+            "{} #{}",
+            short(&Some(task.input_id.clone())),
+            task.iteration
+        ),
+        "score" => format!("{} trial {}", short(&task.doc_a), task.iteration),
+        _ => format!(
+            "{} vs {} trial {} ({} first)",
+            short(&task.doc_a),
+            short(&task.doc_b),
+            task.iteration,
+            task.shown_first.as_deref().unwrap_or("A")
+        ),
+    }
+}
+
+fn cut(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

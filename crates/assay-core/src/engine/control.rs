@@ -1,0 +1,125 @@
+//! Steering a run while it works: pause and cancel requests, and the updates it sends to
+//! whoever watches (the CLI's progress, the app's run view, `assay run watch` in another
+//! process through the control socket).
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+use tokio::sync::Notify;
+
+use super::progress::RunUpdate;
+
+/// What the person asked of a working run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// Keep going.
+    None,
+    /// No new calls; calls in flight finish and are kept.
+    Pause,
+    /// No new calls; calls in flight are aborted; results so far are kept.
+    Cancel,
+}
+
+/// The handle to a working run: requests in, updates out. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct RunControl {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    request: AtomicU8,
+    wake: Notify,
+    watchers: Mutex<Vec<mpsc::Sender<RunUpdate>>>,
+    last: Mutex<Option<RunUpdate>>,
+}
+
+impl RunControl {
+    /// A handle with nothing asked.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run to pause (a cancel already asked stays).
+    pub fn pause(&self) {
+        let _ = self
+            .inner
+            .request
+            .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst);
+        self.inner.wake.notify_waiters();
+    }
+
+    /// Asks the run to cancel.
+    pub fn cancel(&self) {
+        self.inner.request.store(2, Ordering::SeqCst);
+        self.inner.wake.notify_waiters();
+    }
+
+    /// What was asked.
+    pub fn request(&self) -> Request {
+        match self.inner.request.load(Ordering::SeqCst) {
+            0 => Request::None,
+            1 => Request::Pause,
+            _ => Request::Cancel,
+        }
+    }
+
+    /// Waits until the request is other than `from` (used beside the calls in flight).
+    pub(crate) async fn changed(&self, from: Request) {
+        loop {
+            let notified = self.inner.wake.notified();
+            if self.request() != from {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// A new watcher: it gets the latest update at once, then every update until the run
+    /// ends (the sender is dropped then).
+    pub fn watch(&self) -> mpsc::Receiver<RunUpdate> {
+        let (tx, rx) = mpsc::channel();
+        let last = lock(&self.inner.last).clone();
+        if let Some(update) = last {
+            let _ = tx.send(update);
+        }
+        lock(&self.inner.watchers).push(tx);
+        rx
+    }
+
+    /// Sends `update` to every watcher, dropping those gone.
+    pub(crate) fn publish(&self, update: &RunUpdate) {
+        *lock(&self.inner.last) = Some(update.clone());
+        lock(&self.inner.watchers).retain(|w| w.send(update.clone()).is_ok());
+    }
+
+    /// Ends every watch (the run stopped working).
+    pub(crate) fn close(&self) {
+        lock(&self.inner.watchers).clear();
+    }
+
+    /// The latest update, if any.
+    pub fn last(&self) -> Option<RunUpdate> {
+        lock(&self.inner.last).clone()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancel_wins_over_a_pause_and_a_pause_never_undoes_a_cancel() {
+        let control = RunControl::new();
+        assert_eq!(control.request(), Request::None);
+        control.pause();
+        assert_eq!(control.request(), Request::Pause);
+        control.cancel();
+        control.pause();
+        assert_eq!(control.request(), Request::Cancel);
+    }
+}

@@ -1,0 +1,223 @@
+//! A run's life: start, resume and retry-failed execute it in this process until it ends;
+//! pause and cancel of a run no process executes change its status directly. Each checks the
+//! run's state first (`RUN_STATE` when it does not fit).
+
+use super::control::{Request, RunControl};
+use super::execute::{Executor, Stop};
+use super::progress::RunUpdate;
+use super::start::{self, StartOptions};
+use crate::db::Database;
+use crate::domain::run::RunProgress;
+use crate::error::{Error, Result};
+use crate::llm;
+use crate::profile::{OpenProfile, Profiles};
+use crate::store::execution as exec;
+
+/// How a run's execution ended: the final line of `--json` output.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+pub struct RunOutcome {
+    /// The run.
+    pub run_id: String,
+    /// `completed`, `completed_with_errors`, `failed`, `cancelled` or `paused`.
+    pub status: String,
+    /// Tasks per kind.
+    pub progress: RunProgress,
+}
+
+impl RunOutcome {
+    /// Whether the run completed (every task succeeded).
+    pub fn completed(&self) -> bool {
+        self.status == "completed"
+    }
+}
+
+/// How to begin executing a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Continue a pending, paused or interrupted run.
+    Resume,
+    /// Run the failed tasks of a finished run again.
+    RetryFailed,
+}
+
+/// Makes a run of preset `reference` and executes it until it ends.
+pub fn start(
+    profiles: &Profiles,
+    open: &OpenProfile,
+    reference: &str,
+    options: &StartOptions,
+    control: &RunControl,
+    on_update: &mut dyn FnMut(&RunUpdate),
+) -> Result<RunOutcome> {
+    let run = start::create_run(open, reference, options)?;
+    execute(profiles, open, &run.id, Mode::Resume, control, on_update)
+}
+
+/// Executes run `run_id` in this process until it ends, pauses or is cancelled. An error
+/// that stops the process (a full disk) leaves the run `interrupted`.
+pub fn execute(
+    profiles: &Profiles,
+    open: &OpenProfile,
+    run_id: &str,
+    mode: Mode,
+    control: &RunControl,
+    on_update: &mut dyn FnMut(&RunUpdate),
+) -> Result<RunOutcome> {
+    begin(open, run_id, mode)?;
+    let outcome = (|| -> Result<RunOutcome> {
+        let mut executor = Executor::load(profiles, open, run_id, control.clone(), on_update)?;
+        let stop = llm::block_on(executor.drive())??;
+        let now = jiff::Timestamp::now().to_string();
+        let (status, reason) = if control.request() == Request::Cancel {
+            ("cancelled".to_owned(), None)
+        } else if let Some(Stop::Pause(reason)) = stop {
+            ("paused".to_owned(), Some(reason))
+        } else {
+            (final_status(&executor.progress()).to_owned(), None)
+        };
+        open.db().write(|tx| {
+            if status == "cancelled" {
+                exec::cancel_open(tx, run_id)?;
+            }
+            exec::set_run_status(tx, run_id, &status, reason.as_deref(), &now)?;
+            exec::recount_tasks(tx, run_id)
+        })?;
+        let progress = open
+            .db()
+            .read(|c| Ok(crate::store::runs::detail(c, run_id)?.map(|d| d.progress)))?
+            .unwrap_or_default();
+        executor.publish_final(&status, reason);
+        log::info!("run {run_id} ended {status}");
+        Ok(RunOutcome {
+            run_id: run_id.to_owned(),
+            status,
+            progress,
+        })
+    })();
+    if let Err(e) = &outcome {
+        log::warn!("run {run_id} stopped: {}", e.log_line());
+        let now = jiff::Timestamp::now().to_string();
+        let _ = open.db().write(|tx| {
+            exec::set_run_status(tx, run_id, "interrupted", None, &now)?;
+            exec::set_run_error(tx, run_id, Some(&e.to_string()))
+        });
+        control.close();
+    }
+    outcome
+}
+
+/// The status of a run whose tasks are all finished.
+fn final_status(p: &RunProgress) -> &'static str {
+    let failed = p.generate.failed + p.score.failed + p.compare.failed + p.combine.failed;
+    if p.generate.done == 0 && p.generate.total > 0 {
+        "failed"
+    } else if failed > 0 {
+        "completed_with_errors"
+    } else {
+        "completed"
+    }
+}
+
+/// Checks that `mode` fits the run's state and marks it `running`.
+fn begin(open: &OpenProfile, run_id: &str, mode: Mode) -> Result<()> {
+    let now = jiff::Timestamp::now().to_string();
+    open.db().write(|tx| {
+        let state = exec::run_state(tx, run_id)?.ok_or_else(|| Error::NoSuchItem {
+            what: "run",
+            id: run_id.into(),
+        })?;
+        let fits = match mode {
+            Mode::Resume => matches!(state.status.as_str(), "pending" | "paused" | "interrupted"),
+            Mode::RetryFailed => {
+                matches!(state.status.as_str(), "completed_with_errors" | "failed")
+            }
+        };
+        if !fits {
+            return Err(Error::RunState {
+                status: state.status,
+                wanted: match mode {
+                    Mode::Resume => "resumed",
+                    Mode::RetryFailed => "retried (only a finished run with failed tasks is)",
+                },
+            });
+        }
+        if mode == Mode::RetryFailed {
+            exec::requeue_failed(tx, run_id)?;
+        }
+        exec::requeue_running(tx, run_id)?;
+        exec::recount_tasks(tx, run_id)?;
+        exec::set_run_error(tx, run_id, None)?;
+        exec::set_run_status(tx, run_id, "running", None, &now)
+    })
+}
+
+/// Raises (or sets) a run's budgets before it is resumed.
+pub fn raise_budget(
+    open: &OpenProfile,
+    run_id: &str,
+    budget_usd: Option<f64>,
+    budget_tokens: Option<u64>,
+) -> Result<()> {
+    if budget_usd.is_none() && budget_tokens.is_none() {
+        return Ok(());
+    }
+    if budget_usd.is_some_and(|b| !b.is_finite() || b <= 0.0) {
+        return Err(Error::InvalidFields(vec![
+            "budget_usd: must be more than 0".into(),
+        ]));
+    }
+    let tokens = match budget_tokens.map(i64::try_from) {
+        Some(Ok(n)) if n > 0 => Some(n),
+        Some(_) => {
+            return Err(Error::InvalidFields(vec![
+                "budget_tokens: must be at least 1".into(),
+            ]));
+        }
+        None => None,
+    };
+    open.db().write(|tx| {
+        tx.execute(
+            "UPDATE runs SET budget_usd = coalesce(?2, budget_usd),
+                 budget_tokens = coalesce(?3, budget_tokens)
+             WHERE id = ?1",
+            rusqlite::params![run_id, budget_usd, tokens],
+        )?;
+        Ok(())
+    })
+}
+
+/// Pauses or cancels run `run_id` that no process executes (the caller holds the profile,
+/// so none does): an interrupted or pending run can be paused, and any unfinished run
+/// cancelled. Returns the new status. A paused run asked to pause again stays paused.
+pub fn request_directly(db: &Database, run_id: &str, request: Request) -> Result<String> {
+    let now = jiff::Timestamp::now().to_string();
+    db.write(|tx| {
+        let state = exec::run_state(tx, run_id)?.ok_or_else(|| Error::NoSuchItem {
+            what: "run",
+            id: run_id.into(),
+        })?;
+        let status = state.status.as_str();
+        match request {
+            Request::Pause if status == "paused" => Ok(state.status),
+            Request::Pause if matches!(status, "pending" | "interrupted") => {
+                exec::set_run_status(tx, run_id, "paused", Some("paused by request"), &now)?;
+                Ok("paused".into())
+            }
+            Request::Cancel if matches!(status, "pending" | "interrupted" | "paused") => {
+                exec::cancel_open(tx, run_id)?;
+                exec::set_run_status(tx, run_id, "cancelled", None, &now)?;
+                exec::recount_tasks(tx, run_id)?;
+                Ok("cancelled".into())
+            }
+            Request::None => Ok(state.status),
+            _ => Err(Error::RunState {
+                status: state.status,
+                wanted: if request == Request::Pause {
+                    "paused"
+                } else {
+                    "cancelled"
+                },
+            }),
+        }
+    })
+}
