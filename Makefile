@@ -9,7 +9,7 @@ APP := target/debug/assay-desktop
 TEST_ENV := scripts/test-env.sh
 
 .PHONY: run test setup-app setup-test ui build lint fmt clippy ui-check ui-test nextest \
-        e2e bindings screenshots dev clean bench bench-client bench-bundle soak fuzz
+        e2e bindings screenshots dev clean bench bench-client bench-engine bench-bundle soak fuzz
 
 ## run: install what is missing, build, and launch the desktop app
 run: setup-app ui
@@ -57,19 +57,27 @@ e2e: ui
 	$(TEST_ENV) $(CARGO) nextest run --workspace -E 'binary(e2e)'
 
 ## bench: release-mode benchmarks: storage (warm open, create-to-open, SQLCipher vs SQLite),
-## library (first launch, a page of runs among 100k runs / 1M documents) and the provider
-## client's overhead per call (10,000 calls against an instant local server)
+## library (first launch, a page of runs among 100k runs / 1M documents), the provider
+## client's overhead per call (10,000 calls against an instant local server) and the run
+## engine's time per task and memory over a 10,200-task run
 bench: setup-test ui
-	$(TEST_ENV) $(CARGO) bench --workspace --bench storage --bench library --bench client
+	$(TEST_ENV) $(CARGO) bench --workspace --bench storage --bench library --bench client --bench engine
 
 ## bench-client: only the provider client's overhead benchmark
 bench-client:
 	$(CARGO) bench -p assay-core --bench client
 
-## soak: the crash harness with 5000 random kill points (about 15 minutes)
+## bench-engine: only the run engine's benchmark (10,200 tasks, time per task and RSS)
+bench-engine:
+	$(TEST_ENV) $(CARGO) bench -p assay-core --bench engine
+
+## soak: the crash harness with 5000 random kill points (about 15 minutes), then a run
+## killed 100 times at random and resumed to exact results (ASSAY_RUN_KILLS)
 soak: setup-test ui
 	ASSAY_CRASH_ITERATIONS=$${ASSAY_CRASH_ITERATIONS:-5000} $(TEST_ENV) $(CARGO) nextest run \
 	  --workspace -E 'test(random_sigkills)' --no-capture
+	ASSAY_RUN_KILLS=$${ASSAY_RUN_KILLS:-100} $(TEST_ENV) $(CARGO) nextest run \
+	  --workspace -E 'test(killed_runs_resume)' --no-capture
 
 ## bench-bundle: export/import of a 1 GiB profile vs cp and age, with peak RSS (needs ~9 GB disk)
 bench-bundle: setup-test ui

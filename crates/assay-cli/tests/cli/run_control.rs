@@ -2,7 +2,10 @@
 //! through the profile's control socket, and the run left `interrupted` when its process is
 //! killed, resumed to completion without paying twice (SIGKILL at random moments).
 
-#![allow(clippy::print_stderr, reason = "the kill test reports its seed and figures")]
+#![allow(
+    clippy::print_stderr,
+    reason = "the kill test reports its seed and figures"
+)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Stdio};

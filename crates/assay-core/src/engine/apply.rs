@@ -38,8 +38,9 @@ pub struct Answer {
 /// What applying an answer did to its task.
 #[derive(Debug)]
 pub enum Applied {
-    /// The task succeeded; these tasks were planned on its result.
-    Succeeded(Vec<exec::TaskRow>),
+    /// The task succeeded; these tasks were planned on its result, and this is the
+    /// document it wrote (generate, combine).
+    Succeeded(Vec<exec::TaskRow>, Option<String>),
     /// The judge's answer could not be read: ask once more with a repair prompt.
     Repair,
     /// The task failed (the answer stays in the journal, the reason with the task).
@@ -99,7 +100,7 @@ pub fn apply(
                 },
             )?;
             let specs = plan::scoring_tasks(ctx.snapshot, &task.input_id, &doc_id);
-            Applied::Succeeded(plan_tasks(tx, ctx.run_id, &specs)?)
+            Applied::Succeeded(plan_tasks(tx, ctx.run_id, &specs)?, Some(doc_id))
         }
         "score" => read_scores(tx, ctx, task, &answer.text)?,
         _ => read_verdict(tx, ctx, task, &answer.text)?,
@@ -116,13 +117,13 @@ pub fn apply(
         task,
         answer,
         match &outcome {
-            Applied::Succeeded(_) => "succeeded",
+            Applied::Succeeded(..) => "succeeded",
             Applied::Repair => "retried",
             Applied::Failed(_) => "failed",
         },
     )?;
     match &outcome {
-        Applied::Succeeded(planned) => {
+        Applied::Succeeded(planned, _) => {
             exec::set_task(tx, &task.id, "succeeded", None)?;
             exec::bump_tasks(tx, ctx.run_id, planned.len() as i64, 1, 0)?;
         }
@@ -257,7 +258,7 @@ fn read_scores(
                     },
                 )?;
             }
-            Ok(Applied::Succeeded(Vec::new()))
+            Ok(Applied::Succeeded(Vec::new(), None))
         }
         Err(_) => Ok(Applied::Repair),
     }
@@ -296,7 +297,7 @@ fn read_verdict(
                     reason,
                 },
             )?;
-            Ok(Applied::Succeeded(Vec::new()))
+            Ok(Applied::Succeeded(Vec::new(), None))
         }
         Err(_) => Ok(Applied::Repair),
     }

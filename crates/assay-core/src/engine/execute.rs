@@ -390,8 +390,14 @@ impl<'a> Executor<'a> {
                     continue;
                 };
                 let dialect = llm::dialect::for_kind(kind);
-                let prepared = self.open.db().read(|c| {
-                    calls::prepare(c, &self.snapshot, &self.texts, dialect.as_ref(), &task)
+                // Read on the writer's connection: its page cache stays warm, where a
+                // reader's is dropped after every write (each page read again is decrypted
+                // and its HMAC checked).
+                let (prepared, first_attempt) = self.open.db().write(|tx| {
+                    Ok((
+                        calls::prepare(tx, &self.snapshot, &self.texts, dialect.as_ref(), &task)?,
+                        exec::next_attempt(tx, &task.id)?,
+                    ))
                 })?;
                 let call = match prepared {
                     Prepared::Fail(why) => {
@@ -410,7 +416,6 @@ impl<'a> Executor<'a> {
                     self.stop = Some(Stop::Pause(reason));
                     return Ok(());
                 }
-                let first_attempt = self.open.db().read(|c| exec::next_attempt(c, &task.id))?;
                 self.reserved
                     .insert(id.clone(), (tokens, cost.unwrap_or(0.0)));
                 self.running[class] += 1;
@@ -623,16 +628,14 @@ impl<'a> Executor<'a> {
             None => self.unknown_cost_calls += 1,
         }
         let name = match applied {
-            Applied::Succeeded(new) => {
-                if matches!(task.kind.as_str(), "generate" | "combine") {
+            Applied::Succeeded(new, document) => {
+                if let Some(doc) = document {
                     let kind = if task.kind == "combine" {
                         "combined"
                     } else {
                         "generated"
                     };
-                    if let Some(doc) = self.new_document_of(task)? {
-                        self.doc_kinds.insert(doc, kind.into());
-                    }
+                    self.doc_kinds.insert(doc, kind.into());
                 }
                 self.finished_task(task, true);
                 for t in new {
@@ -653,16 +656,6 @@ impl<'a> Executor<'a> {
         };
         self.advance(&task.input_id)?;
         Ok(name)
-    }
-
-    fn new_document_of(&self, task: &TaskRow) -> Result<Option<String>> {
-        self.open.db().read(|c| {
-            Ok(
-                c.prepare_cached("SELECT id FROM documents WHERE task_id = ?1")?
-                    .query_row([&task.id], |r| r.get(0))
-                    .ok(),
-            )
-        })
     }
 
     fn progress_slot(&mut self, kind: &str) -> &mut PhaseProgress {

@@ -66,7 +66,7 @@ pub fn execute(
     begin(open, run_id, mode)?;
     let outcome = (|| -> Result<RunOutcome> {
         let mut executor = Executor::load(profiles, open, run_id, control.clone(), on_update)?;
-        let stop = llm::block_on(executor.drive())??;
+        let stop = llm::block_on_workers(executor.drive())??;
         let now = jiff::Timestamp::now().to_string();
         let (status, reason) = if control.request() == Request::Cancel {
             ("cancelled".to_owned(), None)

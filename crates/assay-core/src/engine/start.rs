@@ -185,7 +185,10 @@ mod tests {
         )
         .expect_err("the seeded preset's gemini-1.5-pro has no price in the table");
         assert_eq!(refused.code(), crate::ErrorCode::PriceUnknown);
-        assert!(refused.to_string().contains("google/gemini-1.5-pro"), "{refused}");
+        assert!(
+            refused.to_string().contains("google/gemini-1.5-pro"),
+            "{refused}"
+        );
         let summary = create_run(
             &profile.open,
             &preset.name,
@@ -218,7 +221,11 @@ mod tests {
                 )?)
             })
             .expect("budget");
-        assert_eq!(budget, (Some(2.5), 1), "the budget and the consent are kept");
+        assert_eq!(
+            budget,
+            (Some(2.5), 1),
+            "the budget and the consent are kept"
+        );
 
         let err = create_run(
             &profile.open,

@@ -28,6 +28,23 @@ pub use client::{EndpointClient, RetriedAttempt};
 pub use limits::{LimitSettings, LimitState};
 pub use retry::RetryPolicy;
 
+/// [`block_on`] on a multi-threaded runtime when there is none: calls' network work then
+/// runs on worker threads beside the caller's (the run engine's database writes).
+pub fn block_on_workers<F: Future>(future: F) -> crate::error::Result<F::Output> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => Ok(handle.block_on(future)),
+        Err(_) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("assay-calls")
+                .enable_all()
+                .build()
+                .map_err(|e| crate::error::Error::io("start the network runtime", "", e))?;
+            Ok(runtime.block_on(future))
+        }
+    }
+}
+
 /// Runs `future` to completion from synchronous code: on the current runtime's handle when
 /// called from a blocking thread of one (the app's commands run there), else on a runtime of
 /// its own (the CLI). Never call it from async code.
