@@ -341,6 +341,26 @@ fn a_full_run_does_every_call_once_and_its_totals_equal_the_servers() {
         .collect();
     assert_eq!(ratings.first(), Some(&"local/fake-gen-a"));
     assert_eq!(ratings.last(), Some(&"local/fake-gen-c"));
+    // Both orders: a judge names "A" between two documents of the same quality, so the two
+    // orders of those trials disagree: per input 3 such pairs of 17 compared, × 2 trials.
+    for c in report["rankings"]["position_consistency"]
+        .as_array()
+        .expect("consistency")
+    {
+        assert_eq!(
+            (c["trials"].as_u64(), c["consistent"].as_u64()),
+            (Some(102), Some(84)),
+            "{c}"
+        );
+    }
+    let best = report["rankings"]["best_documents"]
+        .as_array()
+        .expect("best");
+    assert_eq!(best.len(), 3, "one per input");
+    assert!(
+        best.iter().all(|b| b["model"] == "local/fake-gen-a"),
+        "quality 5 beats the combined 4 after combining: {best:?}"
+    );
     let html = bench.data.outside("full.html");
     ok(assay_in(
         bench.data.path(),

@@ -108,6 +108,12 @@ pub struct GeneratedDocument {
     pub cost: Option<f64>,
     /// `succeeded` or `failed`.
     pub status: String,
+    /// `generated`, or `combined` from the input's best documents.
+    pub kind: String,
+    /// The model stopped at its output token limit, so the document is cut off.
+    pub truncated: bool,
+    /// RFC 3339: when it arrived.
+    pub created_at: String,
 }
 
 /// One 1–5 score.

@@ -10,8 +10,10 @@
 //! round trip) rank identically. Model-level ratings and the win matrix leave out comparisons
 //! between two documents of the same model.
 
+pub mod best;
 pub mod pairwise;
 pub mod stats;
+pub mod trials;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -98,6 +100,10 @@ pub struct RunRankings {
     pub win_matrix: WinMatrix,
     /// Pairwise ratings, best Elo first.
     pub ratings: Vec<ModelRating>,
+    /// How often each judge's two orders of a trial agreed.
+    pub position_consistency: Vec<trials::PositionConsistency>,
+    /// Each input's best document.
+    pub best_documents: Vec<best::BestDocument>,
 }
 
 /// Computes every ranking of `run` from its raw scores and verdicts.
@@ -150,6 +156,8 @@ pub fn rank(run: &RunDetail) -> RunRankings {
         judges: judge_deviation(run, &docs),
         win_matrix,
         ratings,
+        position_consistency: trials::position_consistency(&run.pairwise),
+        best_documents: best::best_documents(run),
     }
 }
 
@@ -176,27 +184,24 @@ fn pairwise_ratings(
         .map(|(i, m)| (m.as_str(), i))
         .collect();
     let mut keyed: Vec<(MatchKey<'_>, Match)> = Vec::new();
-    for v in &run.pairwise {
-        let (Some(a), Some(b)) = (docs.get(v.doc_a.as_str()), docs.get(v.doc_b.as_str())) else {
+    // One match per trial: its two orders, when both were asked, make one outcome.
+    for v in trials::trials(&run.pairwise) {
+        let (Some(a), Some(b)) = (docs.get(v.doc_a), docs.get(v.doc_b)) else {
             continue;
         };
         if a.model == b.model {
             continue;
         }
-        let score_a = match v.winner.as_deref() {
-            Some("A") => 1.0,
-            Some("B") => 0.0,
-            _ => 0.5,
-        };
+        let score_a = v.score_a;
         let key = (
             a.input_name.as_deref().unwrap_or(""),
             a.model.as_str(),
             b.model.as_str(),
             a.iteration,
             b.iteration,
-            v.judge.as_str(),
+            v.judge,
             v.trial,
-            v.shown_first.as_str(),
+            v.shown_first,
         );
         let m = Match {
             a: index[a.model.as_str()],

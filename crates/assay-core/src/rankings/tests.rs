@@ -19,6 +19,9 @@ fn doc(id: &str, model: &str, input: &str) -> GeneratedDocument {
         latency_ms: 0,
         cost: Some(0.0),
         status: "succeeded".into(),
+        kind: "generated".into(),
+        truncated: false,
+        created_at: String::new(),
     }
 }
 

@@ -194,6 +194,41 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
         })
         .collect();
     h.push_str(&charts::bars(&bt, 0.0, 1.0));
+    if !r.position_consistency.is_empty() {
+        h.push_str(
+            "<h3>Position consistency</h3><p>Each trial asks a judge both orders; two verdicts \
+             that disagree count as a tie.</p><table><tr><th>judge</th><th>trials in both \
+             orders</th><th>agreed</th><th>rate</th></tr>",
+        );
+        for c in &r.position_consistency {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}%</td></tr>",
+                esc(&c.judge),
+                c.trials,
+                c.consistent,
+                fixed(c.rate * 100.0, 1)
+            );
+        }
+        h.push_str("</table>");
+    }
+    if !r.best_documents.is_empty() {
+        h.push_str(
+            "<h2>Best document per input</h2><p>Highest Bradley–Terry strength within the \
+             input (comparisons after combining included), then the higher mean score, then \
+             the earlier document.</p><table><tr><th>input</th><th>model</th><th>kind</th></tr>",
+        );
+        for b in &r.best_documents {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&b.input),
+                esc(&b.model),
+                esc(&b.kind)
+            );
+        }
+        h.push_str("</table>");
+    }
 
     cost_and_time(&mut h, run);
     timeline(&mut h, run);
@@ -202,9 +237,15 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     for d in &run.documents {
         let _ = write!(
             h,
-            "<article class=\"doc\"><header>{} · {} · {} tokens in, {} out · {} s · {}</header>{}</article>",
+            "<article class=\"doc\"><header>{} · {}{} · {} tokens in, {} out · {} s · {}</header>{}</article>",
             esc(d.input_name.as_deref().unwrap_or("?")),
             esc(&d.model),
+            match (d.kind.as_str(), d.truncated) {
+                ("combined", true) => " · combined · cut off at its token limit",
+                ("combined", false) => " · combined",
+                (_, true) => " · cut off at its token limit",
+                _ => "",
+            },
             d.tokens_in,
             d.tokens_out,
             fixed(d.latency_ms as f64 / 1000.0, 1),

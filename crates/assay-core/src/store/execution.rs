@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::all;
+use crate::domain::run::PairwiseVerdict;
 use crate::error::Result;
 
 /// A task as the engine executes it.
@@ -367,29 +368,30 @@ pub fn input_documents(
     )
 }
 
-/// The verdicts between documents of `input_id` in `run_id`: (doc_a, doc_b, judge, trial,
-/// winner, shown_first).
-pub type Verdict = (String, String, String, i64, Option<String>, String);
-
 /// Every verdict between documents of one input.
-pub fn input_verdicts(conn: &Connection, run_id: &str, input_id: &str) -> Result<Vec<Verdict>> {
+pub fn input_verdicts(
+    conn: &Connection,
+    run_id: &str,
+    input_id: &str,
+) -> Result<Vec<PairwiseVerdict>> {
     all(
         conn,
-        "SELECT p.doc_a_id, p.doc_b_id, p.judge, p.trial, p.winner, p.shown_first
+        "SELECT p.doc_a_id, p.doc_b_id, p.judge, p.trial, p.winner, p.shown_first, p.reason
          FROM pairwise_results p JOIN documents d ON d.id = p.doc_a_id
          JOIN tasks t ON t.id = d.task_id
          WHERE p.run_id = ?1 AND coalesce(t.input_content_id, '') = ?2
          ORDER BY p.doc_a_id, p.doc_b_id, p.judge, p.trial, p.shown_first",
         params![run_id, input_id],
         |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
+            Ok(PairwiseVerdict {
+                doc_a: r.get(0)?,
+                doc_b: r.get(1)?,
+                judge: r.get(2)?,
+                trial: r.get(3)?,
+                winner: r.get(4)?,
+                shown_first: r.get(5)?,
+                reason: r.get(6)?,
+            })
         },
     )
 }

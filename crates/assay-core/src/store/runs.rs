@@ -137,7 +137,8 @@ fn documents(conn: &Connection, run_id: &str) -> Result<Vec<GeneratedDocument>> 
     all(
         conn,
         "SELECT d.id, t.input_content_id, c.name, t.label, t.iteration,
-                d.body, d.tokens_in, d.tokens_out, d.latency_ms, d.cost, d.status
+                d.body, d.tokens_in, d.tokens_out, d.latency_ms, d.cost, d.status, d.kind,
+                d.truncated, d.created_at
          FROM documents d JOIN tasks t ON t.id = d.task_id
          LEFT JOIN contents c ON c.id = t.input_content_id
          WHERE d.run_id = ?1 ORDER BY c.name, t.label, t.iteration",
@@ -155,6 +156,9 @@ fn documents(conn: &Connection, run_id: &str) -> Result<Vec<GeneratedDocument>> 
                 latency_ms: r.get(8)?,
                 cost: r.get(9)?,
                 status: r.get(10)?,
+                kind: r.get(11)?,
+                truncated: r.get::<_, i64>(12)? == 1,
+                created_at: r.get(13)?,
             })
         },
     )
