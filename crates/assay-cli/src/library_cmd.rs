@@ -176,6 +176,14 @@ pub enum RunCommand {
         #[arg(long)]
         wait: bool,
     },
+    /// What a run of a preset would do: calls per kind (all succeeding), the most it could
+    /// cost and use, and the models without a price.
+    Estimate {
+        /// The preset: id or name.
+        preset: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
     /// Continue a paused or interrupted run (calls already answered are never made again).
     Resume {
         /// The run id.
@@ -408,6 +416,13 @@ pub fn run(data_dir: &DataDir, command: RunCommand, json: bool) -> Result<u8, Er
             profile,
             budget,
         } => return run_cmd::continue_run(data_dir, &run, &profile, budget, Mode::Resume, json),
+        RunCommand::Estimate { preset, profile } => {
+            let open = open(data_dir, &profile)?;
+            output::print(
+                &run_cmd::Estimate(assay_core::engine::estimate::estimate(&open, &preset)?),
+                json,
+            )?;
+        }
         RunCommand::RetryFailed { run, profile } => {
             let none = run_cmd::BudgetArgs {
                 budget_usd: None,

@@ -241,6 +241,25 @@ fn detach_resume(
     Ok(())
 }
 
+/// What `assay run estimate` prints.
+#[derive(serde::Serialize)]
+pub struct Estimate(pub assay_core::engine::estimate::RunEstimate);
+
+impl output::Render for Estimate {
+    fn text(&self) -> String {
+        let e = &self.0;
+        let t = &e.tasks;
+        let cost = match e.worst_case_usd {
+            Some(usd) => format!("at most ${usd:.2}"),
+            None => format!("unknown (no price for {})", e.unpriced.join(", ")),
+        };
+        format!(
+            "calls: {} generate, {} score, {} compare, {} combine\ncost: {cost}\ntokens: at most {}\n",
+            t.generate.total, t.score.total, t.compare.total, t.combine.total, e.worst_case_tokens
+        )
+    }
+}
+
 #[derive(serde::Serialize)]
 struct Detached {
     run_id: String,

@@ -215,6 +215,19 @@ pub fn phase(progress: &Value, kind: &str) -> (i64, i64, i64) {
     )
 }
 
+/// The estimate plans exactly the calls the run makes.
+fn assert_full_counts_planned(tasks: &Value) {
+    let (g, s, c, k) = FULL;
+    for (kind, n) in [
+        ("generate", g),
+        ("score", s),
+        ("compare", c),
+        ("combine", k),
+    ] {
+        assert_eq!(phase(tasks, kind), (n, 0, 0), "{kind}: {tasks}");
+    }
+}
+
 pub fn assert_full_counts(progress: &Value) {
     let (g, s, c, k) = FULL;
     assert_eq!(phase(progress, "generate"), (g, g, 0), "{progress}");
@@ -243,6 +256,12 @@ pub fn assert_full_results(bench: &Bench, run_id: &str) {
 fn a_full_run_does_every_call_once_and_its_totals_equal_the_servers() {
     let bench = Bench::new(Duration::ZERO);
     bench.preset("Full", json!({}));
+    let estimate = json(&ok(bench.run(&["estimate", "Full"])));
+    assert_full_counts_planned(&estimate["tasks"]);
+    assert!(
+        estimate["worst_case_usd"].as_f64().is_some_and(|c| c > 0.0),
+        "{estimate}"
+    );
     let out = bench.run(&["start", "Full"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let lines = lines(&out);
@@ -287,6 +306,12 @@ fn a_full_run_does_every_call_once_and_its_totals_equal_the_servers() {
         run["total_tokens"].as_u64(),
         Some(bench.counts.tokens()),
         "tokens as the server counted them"
+    );
+    let worst = estimate["worst_case_usd"].as_f64().expect("priced");
+    assert!(
+        bench.counts.cost() <= worst,
+        "the estimate is a bound: {} > {worst}",
+        bench.counts.cost()
     );
     let cost = run["total_cost"].as_f64().expect("cost");
     assert!(

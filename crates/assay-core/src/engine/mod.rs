@@ -20,6 +20,7 @@
 pub mod apply;
 pub mod calls;
 pub mod control;
+pub mod estimate;
 mod execute;
 pub mod expand;
 pub mod judging;

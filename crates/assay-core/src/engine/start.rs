@@ -134,7 +134,7 @@ pub fn unpriced_models(open: &OpenProfile, preset: &Preset) -> Result<Vec<String
 /// The content `preset` sends: its roles, its inputs and every item their `{{VAR}}`
 /// bindings reach, read in one transaction so the snapshot is of one moment. An id that is
 /// gone is left out; the snapshot names it as a problem.
-fn used_contents(
+pub(crate) fn used_contents(
     conn: &rusqlite::Connection,
     preset: &Preset,
 ) -> Result<BTreeMap<String, Content>> {
