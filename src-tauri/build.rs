@@ -37,6 +37,14 @@ fn main() {
         "price_set",
         "price_clear",
         "usage_list",
+        "run_estimate",
+        "run_start",
+        "run_resume",
+        "run_stop",
+        "run_watch",
+        "runs_active",
+        "app_events",
+        "app_quit",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));

@@ -52,6 +52,14 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::providers::price_set,
             commands::providers::price_clear,
             commands::providers::usage_list,
+            commands::runs::run_estimate,
+            commands::runs::run_start,
+            commands::runs::run_resume,
+            commands::runs::run_stop,
+            commands::runs::run_watch,
+            commands::runs::runs_active,
+            commands::runs::app_events,
+            commands::runs::app_quit,
         ])
 }
 

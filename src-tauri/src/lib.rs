@@ -8,6 +8,7 @@ mod commands;
 mod error;
 mod navigation;
 mod report_protocol;
+mod runs;
 mod state;
 mod window;
 
@@ -66,6 +67,7 @@ pub fn run() -> ExitCode {
         .setup(move |app| {
             builder.mount_events(app);
             window::remember_state(app, window_state_file);
+            window::ask_before_quitting_runs(app);
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -16,6 +16,11 @@ pub struct AppState {
     data_dir: DataDir,
     profiles: OnceLock<Arc<Profiles>>,
     windows: Mutex<Windows>,
+    /// The runs this process executes, per profile id: each holds its profile open, so a
+    /// run goes on when its window switches to another profile.
+    pub runs: Mutex<HashMap<String, crate::runs::Executing>>,
+    /// Where each window hears of app events (a quit asked while runs work).
+    pub app_events: crate::runs::EventChannels,
 }
 
 /// Per window: the open profile, and the ticket of the latest open request.
@@ -33,6 +38,8 @@ impl AppState {
             data_dir,
             profiles: OnceLock::new(),
             windows: Mutex::new(Windows::default()),
+            runs: Mutex::new(HashMap::new()),
+            app_events: crate::runs::EventChannels::default(),
         }
     }
 

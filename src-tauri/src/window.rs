@@ -19,6 +19,31 @@ pub fn focus_main(app: &AppHandle) {
     let _ = window.set_focus();
 }
 
+/// Closing the main window while runs work asks the person first, in the app (the UI shows
+/// the dialog on [`crate::runs::AppEvent::QuitRequested`] and calls `app_quit` to go on).
+pub fn ask_before_quitting_runs(app: &tauri::App) {
+    let Some(window) = app.get_webview_window(MAIN) else {
+        return;
+    };
+    let handle = app.handle().clone();
+    window.on_window_event(move |event| {
+        let WindowEvent::CloseRequested { api, .. } = event else {
+            return;
+        };
+        let state = handle.state::<crate::state::AppState>();
+        let runs = crate::runs::count(&state);
+        if runs == 0 {
+            return;
+        }
+        if state
+            .app_events
+            .send(MAIN, crate::runs::AppEvent::QuitRequested { runs })
+        {
+            api.prevent_close();
+        }
+    });
+}
+
 /// Restores the main window's saved size and position, and saves them as they change.
 pub fn remember_state(app: &tauri::App, file: PathBuf) {
     let Some(window) = app.get_webview_window(MAIN) else {

@@ -9,6 +9,7 @@ pub mod links;
 pub mod profiles;
 pub mod providers;
 pub mod reports;
+pub mod runs;
 
 use std::path::PathBuf;
 

@@ -122,7 +122,17 @@ pub async fn profile_open(
 ) -> Result<ProfileSession, IpcError> {
     let profiles = state.profiles()?;
     let ticket = state.begin_open(window.label());
+    let held = {
+        let profiles = Arc::clone(&profiles);
+        let reference = reference.clone();
+        let id = blocking(move || Ok(profiles.show(&reference)?.id)).await?;
+        crate::runs::held(&state, &id)
+    };
     let opened = blocking(move || {
+        // A profile whose runs this process executes is open already: the window takes it.
+        if let Some(open) = held {
+            return Ok(open);
+        }
         let passphrase = passphrase.map(Passphrase::new);
         let profile_id = profiles.show(&reference)?.id;
         let open = profiles.open_profile_with_progress(

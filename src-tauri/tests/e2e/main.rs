@@ -14,6 +14,7 @@ mod links;
 mod presets;
 mod profiles;
 mod report;
+mod runs;
 mod settings;
 mod smoke;
 mod window;

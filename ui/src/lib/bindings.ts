@@ -96,9 +96,41 @@ export const commands = {
 	priceClear: (name: string, model: string) => typedError<EndpointPrices_Serialize, IpcError>(__TAURI_INVOKE("price_clear", { name, model })),
 	/**  Tokens, calls and cost per endpoint and model in this window's profile. */
 	usageList: () => typedError<UsageRow[], IpcError>(__TAURI_INVOKE("usage_list")),
+	/**  What a run of `preset` would do and could cost. */
+	runEstimate: (preset: string) => typedError<RunEstimate_Serialize, IpcError>(__TAURI_INVOKE("run_estimate", { preset })),
+	/**  Makes a run of `preset` and starts executing it; returns its id at once. */
+	runStart: (preset: string, budget: RunBudget_Deserialize, allowUnpriced: boolean) => typedError<string, IpcError>(__TAURI_INVOKE("run_start", { preset, budget, allowUnpriced })),
+	/**
+	 *  Continues a paused or interrupted run (`retry_failed`: runs a finished run's failed tasks
+	 *  again), raising its budget first when one is given.
+	 */
+	runResume: (runId: string, budget: RunBudget_Deserialize, retryFailed: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("run_resume", { runId, budget, retryFailed })),
+	/**
+	 *  Pauses (`cancel`: cancels) a run; returns its status now (`running` while calls in flight
+	 *  finish).
+	 */
+	runStop: (runId: string, cancel: boolean) => typedError<string, IpcError>(__TAURI_INVOKE("run_stop", { runId, cancel })),
+	/**
+	 *  Streams the updates of run `run_id` while this process executes it; returns how it ended,
+	 *  or `None` at once when this process does not execute it.
+	 */
+	runWatch: (runId: string, updates: Channel<RunUpdate_Deserialize>) => typedError<RunOutcome | null, IpcError>(__TAURI_INVOKE("run_watch", { runId, updates })),
+	/**  The latest state of every run this process executes (any profile). */
+	runsActive: () => __TAURI_INVOKE<RunUpdate_Serialize[]>("runs_active"),
+	/**  Registers the window's channel for app events (a quit asked while runs work). */
+	appEvents: (events: Channel<AppEvent>) => __TAURI_INVOKE<void>("app_events", { events }),
+	/**  Quits after the person confirmed: every run is left `interrupted`, to resume later. */
+	appQuit: () => typedError<null, IpcError>(__TAURI_INVOKE("app_quit")),
 };
 
 /* Types */
+/**  What the app tells a window outside a command's reply. */
+export type AppEvent = 
+/**  The window was asked to close while runs work: ask the person. */
+{ kind: "quit_requested"; 
+/**  Runs being executed, in every profile. */
+runs: number };
+
 /**  Version information shown in the UI and by `assay info`. */
 export type AppInfo = {
 	/**  The app version (the workspace version). */
@@ -117,6 +149,32 @@ export type AppInfoReply = {
 	/**  The data directory in use. */
 	data_dir: string,
 } & AppInfo;
+
+/**  The best document of one input. */
+export type BestDocument = {
+	/**  The input's name (or id, if the input is gone). */
+	input: string,
+	/**  The document. */
+	document_id: string,
+	/**  Its contestant. */
+	model: string,
+	/**  Its iteration. */
+	iteration: number,
+	/**  `generated` or `combined`. */
+	kind: string,
+};
+
+/**  The call that just ended. */
+export type CallNote = {
+	/**  `generate`, `score`, `compare` or `combine`. */
+	kind: string,
+	/**  The contestant or judge. */
+	label: string,
+	/**  `succeeded`, `failed`, or `repairing` (an unreadable judge answer asked again). */
+	outcome: string,
+	/**  Wall time, ms. */
+	latency_ms: number,
+};
 
 /**  A content item as stored. */
 export type Content = {
@@ -314,6 +372,18 @@ export type EndpointLoad = {
 	in_flight: number,
 };
 
+/**  One endpoint's concurrency as the run sees it. */
+export type EndpointNow = {
+	/**  The endpoint. */
+	name: string,
+	/**  What its limiter allows now (below its setting while it recovers from 429s). */
+	current_limit: number,
+	/**  Its setting. */
+	max_concurrent: number,
+	/**  Calls in flight at it. */
+	in_flight: number,
+};
+
 /**  The prices that apply at one endpoint. */
 export type EndpointPrices = EndpointPrices_Serialize | EndpointPrices_Deserialize;
 
@@ -462,7 +532,11 @@ export type ErrorCode =
 /**  The provider answered with something that is not its API's answer. */
 "BAD_RESPONSE" | 
 /**  Any other provider failure. */
-"PROVIDER_ERROR";
+"PROVIDER_ERROR" | 
+/**  The run's state does not allow what was asked (pausing a finished run). */
+"RUN_STATE" | 
+/**  A model the run calls has no known price, and the person has not accepted that. */
+"PRICE_UNKNOWN";
 
 /**  Where a bundle was written. */
 export type ExportedBundle = {
@@ -503,6 +577,12 @@ export type GeneratedDocument_Deserialize = {
 	cost?: number | null,
 	/**  `succeeded` or `failed`. */
 	status: string,
+	/**  `generated`, or `combined` from the input's best documents. */
+	kind: string,
+	/**  The model stopped at its output token limit, so the document is cut off. */
+	truncated: boolean,
+	/**  RFC 3339: when it arrived. */
+	created_at: string,
 };
 
 /**  A generated document with the task that produced it. */
@@ -529,6 +609,12 @@ export type GeneratedDocument_Serialize = {
 	cost: number | null,
 	/**  `succeeded` or `failed`. */
 	status: string,
+	/**  `generated`, or `combined` from the input's best documents. */
+	kind: string,
+	/**  The model stopped at its output token limit, so the document is cut off. */
+	truncated: boolean,
+	/**  RFC 3339: when it arrived. */
+	created_at: string,
 };
 
 /**  An error as the UI receives it. The UI branches on `code`; `message` is for people. */
@@ -730,6 +816,18 @@ export type PhaseProgress = {
 	done: number,
 	/**  Tasks that failed. */
 	failed: number,
+};
+
+/**  How often a judge's two orders of a trial agreed. */
+export type PositionConsistency = {
+	/**  The judge. */
+	judge: string,
+	/**  Trials asked in both orders. */
+	trials: number,
+	/**  Those whose two verdicts agreed. */
+	consistent: number,
+	/**  `consistent / trials`. */
+	rate: number | null,
 };
 
 /**  A preset as stored, with the content ids each role uses. */
@@ -1102,6 +1200,25 @@ export type ReportFormat =
 /**  One row per score and per pairwise verdict. */
 "csv";
 
+/**  A budget for a run, as the Run dialog gives it. */
+export type RunBudget = RunBudget_Serialize | RunBudget_Deserialize;
+
+/**  A budget for a run, as the Run dialog gives it. */
+export type RunBudget_Deserialize = {
+	/**  USD. */
+	usd?: number | null,
+	/**  Tokens. */
+	tokens?: number | null,
+};
+
+/**  A budget for a run, as the Run dialog gives it. */
+export type RunBudget_Serialize = {
+	/**  USD. */
+	usd: number | null,
+	/**  Tokens. */
+	tokens: number | null,
+};
+
 /**  The `runs.config_snapshot` column: what the run used, frozen when it started. */
 export type RunConfigSnapshot = RunConfigSnapshot_Serialize | RunConfigSnapshot_Deserialize;
 
@@ -1164,6 +1281,10 @@ export type RunDetail_Deserialize = {
 	events: RunEvent_Deserialize[],
 	/**  Tasks per kind: total, done, failed. */
 	progress: RunProgress,
+	/**  Why it paused, if it is paused. */
+	pause_reason?: string | null,
+	/**  Its failed tasks, each with why (an unreadable judge answer with its text). */
+	failures: TaskFailure_Deserialize[],
 } & RunSummary_Deserialize;
 
 /**  A run with everything it produced. */
@@ -1188,7 +1309,44 @@ export type RunDetail_Serialize = {
 	events: RunEvent_Serialize[],
 	/**  Tasks per kind: total, done, failed. */
 	progress: RunProgress,
+	/**  Why it paused, if it is paused. */
+	pause_reason: string | null,
+	/**  Its failed tasks, each with why (an unreadable judge answer with its text). */
+	failures: TaskFailure_Serialize[],
 } & RunSummary_Serialize;
+
+/**  A run's planned work and worst-case cost. */
+export type RunEstimate = RunEstimate_Serialize | RunEstimate_Deserialize;
+
+/**  A run's planned work and worst-case cost. */
+export type RunEstimate_Deserialize = {
+	/**  Calls per kind if every call succeeds (`done` and `failed` are 0). */
+	tasks: RunProgress,
+	/**
+	 *  The most the calls could cost at the known prices: prompts at one token per 3 bytes,
+	 *  answers at their token limits. `None` when a model has no price.
+	 */
+	worst_case_usd?: number | null,
+	/**  The most tokens the calls could use. */
+	worst_case_tokens: number,
+	/**  `endpoint/model` of each model without a known price. */
+	unpriced: string[],
+};
+
+/**  A run's planned work and worst-case cost. */
+export type RunEstimate_Serialize = {
+	/**  Calls per kind if every call succeeds (`done` and `failed` are 0). */
+	tasks: RunProgress,
+	/**
+	 *  The most the calls could cost at the known prices: prompts at one token per 3 bytes,
+	 *  answers at their token limits. `None` when a model has no price.
+	 */
+	worst_case_usd: number | null,
+	/**  The most tokens the calls could use. */
+	worst_case_tokens: number,
+	/**  `endpoint/model` of each model without a known price. */
+	unpriced: string[],
+};
 
 /**  A run with its rankings, for the Evaluation tabs. */
 export type RunEvaluation = RunEvaluation_Serialize | RunEvaluation_Deserialize;
@@ -1260,6 +1418,16 @@ export type RunEvent_Serialize = {
 	status: string,
 };
 
+/**  How a run's execution ended: the final line of `--json` output. */
+export type RunOutcome = {
+	/**  The run. */
+	run_id: string,
+	/**  `completed`, `completed_with_errors`, `failed`, `cancelled` or `paused`. */
+	status: string,
+	/**  Tasks per kind. */
+	progress: RunProgress,
+};
+
 /**  A run's tasks per kind, as `assay --json run show` prints them. */
 export type RunProgress = {
 	/**  Documents to write. */
@@ -1284,6 +1452,10 @@ export type RunRankings = {
 	win_matrix: WinMatrix,
 	/**  Pairwise ratings, best Elo first. */
 	ratings: ModelRating[],
+	/**  How often each judge's two orders of a trial agreed. */
+	position_consistency: PositionConsistency[],
+	/**  Each input's best document. */
+	best_documents: BestDocument[],
 };
 
 /**  A run in the history list. */
@@ -1337,6 +1509,73 @@ export type RunSummary_Serialize = {
 	 *  a lower bound and is shown as such, never as the whole cost.
 	 */
 	unknown_cost_calls: number,
+};
+
+/**  A run's state as it works. */
+export type RunUpdate = RunUpdate_Serialize | RunUpdate_Deserialize;
+
+/**  A run's state as it works. */
+export type RunUpdate_Deserialize = {
+	/**  The profile the run belongs to. */
+	profile_id: string,
+	/**  The run. */
+	run_id: string,
+	/**  `running`, then how it ended. */
+	status: string,
+	/**  `generating`, `scoring`, `comparing`, `combining` or `done`. */
+	phase: string,
+	/**  Tasks per kind. */
+	progress: RunProgress,
+	/**  Calls in flight. */
+	in_flight: number,
+	/**  Each endpoint the run calls. */
+	endpoints: EndpointNow[],
+	/**  Tokens so far. */
+	tokens: number,
+	/**  USD so far, of the calls whose cost is known. */
+	cost: number | null,
+	/**  Calls whose cost is unknown. */
+	unknown_cost_calls: number,
+	/**  Seconds to go at this pace, once there is a pace to go by. */
+	eta_secs?: number | null,
+	/**  The last failure, if any. */
+	last_error?: string | null,
+	/**  Why the run paused, if it did. */
+	pause_reason?: string | null,
+	/**  The call that just ended, if this update is about one. */
+	call?: CallNote | null,
+};
+
+/**  A run's state as it works. */
+export type RunUpdate_Serialize = {
+	/**  The profile the run belongs to. */
+	profile_id: string,
+	/**  The run. */
+	run_id: string,
+	/**  `running`, then how it ended. */
+	status: string,
+	/**  `generating`, `scoring`, `comparing`, `combining` or `done`. */
+	phase: string,
+	/**  Tasks per kind. */
+	progress: RunProgress,
+	/**  Calls in flight. */
+	in_flight: number,
+	/**  Each endpoint the run calls. */
+	endpoints: EndpointNow[],
+	/**  Tokens so far. */
+	tokens: number,
+	/**  USD so far, of the calls whose cost is known. */
+	cost: number | null,
+	/**  Calls whose cost is unknown. */
+	unknown_cost_calls: number,
+	/**  Seconds to go at this pace, once there is a pace to go by. */
+	eta_secs: number | null,
+	/**  The last failure, if any. */
+	last_error: string | null,
+	/**  Why the run paused, if it did. */
+	pause_reason: string | null,
+	/**  The call that just ended, if this update is about one. */
+	call: CallNote | null,
 };
 
 /**  Where a report was saved. */
@@ -1443,6 +1682,41 @@ export type Summary = {
 	min: number,
 	/**  Highest score. */
 	max: number,
+};
+
+/**  A task that failed. */
+export type TaskFailure = TaskFailure_Serialize | TaskFailure_Deserialize;
+
+/**  A task that failed. */
+export type TaskFailure_Deserialize = {
+	/**  `generate`, `score`, `compare` or `combine`. */
+	kind: string,
+	/**  The contestant or judge. */
+	label: string,
+	/**  Iteration or trial. */
+	iteration: number,
+	/**  The input document's name, if it still exists. */
+	input_name?: string | null,
+	/**  Why, with the model's text when its answer could not be read. */
+	error: string,
+	/**  Attempts made. */
+	attempts: number,
+};
+
+/**  A task that failed. */
+export type TaskFailure_Serialize = {
+	/**  `generate`, `score`, `compare` or `combine`. */
+	kind: string,
+	/**  The contestant or judge. */
+	label: string,
+	/**  Iteration or trial. */
+	iteration: number,
+	/**  The input document's name, if it still exists. */
+	input_name: string | null,
+	/**  Why, with the model's text when its answer could not be read. */
+	error: string,
+	/**  Attempts made. */
+	attempts: number,
 };
 
 /**  What a transfer is doing. */

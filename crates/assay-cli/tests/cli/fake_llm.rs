@@ -157,9 +157,18 @@ impl Respond for Fake {
 }
 
 /// Starts a fake on `rt`; each answer is delayed by `delay`.
+#[allow(
+    dead_code,
+    reason = "the e2e suite, which also uses this file, starts it async"
+)]
 pub fn start(rt: &tokio::runtime::Runtime, delay: Duration) -> (MockServer, Arc<Counts>) {
+    rt.block_on(serve(delay))
+}
+
+/// Starts a fake; each answer is delayed by `delay`.
+pub async fn serve(delay: Duration) -> (MockServer, Arc<Counts>) {
     let counts = Arc::new(Counts::default());
-    let server = rt.block_on(async {
+    let server = {
         // Not from wiremock's pool: dropping this server stops it (a test takes it down).
         let server = MockServer::builder().start().await;
         Mock::given(method("POST"))
@@ -178,6 +187,6 @@ pub fn start(rt: &tokio::runtime::Runtime, delay: Duration) -> (MockServer, Arc<
             .mount(&server)
             .await;
         server
-    });
+    };
     (server, counts)
 }

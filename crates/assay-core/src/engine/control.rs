@@ -18,6 +18,9 @@ pub enum Request {
     Pause,
     /// No new calls; calls in flight are aborted; results so far are kept.
     Cancel,
+    /// The process is quitting: calls in flight are aborted and the run is left
+    /// `interrupted`, to be resumed later (nothing is cancelled).
+    Interrupt,
 }
 
 /// The handle to a working run: requests in, updates out. Cheap to clone.
@@ -55,12 +58,19 @@ impl RunControl {
         self.inner.wake.notify_waiters();
     }
 
+    /// Asks the run to stop working and be left `interrupted` (the app is quitting).
+    pub fn interrupt(&self) {
+        self.inner.request.store(3, Ordering::SeqCst);
+        self.inner.wake.notify_waiters();
+    }
+
     /// What was asked.
     pub fn request(&self) -> Request {
         match self.inner.request.load(Ordering::SeqCst) {
             0 => Request::None,
             1 => Request::Pause,
-            _ => Request::Cancel,
+            2 => Request::Cancel,
+            _ => Request::Interrupt,
         }
     }
 

@@ -281,7 +281,7 @@ impl<'a> Executor<'a> {
         let mut calls: JoinSet<Finished> = JoinSet::new();
         loop {
             let request = control.request();
-            if request == Request::Cancel {
+            if matches!(request, Request::Cancel | Request::Interrupt) {
                 calls.abort_all();
                 while calls.join_next().await.is_some() {}
                 return Ok(None);

@@ -64,12 +64,26 @@ pub fn execute(
     on_update: &mut dyn FnMut(&RunUpdate),
 ) -> Result<RunOutcome> {
     begin(open, run_id, mode)?;
+    execute_begun(profiles, open, run_id, control, on_update)
+}
+
+/// Executes a run [`begin`] marked `running` (the app begins a run in the command, so a
+/// state that does not fit is the command's error, then works it on a thread of its own).
+pub fn execute_begun(
+    profiles: &Profiles,
+    open: &OpenProfile,
+    run_id: &str,
+    control: &RunControl,
+    on_update: &mut dyn FnMut(&RunUpdate),
+) -> Result<RunOutcome> {
     let outcome = (|| -> Result<RunOutcome> {
         let mut executor = Executor::load(profiles, open, run_id, control.clone(), on_update)?;
         let stop = llm::block_on_workers(executor.drive())??;
         let now = jiff::Timestamp::now().to_string();
         let (status, reason) = if control.request() == Request::Cancel {
             ("cancelled".to_owned(), None)
+        } else if control.request() == Request::Interrupt {
+            ("interrupted".to_owned(), None)
         } else if let Some(Stop::Pause(reason)) = stop {
             ("paused".to_owned(), Some(reason))
         } else {
@@ -119,7 +133,7 @@ fn final_status(p: &RunProgress) -> &'static str {
 }
 
 /// Checks that `mode` fits the run's state and marks it `running`.
-fn begin(open: &OpenProfile, run_id: &str, mode: Mode) -> Result<()> {
+pub fn begin(open: &OpenProfile, run_id: &str, mode: Mode) -> Result<()> {
     let now = jiff::Timestamp::now().to_string();
     open.db().write(|tx| {
         let state = exec::run_state(tx, run_id)?.ok_or_else(|| Error::NoSuchItem {
@@ -209,7 +223,7 @@ pub fn request_directly(db: &Database, run_id: &str, request: Request) -> Result
                 exec::recount_tasks(tx, run_id)?;
                 Ok("cancelled".into())
             }
-            Request::None => Ok(state.status),
+            Request::None | Request::Interrupt => Ok(state.status),
             _ => Err(Error::RunState {
                 status: state.status,
                 wanted: if request == Request::Pause {
@@ -220,4 +234,141 @@ pub fn request_directly(db: &Database, run_id: &str, request: Request) -> Result
             }),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::domain::endpoint::EndpointKind;
+    use crate::library::{Library, PresetDraft};
+
+    /// A profile with endpoint `local` at a server answering every call after `delay`, and
+    /// preset "Gen": one model, 3 inputs, 2 iterations, generation only (6 calls).
+    fn setup(
+        delay: Duration,
+    ) -> (
+        crate::test_support::TestProfile,
+        MockServer,
+        tokio::runtime::Runtime,
+    ) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = rt.block_on(async {
+            let server = MockServer::builder().start().await;
+            Mock::given(method("POST"))
+                .respond_with(ResponseTemplate::new(200).set_delay(delay).set_body_json(
+                    serde_json::json!({
+                        "model": "m",
+                        "choices": [{"message": {"content": "A document."}, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 10, "completion_tokens": 3}
+                    }),
+                ))
+                .mount(&server)
+                .await;
+            server
+        });
+        let profile = crate::test_support::seeded_profile("l");
+        crate::providers::add_endpoint(
+            &profile.open,
+            "local",
+            EndpointKind::OpenaiCompatible,
+            Some(&format!("{}/v1", server.uri())),
+        )
+        .expect("endpoint");
+        let library = Library::of(&profile.open).expect("ready");
+        let seeded = library.presets().expect("presets").remove(0);
+        let mut config = seeded.config.clone();
+        config.models = vec![crate::domain::preset::ModelSpec {
+            provider: "local".into(),
+            model: "m".into(),
+            temperature: 0.5,
+            max_tokens: 100,
+            label: None,
+        }];
+        config.judges = Vec::new();
+        config.iterations = 2;
+        config.evaluation_enabled = false;
+        config.pairwise_enabled = false;
+        config.combine_models = Vec::new();
+        config.generation_concurrency = 1;
+        library
+            .save_preset(&PresetDraft {
+                name: "Gen".into(),
+                config,
+                roles: seeded.roles.clone(),
+                inputs: seeded.inputs.clone(),
+            })
+            .expect("preset");
+        (profile, server, rt)
+    }
+
+    #[test]
+    fn an_interrupted_run_keeps_its_results_and_resumes_to_the_end() {
+        let (profile, server, rt) = setup(Duration::from_millis(150));
+        let profiles = &profile._profiles;
+        let control = RunControl::new();
+        let asked = control.clone();
+        let options = StartOptions {
+            allow_unpriced: true,
+            ..StartOptions::default()
+        };
+        // The app quits once the first document is in.
+        let outcome = start(
+            profiles,
+            &profile.open,
+            "Gen",
+            &options,
+            &control,
+            &mut |u| {
+                if u.progress.generate.done >= 1 {
+                    asked.interrupt();
+                }
+            },
+        )
+        .expect("run");
+        assert_eq!(outcome.status, "interrupted");
+        let done = outcome.progress.generate.done;
+        assert!((1..6).contains(&done), "{done} documents before the quit");
+        assert_eq!(
+            outcome.progress.generate.failed, 0,
+            "nothing is failed or cancelled"
+        );
+
+        let outcome = execute(
+            profiles,
+            &profile.open,
+            &outcome.run_id,
+            Mode::Resume,
+            &RunControl::new(),
+            &mut |_| {},
+        )
+        .expect("resumed");
+        assert_eq!(outcome.status, "completed");
+        assert_eq!(outcome.progress.generate.done, 6);
+        let calls = rt
+            .block_on(server.received_requests())
+            .map_or(0, |r| r.len());
+        assert!(
+            calls <= 7,
+            "at most the call in flight at the quit again: {calls}"
+        );
+        let again = execute(
+            profiles,
+            &profile.open,
+            &outcome.run_id,
+            Mode::Resume,
+            &RunControl::new(),
+            &mut |_| {},
+        )
+        .expect_err("a completed run is not resumed");
+        assert_eq!(again.code(), crate::ErrorCode::RunState);
+    }
 }

@@ -235,7 +235,7 @@ mod unix {
         let op = match request {
             Request::Pause => "pause",
             Request::Cancel => "cancel",
-            Request::None => return Ok(None),
+            Request::None | Request::Interrupt => return Ok(None),
         };
         let Some(mut reader) = connect(profile_dir, op, run_id) else {
             return Ok(None);

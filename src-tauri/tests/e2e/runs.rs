@@ -1,0 +1,192 @@
+//! Running a preset from the app, through the real webview: the Run dialog's estimate, the
+//! live run view, and finished results in the Evaluation tabs; pause and resume; a run that
+//! keeps working while the window switches profile; quitting mid-run. Models are a local
+//! server speaking OpenAI's wire format (the one sanctioned stand-in).
+
+use std::time::Duration;
+
+use anyhow::ensure;
+use assay_core::domain::endpoint::EndpointKind;
+use assay_core::domain::preset::{JudgeSpec, ModelSpec};
+use assay_core::library::{Library, PresetDraft};
+use assay_core::llm::prices::Price;
+use assay_core::profile::KeyProtection;
+use assay_core::providers;
+
+use crate::harness::{App, profiles_in, with_app_in};
+
+#[path = "../../../crates/assay-cli/tests/cli/fake_llm.rs"]
+#[allow(dead_code, reason = "the CLI tests use the rest")]
+mod fake_llm;
+
+fn model(name: &str) -> ModelSpec {
+    ModelSpec {
+        provider: "local".into(),
+        model: name.into(),
+        temperature: 0.5,
+        max_tokens: 300,
+        label: None,
+    }
+}
+
+/// A profile `name` in `dir` with endpoint `local` at `base` (priced) and preset "Small run":
+/// 2 generators × 3 inputs, 1 judge, both steps, no combine (18 calls).
+fn prepare(dir: &std::path::Path, name: &str, base: &str) {
+    let profiles = profiles_in(dir);
+    let record = profiles
+        .create(name, KeyProtection::Keyring)
+        .expect("create");
+    let open = profiles.open_profile(&record.id, None).expect("open");
+    providers::add_endpoint(&open, "local", EndpointKind::OpenaiCompatible, Some(base))
+        .expect("endpoint");
+    let price = Price {
+        input: 1.0,
+        output: 2.0,
+        cached_input: None,
+    };
+    providers::set_price(&open, "local", "fake", &price).expect("price");
+    let library = Library::of(&open).expect("ready");
+    let seeded = library.presets().expect("presets").remove(0);
+    let mut config = seeded.config.clone();
+    config.models = vec![model("fake-gen-a"), model("fake-gen-b")];
+    config.judges = vec![JudgeSpec {
+        provider: "local".into(),
+        model: "fake-judge-1".into(),
+    }];
+    config.iterations = 1;
+    config.eval_iterations = 1;
+    config.combine_models = Vec::new();
+    config.generation_concurrency = 2;
+    config.eval_concurrency = 2;
+    library
+        .save_preset(&PresetDraft {
+            name: "Small run".into(),
+            config,
+            roles: seeded.roles.clone(),
+            inputs: seeded.inputs.clone(),
+        })
+        .expect("preset");
+}
+
+/// Clicks Run on preset "Small run" and starts it from the dialog.
+async fn start_small_run(app: &App) -> anyhow::Result<()> {
+    app.text("run-list").await?;
+    app.script(
+        "const item = Array.from(document.querySelectorAll(\"[data-testid='preset-item']\")).find(i => i.innerText.includes('Small run')); item.querySelector(\"[data-testid='run-preset']\").click();",
+    )
+    .await?;
+    let estimate = app.text("run-estimate").await?;
+    ensure!(
+        estimate.starts_with("18 calls"),
+        "the dialog says what the run will do: {estimate}"
+    );
+    let worst = app.text("run-worst-case").await?;
+    ensure!(worst.starts_with("At most $"), "{worst}");
+    app.click("run-start").await?;
+    app.text("live-run").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_preset_runs_from_the_app_to_finished_results() {
+    let (server, counts) = fake_llm::serve(Duration::from_millis(40)).await;
+    let dir = tempfile::tempdir().expect("temp");
+    prepare(dir.path(), "Runs", &format!("{}/v1", server.uri()));
+    with_app_in("run-button", dir.path(), async |app| {
+        app.click("open-profile").await?;
+        start_small_run(app).await?;
+        // Live: phase bars while it works, then the finished results.
+        app.text("bar-generate").await?;
+        app.screenshot("live-run").await?;
+        app.wait_for_text("run-status", "completed (done)").await?;
+        ensure!(
+            counts.calls() == 18,
+            "one call per task: {}",
+            counts.calls()
+        );
+        let best = app.texts("best-documents").await?;
+        ensure!(best[0].contains("local/fake-gen-a"), "{best:?}");
+        app.click("tab-scores").await?;
+        let cells = app.texts("heat-cell").await?;
+        ensure!(
+            cells.iter().any(|c| c == "5.00"),
+            "the scores are in: {cells:?}"
+        );
+        app.click("tab-pairwise").await?;
+        app.text("position-consistency").await?;
+        app.click("tab-overview").await?;
+        app.text("run-again").await?;
+        app.screenshot("run-finished").await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_run_is_paused_and_resumed_in_the_app_and_works_on_while_the_window_switches() {
+    let (server, counts) = fake_llm::serve(Duration::from_millis(500)).await;
+    let dir = tempfile::tempdir().expect("temp");
+    let base = format!("{}/v1", server.uri());
+    prepare(dir.path(), "Runs", &base);
+    prepare(dir.path(), "Other", &base);
+    with_app_in("run-pause", dir.path(), async |app| {
+        app.wait_for_count("open-profile", 2).await?;
+        app.script(
+            "Array.from(document.querySelectorAll(\"[data-testid='open-profile']\")).find(b => b.innerText === 'Runs').click()",
+        )
+        .await?;
+        start_small_run(app).await?;
+        app.text("run-pause").await?;
+        app.click("run-pause").await?;
+        let status = text_when(app, "run-status", |t| t.starts_with("paused")).await?;
+        ensure!(status.starts_with("paused"), "{status}");
+        let reason = app.text("pause-reason").await?;
+        ensure!(reason.contains("paused by request"), "{reason}");
+        let at_pause = counts.calls();
+        ensure!(at_pause < 18, "it stopped early: {at_pause}");
+
+        app.click("run-resume").await?;
+        app.text("run-pause").await?;
+        // Switch the window to the other profile: the run goes on; back again, it is live.
+        app.script(
+            "const s = document.querySelector(\"[data-testid='profile-switcher']\"); const o = Array.from(s.options).find(o => o.text === 'Other'); s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        )
+        .await?;
+        app.wait_for_text("active-profile", "Other").await?;
+        let before = counts.calls();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while counts.calls() == before && counts.calls() < 18 {
+            ensure!(std::time::Instant::now() < deadline, "the run stopped when the window switched");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        app.script(
+            "const s = document.querySelector(\"[data-testid='profile-switcher']\"); const o = Array.from(s.options).find(o => o.text === 'Runs'); s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        )
+        .await?;
+        app.wait_for_text("active-profile", "Runs").await?;
+        app.click("open-run").await?;
+        app.wait_for_text("run-status", "completed (done)").await?;
+        ensure!(counts.calls() == 18, "nothing asked twice: {}", counts.calls());
+        Ok(())
+    })
+    .await;
+}
+
+/// Polls the text of `id` until `done` holds for it (20 s at most); returns it.
+async fn text_when(app: &App, id: &str, done: impl Fn(&str) -> bool) -> anyhow::Result<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let js = format!(
+        "const e = document.querySelector(\"[data-testid='{id}']\"); return e ? e.innerText.trim() : ''"
+    );
+    loop {
+        let text = app.script(&js).await?.as_str().unwrap_or("").to_owned();
+        if done(&text) {
+            return Ok(text);
+        }
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "{id} never matched; last {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
