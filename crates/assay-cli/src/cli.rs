@@ -33,7 +33,7 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  any other error
-  2  usage error (bad arguments, invalid input, passphrase required)
+  2  usage error (bad arguments, invalid input, passphrase required, PRICE_UNKNOWN)
   10 NOT_FOUND          11 ALREADY_EXISTS     12 PROFILE_IN_USE
   13 KEY_MISSING        14 DATA_MISSING       15 DECRYPT_FAILED or WRONG_PASSPHRASE
   16 NEWER_VERSION      17 KEYRING_UNAVAILABLE
@@ -45,6 +45,8 @@ Exit codes:
   23 PROVIDER_RATE_LIMITED (429 or overloaded after the retries)
   24 any other provider error; the JSON code names it: MODEL_NOT_FOUND, OUT_OF_CREDIT,
      PROMPT_TOO_LONG, BAD_REQUEST, SERVER_ERROR, BAD_RESPONSE
+  25 RUN_INCOMPLETE (run start/resume/retry-failed/watch: the run ended other than completed)
+  26 RUN_STATE (the run's state does not allow it, e.g. pausing a finished run)
 
 Passphrases are read from stdin (--passphrase-stdin) or a terminal prompt, never from
 arguments. Full reference: docs/cli.md";
@@ -64,8 +66,8 @@ pub enum Command {
     /// The presets of a profile.
     #[command(subcommand)]
     Preset(PresetCommand),
-    /// The runs of a profile and their results.
-    #[command(subcommand)]
+    /// The runs of a profile: start, resume, pause, cancel, watch; list and show results.
+    #[command(subcommand, after_help = EXIT_CODES)]
     Run(RunCommand),
     /// The endpoints a profile calls models at: list, add, set limits, remove, keys.
     #[command(subcommand)]

@@ -645,3 +645,42 @@ fn an_endpoint_that_goes_down_pauses_the_run_and_it_resumes_when_it_is_back() {
         counts.calls()
     );
 }
+
+#[test]
+fn an_answer_journaled_before_a_crash_is_read_again_never_asked_again() {
+    let bench = Bench::new(Duration::ZERO);
+    bench.preset(
+        "One at a time",
+        json!({
+            "pairwise_enabled": false,
+            "combine_models": [],
+            "generation_concurrency": 1,
+            "eval_concurrency": 1
+        }),
+    );
+    for point in ["after-journal", "after-apply"] {
+        let out = crate::assay()
+            .env("ASSAY_CRASH_AT", point)
+            .arg("--data-dir")
+            .arg(bench.data.path())
+            .args(["--json", "run", "start", "One at a time", "--profile", "work"])
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{point}: the process aborted");
+        let calls = bench.counts.calls();
+        let runs = json(&bench.run(&["list"]));
+        let run_id = runs[0]["id"].as_str().expect("the new run").to_owned();
+        assert_eq!(bench.show(&run_id)["status"], "interrupted", "{point}");
+        let out = bench.run(&["resume", &run_id]);
+        assert_eq!(out.status.code(), Some(0), "{point}: {}", stderr(&out));
+        let last = lines(&out).pop().expect("final");
+        assert_eq!(phase(&last["progress"], "generate"), (18, 18, 0));
+        assert_eq!(phase(&last["progress"], "score"), (72, 72, 0));
+        assert_eq!(
+            bench.counts.calls() - calls,
+            90 - 1,
+            "{point}: the one answer in before the crash is not asked again"
+        );
+        bench.counts.calls.store(0, std::sync::atomic::Ordering::SeqCst);
+    }
+}
