@@ -108,6 +108,8 @@ screenshots: e2e
 	cp target/tmp/e2e/presets/field-error.png docs/screenshots/preset-errors.png
 	cp target/tmp/e2e/unlock/unlock.png docs/screenshots/unlock.png
 	cp target/tmp/e2e/export/export.png docs/screenshots/export.png
+	cp target/tmp/e2e/run-button/live-run.png docs/screenshots/live-run.png
+	cp target/tmp/e2e/run-button/run-finished.png docs/screenshots/run-finished.png
 
 ## dev: the app with the Vite dev server and hot reload (Tauri CLI)
 dev: setup-app
