@@ -110,6 +110,7 @@ screenshots: e2e
 	cp target/tmp/e2e/export/export.png docs/screenshots/export.png
 	cp target/tmp/e2e/run-button/live-run.png docs/screenshots/live-run.png
 	cp target/tmp/e2e/run-button/run-finished.png docs/screenshots/run-finished.png
+	cp target/tmp/e2e/run-quit/quit-dialog.png docs/screenshots/quit-dialog.png
 
 ## dev: the app with the Vite dev server and hot reload (Tauri CLI)
 dev: setup-app

@@ -359,6 +359,24 @@ impl App {
         Ok(path)
     }
 
+    /// Asks the main window to close, as a window manager's close button does: a
+    /// WM_DELETE_WINDOW message to the visible window titled "Assay" (WebDriver's own "close
+    /// window" tears the webview down instead).
+    pub async fn request_close(&self) -> Result<()> {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^Assay$"])
+            .output()
+            .await
+            .context("run xdotool (install it with `make setup`)")?;
+        let window: u64 = String::from_utf8_lossy(&found.stdout)
+            .lines()
+            .next()
+            .context("no window titled Assay")?
+            .trim()
+            .parse()?;
+        x11_delete_window(window)
+    }
+
     /// Ends the test: on failure saves a screenshot and the app's log first, then closes the
     /// app and stops the driver, and finally panics with the failure.
     pub async fn finish(mut self, outcome: Result<()>) {
@@ -527,4 +545,20 @@ async fn stop(driver: &mut Child) {
         }
     }
     let _ = driver.kill().await;
+}
+
+/// Sends `window` a WM_PROTOCOLS / WM_DELETE_WINDOW client message on `$DISPLAY`.
+fn x11_delete_window(window: u64) -> Result<()> {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
+    use x11rb::wrapper::ConnectionExt as _;
+    let (conn, _) = x11rb::connect(None).context("connect to the X display")?;
+    let protocols = conn.intern_atom(false, b"WM_PROTOCOLS")?.reply()?.atom;
+    let delete = conn.intern_atom(false, b"WM_DELETE_WINDOW")?.reply()?.atom;
+    let window = u32::try_from(window)?;
+    let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
+    conn.send_event(false, window, EventMask::NO_EVENT, event)?;
+    conn.sync()?;
+    conn.flush()?;
+    Ok(())
 }

@@ -89,7 +89,7 @@ async fn start_small_run(app: &App) -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn a_preset_runs_from_the_app_to_finished_results() {
-    let (server, counts) = fake_llm::serve(Duration::from_millis(40)).await;
+    let (server, counts) = fake_llm::serve(Duration::from_millis(300)).await;
     let dir = tempfile::tempdir().expect("temp");
     prepare(dir.path(), "Runs", &format!("{}/v1", server.uri()));
     with_app_in("run-button", dir.path(), async |app| {
@@ -189,4 +189,40 @@ async fn text_when(app: &App, id: &str, done: impl Fn(&str) -> bool) -> anyhow::
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn closing_the_window_mid_run_asks_and_quitting_leaves_the_run_interrupted() {
+    let (server, counts) = fake_llm::serve(Duration::from_millis(500)).await;
+    let dir = tempfile::tempdir().expect("temp");
+    prepare(dir.path(), "Runs", &format!("{}/v1", server.uri()));
+    let data = dir.path().to_path_buf();
+    with_app_in("run-quit", dir.path(), async |app| {
+        app.click("open-profile").await?;
+        start_small_run(app).await?;
+        app.text("run-pause").await?;
+        app.request_close().await?;
+        let asked = app.text("quit-dialog").await?;
+        ensure!(asked.contains("still working"), "{asked}");
+        app.screenshot("quit-dialog").await?;
+        app.click("quit-cancel").await?;
+        app.wait_gone("quit-dialog").await?;
+        app.request_close().await?;
+        app.click("quit-confirm").await?;
+        Ok(())
+    })
+    .await;
+    let profiles = profiles_in(&data);
+    let open = profiles
+        .open_profile("runs", None)
+        .expect("the app let go of the profile");
+    let runs = Library::of(&open)
+        .expect("ready")
+        .runs(5, None)
+        .expect("runs");
+    assert_eq!(
+        runs[0].status, "interrupted",
+        "quitting leaves the run to resume later"
+    );
+    assert!(counts.calls() < 18, "it stopped early: {}", counts.calls());
 }

@@ -663,7 +663,14 @@ fn an_answer_journaled_before_a_crash_is_read_again_never_asked_again() {
             .env("ASSAY_CRASH_AT", point)
             .arg("--data-dir")
             .arg(bench.data.path())
-            .args(["--json", "run", "start", "One at a time", "--profile", "work"])
+            .args([
+                "--json",
+                "run",
+                "start",
+                "One at a time",
+                "--profile",
+                "work",
+            ])
             .output()
             .expect("run");
         assert!(!out.status.success(), "{point}: the process aborted");
@@ -681,6 +688,9 @@ fn an_answer_journaled_before_a_crash_is_read_again_never_asked_again() {
             90 - 1,
             "{point}: the one answer in before the crash is not asked again"
         );
-        bench.counts.calls.store(0, std::sync::atomic::Ordering::SeqCst);
+        bench
+            .counts
+            .calls
+            .store(0, std::sync::atomic::Ordering::SeqCst);
     }
 }
