@@ -225,6 +225,19 @@ fn kill_and_resume(kills: u32) {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
     assert_full_results(&bench, &run_id);
+    // Usage is counted once per answer applied, however often the run was resumed.
+    let run = bench.show(&run_id);
+    let events: i64 = run["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["tokens_in"].as_i64().unwrap_or(0) + e["tokens_out"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        run["total_tokens"].as_i64(),
+        Some(events),
+        "no usage counted twice"
+    );
     let (g, s, c, k) = FULL;
     let uninterrupted = (g + s + c + k) as u64;
     let calls = bench.counts.calls();

@@ -572,6 +572,81 @@ fn an_endpoint_that_rate_limits_slows_the_run_but_loses_nothing() {
         18 + 72 + 4,
         "each 429 retried once, nothing else"
     );
+    let run = bench.show(last["run_id"].as_str().expect("id"));
+    let retried = run["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["status"] == "retried")
+        .count();
+    assert_eq!(retried, 4, "the timeline shows each retried attempt");
+}
+
+#[test]
+fn a_full_disk_stops_the_process_with_its_code_and_leaves_the_run_interrupted() {
+    let bench = Bench::new(Duration::ZERO);
+    bench.preset(
+        "Disk",
+        json!({"pairwise_enabled": false, "combine_models": []}),
+    );
+    let out = crate::assay()
+        .env("ASSAY_FAIL_AT", "run-apply")
+        .arg("--data-dir")
+        .arg(bench.data.path())
+        .args(["--json", "run", "start", "Disk", "--profile", "work"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(20), "{}", stderr(&out));
+    assert_eq!(error_code(&out), "DISK_FULL");
+    let runs = json(&bench.run(&["list"]));
+    let run_id = runs[0]["id"].as_str().expect("the new run").to_owned();
+    let run = bench.show(&run_id);
+    assert_eq!(run["status"], "interrupted");
+    assert!(
+        run["error"].as_str().is_some_and(|e| e.contains("full")),
+        "the reason is kept: {}",
+        run["error"]
+    );
+    let out = bench.run(&["resume", &run_id]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        bench.show(&run_id)["error"],
+        Value::Null,
+        "a resumed run drops the old error"
+    );
+}
+
+#[test]
+fn a_document_cut_at_its_token_limit_is_kept_and_marked() {
+    let bench = Bench::new(Duration::ZERO);
+    bench.preset(
+        "Long",
+        json!({
+            "models": [model("fake-gen-long")],
+            "iterations": 1,
+            "pairwise_enabled": false,
+            "combine_models": []
+        }),
+    );
+    let out = bench.run(&["start", "Long"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let run_id = lines(&out).pop().expect("final")["run_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let run = bench.show(&run_id);
+    let docs = run["documents"].as_array().expect("documents");
+    assert_eq!(
+        docs.len(),
+        3,
+        "a cut-off answer is a document, not a failure"
+    );
+    assert!(docs.iter().all(|d| d["truncated"] == true), "{docs:?}");
+    assert_eq!(
+        phase(&run["progress"], "score"),
+        (12, 12, 0),
+        "and it is scored (2 judges × 2 trials)"
+    );
 }
 
 #[test]

@@ -138,6 +138,32 @@ pub fn apply(
     Ok(outcome)
 }
 
+/// Records on the timeline a failed attempt the client retried (a 429, a timeout): no
+/// tokens, no cost.
+pub fn retried_attempt(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    task: &exec::TaskRow,
+    started_at: &str,
+    ended_at: &str,
+) -> Result<()> {
+    store::runs::insert_event(
+        tx,
+        run_id,
+        &RunEvent {
+            phase: phase_of(&task.kind).into(),
+            actor: task.label.clone(),
+            target: target(task),
+            started_at: started_at.into(),
+            ended_at: ended_at.into(),
+            tokens_in: 0,
+            tokens_out: 0,
+            cost: Some(0.0),
+            status: "retried".into(),
+        },
+    )
+}
+
 /// Records a task that failed without an answer to apply.
 pub fn fail(
     tx: &Transaction<'_>,

@@ -518,6 +518,13 @@ impl<'a> Executor<'a> {
                         cost: None,
                     },
                 )?;
+                apply::retried_attempt(
+                    tx,
+                    &self.run_id,
+                    &task,
+                    &a.started_at.to_string(),
+                    &a.ended_at.to_string(),
+                )?;
             }
             let (outcome, status, code, raw) = match &done.result {
                 Ok(call) => ("answer", Some(200), None, call.raw.clone()),
@@ -617,6 +624,16 @@ impl<'a> Executor<'a> {
             run_id: &self.run_id,
             snapshot: &self.snapshot,
         };
+        let dir = self
+            .open
+            .db()
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf);
+        crate::faults::disk_full_point(
+            "run-apply",
+            dir.as_deref().unwrap_or(std::path::Path::new(".")),
+        )?;
         let applied = self
             .open
             .db()
