@@ -178,55 +178,76 @@ impl Rng {
     }
 }
 
-/// Starts the full run, then SIGKILLs its process at random moments `kills` times (each
-/// time resuming it), then resumes it to completion. Every count is exact, and the calls
+/// Starts the full run and SIGKILLs its process at random moments (resuming it after each),
+/// until it completes; then checks it: every count exact, usage counted once, and the calls
 /// the server saw exceed an uninterrupted run's by at most the calls in flight at each kill
-/// (the preset allows 4 generation and 6 judge calls at once).
+/// (the preset allows 4 generation and 6 judge calls at once). Runs again until `kills`
+/// kills have been made in all.
 fn kill_and_resume(kills: u32) {
     let bench = Bench::new(Duration::from_millis(10));
     bench.preset("Full", json!({}));
     let mut rng = Rng::new();
+    let mut total = 0;
+    let mut runs = 0;
+    while total < kills {
+        let before = bench.counts.calls();
+        let killed = kill_one_run(&bench, &mut rng, kills - total);
+        check_killed_run(&bench, &killed.0, killed.1, before);
+        total += killed.1;
+        runs += 1;
+    }
+    eprintln!("{total} kills over {runs} run(s), each resumed to exact results");
+}
+
+/// Kills one run's process at most `kills` times; returns the run and the kills made. A run
+/// that completes before a kill lands ends the loop.
+fn kill_one_run(bench: &Bench, rng: &mut Rng, kills: u32) -> (String, u32) {
     let mut run_id: Option<String> = None;
     let mut killed = 0;
     while killed < kills {
         let mut child = match &run_id {
-            None => spawn(&bench, &["start", "Full"]),
-            Some(id) => spawn(&bench, &["resume", id]),
+            None => spawn(bench, &["start", "Full"]),
+            Some(id) => spawn(bench, &["resume", id]),
         };
         let mut out = BufReader::new(child.stdout.take().expect("stdout"));
         // The first line names the run (and shows the profile is open and the run going).
         let mut line = String::new();
         if out.read_line(&mut line).expect("read") == 0 {
             let end = child.wait_with_output().expect("wait");
+            if error_code(&end) == "RUN_STATE" {
+                break; // the last kill landed after the run had completed
+            }
             panic!("the run's process ended without a line: {}", stderr(&end));
         }
         let first: Value = serde_json::from_str(&line).expect("a JSON line");
-        if first.get("event").is_none() {
-            // It finished before a kill: nothing left to interrupt.
-            child.wait().expect("wait");
-            run_id = first["run_id"].as_str().map(str::to_owned);
-            break;
-        }
         run_id = first["run_id"].as_str().map(str::to_owned);
+        if first.get("event").is_none() {
+            child.wait().expect("wait");
+            break; // it finished before a kill: nothing left to interrupt
+        }
         std::thread::sleep(Duration::from_millis(rng.below(400)));
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
         killed += 1;
     }
-    let run_id = run_id.expect("a run");
-    let out = bench.run(&["show", &run_id]);
-    let status = json(&out)["status"].clone();
+    (run_id.expect("a run"), killed)
+}
+
+/// Resumes a killed run to the end and checks it; `before` is the server's count of calls
+/// when the run started.
+fn check_killed_run(bench: &Bench, run_id: &str, killed: u32, before: u64) {
+    let status = bench.show(run_id)["status"].clone();
     assert!(
         status == "interrupted" || status == "completed",
         "a killed run is interrupted when its profile is opened: {status}"
     );
     if status == "interrupted" {
-        let out = bench.run(&["resume", &run_id]);
+        let out = bench.run(&["resume", run_id]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
-    assert_full_results(&bench, &run_id);
+    assert_full_results(bench, run_id);
     // Usage is counted once per answer applied, however often the run was resumed.
-    let run = bench.show(&run_id);
+    let run = bench.show(run_id);
     let events: i64 = run["events"]
         .as_array()
         .expect("events")
@@ -240,7 +261,7 @@ fn kill_and_resume(kills: u32) {
     );
     let (g, s, c, k) = FULL;
     let uninterrupted = (g + s + c + k) as u64;
-    let calls = bench.counts.calls();
+    let calls = bench.counts.calls() - before;
     eprintln!("{killed} kills: {calls} calls (uninterrupted: {uninterrupted})");
     assert!(
         calls <= uninterrupted + u64::from(killed) * 10,
