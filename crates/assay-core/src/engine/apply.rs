@@ -147,31 +147,16 @@ pub fn retried_attempt(
     started_at: &str,
     ended_at: &str,
 ) -> Result<()> {
-    store::runs::insert_event(
-        tx,
-        run_id,
-        &RunEvent {
-            phase: phase_of(&task.kind).into(),
-            actor: task.label.clone(),
-            target: target(task),
-            started_at: started_at.into(),
-            ended_at: ended_at.into(),
-            tokens_in: 0,
-            tokens_out: 0,
-            cost: Some(0.0),
-            status: "retried".into(),
-        },
-    )
+    unanswered_event(tx, run_id, task, (started_at, ended_at), "retried")
 }
 
-/// Records a task that failed without an answer to apply.
-pub fn fail(
+/// A timeline event of a call that brought no answer.
+fn unanswered_event(
     tx: &Transaction<'_>,
     run_id: &str,
     task: &exec::TaskRow,
-    why: &str,
-    started_at: &str,
-    ended_at: &str,
+    (started_at, ended_at): (&str, &str),
+    status: &str,
 ) -> Result<()> {
     store::runs::insert_event(
         tx,
@@ -185,9 +170,21 @@ pub fn fail(
             tokens_in: 0,
             tokens_out: 0,
             cost: Some(0.0),
-            status: "failed".into(),
+            status: status.into(),
         },
-    )?;
+    )
+}
+
+/// Records a task that failed without an answer to apply.
+pub fn fail(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    task: &exec::TaskRow,
+    why: &str,
+    started_at: &str,
+    ended_at: &str,
+) -> Result<()> {
+    unanswered_event(tx, run_id, task, (started_at, ended_at), "failed")?;
     exec::set_task(tx, &task.id, "failed", Some(why))?;
     exec::bump_tasks(tx, run_id, 0, 0, 1)
 }

@@ -1,0 +1,102 @@
+//! What the executor tells watchers: the run's phase, and its state after every call.
+
+use super::{Executor, Stage};
+use crate::domain::run::RunProgress;
+use crate::engine::progress::{CallNote, EndpointNow, RunUpdate};
+use crate::error::Result;
+use crate::store::execution as exec;
+
+impl Executor<'_> {
+    pub(super) fn update_phase(&mut self) -> Result<()> {
+        let left = |kind: &str| {
+            self.outstanding
+                .iter()
+                .any(|((_, k), n)| k == kind && *n > 0)
+        };
+        let combining = self.planned.iter().any(|(_, s)| *s == Stage::Combine);
+        let phase = if left("generate") {
+            "generating"
+        } else if combining || left("combine") {
+            "combining"
+        } else if left("score") {
+            "scoring"
+        } else if left("compare") {
+            "comparing"
+        } else {
+            self.phase.as_str()
+        }
+        .to_owned();
+        if phase != self.phase {
+            self.open
+                .db()
+                .write(|tx| exec::set_phase(tx, &self.run_id, &phase))?;
+            self.phase = phase;
+        }
+        Ok(())
+    }
+
+    /// The run's state now, as watchers see it.
+    pub(crate) fn update(
+        &self,
+        status: &str,
+        pause_reason: Option<String>,
+        call: Option<CallNote>,
+    ) -> RunUpdate {
+        let mut endpoints: Vec<EndpointNow> = self
+            .clients
+            .values()
+            .map(|c| {
+                let s = c.limit_state();
+                EndpointNow {
+                    name: c.name().to_owned(),
+                    current_limit: s.current_limit,
+                    max_concurrent: s.max_concurrent,
+                    in_flight: s.in_flight,
+                }
+            })
+            .collect();
+        endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut update = RunUpdate {
+            profile_id: self.open.record().id.clone(),
+            run_id: self.run_id.clone(),
+            status: status.into(),
+            phase: self.phase.clone(),
+            progress: self.progress,
+            in_flight: self.reserved.len() as u32,
+            endpoints,
+            tokens: self.tokens,
+            cost: self.cost,
+            unknown_cost_calls: self.unknown_cost_calls,
+            eta_secs: None,
+            last_error: self.last_error.clone(),
+            pause_reason,
+            call,
+        };
+        let (total, done) = update.counts();
+        let elapsed = self.started.elapsed().as_secs_f64();
+        if self.finished_here > 0 && total > done {
+            let per_task = elapsed / self.finished_here as f64;
+            update.eta_secs = Some((per_task * (total - done) as f64).ceil() as u64);
+        }
+        update
+    }
+
+    pub(super) fn publish(&mut self, call: Option<CallNote>) {
+        let update = self.update("running", None, call);
+        self.control.publish(&update);
+        (self.on_update)(&update);
+    }
+
+    /// Tells watchers the final state.
+    pub(crate) fn publish_final(&mut self, status: &str, pause_reason: Option<String>) {
+        let update = self.update(status, pause_reason, None);
+        self.control.publish(&update);
+        (self.on_update)(&update);
+        self.control.close();
+    }
+
+    /// Tasks per kind.
+    pub(crate) fn progress(&self) -> RunProgress {
+        self.progress
+    }
+}
