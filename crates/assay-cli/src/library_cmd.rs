@@ -222,6 +222,22 @@ pub enum RunCommand {
         #[command(flatten)]
         profile: ProfileArg,
     },
+    /// Compare two runs judged on the same criteria: per model and criterion the change in
+    /// mean score with a 95% bootstrap interval, and each model's rank in each.
+    Compare {
+        /// Run A.
+        run_a: String,
+        /// Run B.
+        run_b: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// Also write it to FILE (replaced atomically).
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+        /// The file's format: html (default) or json.
+        #[arg(long, default_value = "html")]
+        format: String,
+    },
     /// Delete a run and everything it produced (its usage stays counted).
     Delete {
         /// The run id.
@@ -438,6 +454,23 @@ pub fn run(data_dir: &DataDir, command: RunCommand, json: bool) -> Result<u8, Er
         }
         RunCommand::Watch { run, profile } => {
             return run_cmd::watch(data_dir, &run, &profile, json);
+        }
+        RunCommand::Compare {
+            run_a,
+            run_b,
+            profile,
+            out,
+            format,
+        } => {
+            return crate::compare_cmd::run(
+                data_dir,
+                &run_a,
+                &run_b,
+                &profile,
+                out.as_deref(),
+                &format,
+                json,
+            );
         }
         RunCommand::Delete { run, yes, profile } => {
             confirmed(yes, "deleting a run")?;

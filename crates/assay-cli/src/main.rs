@@ -5,6 +5,7 @@
 //! as `{"error":{"code","message"}}` with `--json`, and map to stable exit codes (docs/cli.md).
 
 mod cli;
+mod compare_cmd;
 mod library_cmd;
 mod output;
 mod passphrase;

@@ -769,3 +769,110 @@ fn an_answer_journaled_before_a_crash_is_read_again_never_asked_again() {
             .store(0, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+#[test]
+fn two_runs_compare_by_model_and_criterion_and_other_criteria_are_refused() {
+    let bench = Bench::new(Duration::ZERO);
+    let writer = |m: &str| {
+        let mut w = model(m);
+        w["label"] = json!("writer");
+        json!({
+            "models": [w],
+            "pairwise_enabled": false,
+            "combine_models": []
+        })
+    };
+    bench.preset("Writer B", writer("fake-gen-b"));
+    bench.preset("Writer A", writer("fake-gen-a"));
+    let id = |preset: &str| {
+        let out = bench.run(&["start", preset]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        lines(&out).pop().expect("final")["run_id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let (before, after) = (id("Writer B"), id("Writer A"));
+    let html = bench.data.outside("compare.html");
+    let out = ok(bench.run(&[
+        "compare",
+        &before,
+        &after,
+        "--out",
+        html.to_str().expect("utf-8"),
+    ]));
+    let c = json(&out);
+    assert_eq!(
+        (c["run_a"].as_str(), c["run_b"].as_str()),
+        (Some(before.as_str()), Some(after.as_str()))
+    );
+    let rows = c["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 4, "one model × 4 criteria");
+    for r in rows {
+        assert_eq!(r["model"], "writer");
+        assert_eq!(
+            (r["mean_a"].as_f64(), r["mean_b"].as_f64()),
+            (Some(3.0), Some(5.0)),
+            "{r}"
+        );
+        assert_eq!(
+            (
+                r["delta"].as_f64(),
+                r["ci_low"].as_f64(),
+                r["ci_high"].as_f64()
+            ),
+            (Some(2.0), Some(2.0), Some(2.0))
+        );
+    }
+    assert_eq!(
+        c["ranking"],
+        json!([{"model": "writer", "rank_a": 1, "rank_b": 1}])
+    );
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(page.contains("Mean score by model and criterion") && !page.contains("<script"));
+
+    // A run judged on other criteria cannot be compared: exit 2 naming the difference.
+    let file = bench.data.outside("tone.md");
+    std::fs::write(&file, "- **Tone**: how it sounds\n").expect("write");
+    ok(assay_in(
+        bench.data.path(),
+        &[
+            "content",
+            "add",
+            "--kind",
+            "eval_criteria",
+            "--name",
+            "Tone only",
+            "--file",
+            file.to_str().expect("utf-8"),
+            "--profile",
+            "work",
+        ],
+    ));
+    let mut tone = full_preset("Tone");
+    tone["roles"]["eval_criteria"] = json!("Tone only");
+    tone["config"]["pairwise_enabled"] = json!(false);
+    tone["config"]["combine_models"] = json!([]);
+    tone["config"]["models"] = json!([model("fake-gen-a")]);
+    let path = bench.data.outside("tone.json");
+    std::fs::write(&path, tone.to_string()).expect("write preset");
+    ok(assay_in(
+        bench.data.path(),
+        &[
+            "preset",
+            "save",
+            "--file",
+            path.to_str().expect("utf-8"),
+            "--profile",
+            "work",
+        ],
+    ));
+    let other = id("Tone");
+    let out = bench.run(&["compare", &before, &other]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.contains("only run A has") && message.contains("only run B has Tone"),
+        "{message}"
+    );
+}

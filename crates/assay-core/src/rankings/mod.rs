@@ -11,6 +11,7 @@
 //! between two documents of the same model.
 
 pub mod best;
+pub mod compare;
 pub mod pairwise;
 pub mod stats;
 pub mod trials;

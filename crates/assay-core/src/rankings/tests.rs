@@ -6,7 +6,7 @@ use crate::domain::run::{
     GeneratedDocument, PairwiseVerdict, RunConfigSnapshot, RunSummary, Score,
 };
 
-fn doc(id: &str, model: &str, input: &str) -> GeneratedDocument {
+pub(super) fn doc(id: &str, model: &str, input: &str) -> GeneratedDocument {
     GeneratedDocument {
         id: id.into(),
         input_id: Some(input.into()),
@@ -25,7 +25,7 @@ fn doc(id: &str, model: &str, input: &str) -> GeneratedDocument {
     }
 }
 
-fn score(document: &str, criterion: &str, judge: &str, score: i64) -> Score {
+pub(super) fn score(document: &str, criterion: &str, judge: &str, score: i64) -> Score {
     Score {
         document_id: document.into(),
         criterion: criterion.into(),
@@ -48,7 +48,7 @@ fn verdict(a: &str, b: &str, judge: &str, winner: Option<&str>) -> PairwiseVerdi
     }
 }
 
-fn run(
+pub(super) fn run(
     documents: Vec<GeneratedDocument>,
     scores: Vec<Score>,
     pairwise: Vec<PairwiseVerdict>,

@@ -8,7 +8,7 @@ use super::{ReportData, esc};
 use crate::domain::run::RunDetail;
 use crate::numbers::{fixed, signed};
 
-const STYLE: &str = "
+pub(super) const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Ubuntu,sans-serif;margin:2rem auto;max-width:70rem;color:#1c2330;line-height:1.5;padding:0 1rem}
 h1{color:#1f3a5f;margin-bottom:.2rem}h2{border-bottom:1px solid #dde2ea;padding-bottom:.2rem;margin-top:2.2rem}
 table{border-collapse:collapse;margin:.6rem 0}th,td{border:1px solid #dde2ea;padding:.3rem .6rem;text-align:left;vertical-align:top}

@@ -5,6 +5,7 @@
 //! bootstrap seed, stable ordering), so reports can be compared across machines.
 
 mod charts;
+pub mod comparison;
 mod csv;
 mod html;
 
