@@ -10,6 +10,7 @@
 //! round trip) rank identically. Model-level ratings and the win matrix leave out comparisons
 //! between two documents of the same model.
 
+pub mod agreement;
 pub mod best;
 pub mod compare;
 pub mod pairwise;
@@ -105,6 +106,8 @@ pub struct RunRankings {
     pub position_consistency: Vec<trials::PositionConsistency>,
     /// Each input's best document.
     pub best_documents: Vec<best::BestDocument>,
+    /// How much the judges agree (Krippendorff's alpha), when two or more scored.
+    pub judge_agreement: Option<agreement::JudgeAgreement>,
 }
 
 /// Computes every ranking of `run` from its raw scores and verdicts.
@@ -159,6 +162,7 @@ pub fn rank(run: &RunDetail) -> RunRankings {
         ratings,
         position_consistency: trials::position_consistency(&run.pairwise),
         best_documents: best::best_documents(run),
+        judge_agreement: agreement::judge_agreement(run),
     }
 }
 

@@ -147,6 +147,17 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
         );
     }
     h.push_str("</table>");
+    if let Some(a) = &r.judge_agreement {
+        let _ = write!(
+            h,
+            "<p data-agreement>Agreement between judges: Krippendorff's alpha (ordinal) {} over {} \
+             document × criterion units scored by {} judges: {}.</p>",
+            fixed(a.alpha, 3),
+            a.units,
+            a.judges,
+            esc(&a.meaning)
+        );
+    }
 
     h.push_str(
         "<h2>Pairwise</h2><h3>Wins (row beat column), ties in brackets</h3><table><tr><th></th>",
