@@ -625,6 +625,18 @@ export type IpcError = {
 	message: string,
 };
 
+/**  How much the judges agree. */
+export type JudgeAgreement = {
+	/**  Krippendorff's alpha (ordinal): 1 perfect agreement, 0 no better than chance. */
+	alpha: number | null,
+	/**  Units (document × criterion) scored by two judges or more. */
+	units: number,
+	/**  Judges that scored. */
+	judges: number,
+	/**  What it means, in words (Krippendorff's thresholds: 0.8 and 0.667). */
+	meaning: string,
+};
+
 /**  How one judge's scores differ from the other judges'. */
 export type JudgeDeviation = {
 	/**  `provider/model`. */
@@ -1356,7 +1368,7 @@ export type RunEvaluation_Deserialize = {
 	/**  The run and its raw results. */
 	run: RunDetail_Deserialize,
 	/**  Rankings computed by core. */
-	rankings: RunRankings,
+	rankings: RunRankings_Deserialize,
 	/**  Each document's markdown rendered by core (raw HTML escaped), in `run.documents` order. */
 	documents_html: string[],
 };
@@ -1366,7 +1378,7 @@ export type RunEvaluation_Serialize = {
 	/**  The run and its raw results. */
 	run: RunDetail_Serialize,
 	/**  Rankings computed by core. */
-	rankings: RunRankings,
+	rankings: RunRankings_Serialize,
 	/**  Each document's markdown rendered by core (raw HTML escaped), in `run.documents` order. */
 	documents_html: string[],
 };
@@ -1441,7 +1453,10 @@ export type RunProgress = {
 };
 
 /**  Everything ranked for one run. */
-export type RunRankings = {
+export type RunRankings = RunRankings_Serialize | RunRankings_Deserialize;
+
+/**  Everything ranked for one run. */
+export type RunRankings_Deserialize = {
 	/**  Per model and criterion. */
 	by_model_criterion: ModelCriterionStats[],
 	/**  Per model, best mean first. */
@@ -1456,6 +1471,28 @@ export type RunRankings = {
 	position_consistency: PositionConsistency[],
 	/**  Each input's best document. */
 	best_documents: BestDocument[],
+	/**  How much the judges agree (Krippendorff's alpha), when two or more scored. */
+	judge_agreement?: JudgeAgreement | null,
+};
+
+/**  Everything ranked for one run. */
+export type RunRankings_Serialize = {
+	/**  Per model and criterion. */
+	by_model_criterion: ModelCriterionStats[],
+	/**  Per model, best mean first. */
+	by_model: ModelStats[],
+	/**  Per judge. */
+	judges: JudgeDeviation[],
+	/**  Pairwise outcomes. */
+	win_matrix: WinMatrix,
+	/**  Pairwise ratings, best Elo first. */
+	ratings: ModelRating[],
+	/**  How often each judge's two orders of a trial agreed. */
+	position_consistency: PositionConsistency[],
+	/**  Each input's best document. */
+	best_documents: BestDocument[],
+	/**  How much the judges agree (Krippendorff's alpha), when two or more scored. */
+	judge_agreement: JudgeAgreement | null,
 };
 
 /**  A run in the history list. */
