@@ -4,6 +4,8 @@
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "app_info",
+        "preferences_get",
+        "preferences_set",
         "profiles_overview",
         "profile_create",
         "profile_open",

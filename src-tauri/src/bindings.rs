@@ -19,6 +19,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         .dangerously_cast_bigints_to_number()
         .commands(collect_commands![
             commands::app::app_info,
+            commands::app::preferences_get,
+            commands::app::preferences_set,
             commands::profiles::profiles_overview,
             commands::profiles::profile_create,
             commands::profiles::profile_open,

@@ -21,6 +21,7 @@ pub mod markdown;
 pub mod numbers;
 pub(crate) mod parallel;
 pub mod paths;
+pub mod preferences;
 pub mod profile;
 pub mod providers;
 pub mod rankings;

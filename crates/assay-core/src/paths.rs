@@ -98,6 +98,11 @@ impl DataDir {
         self.path.join("window-state.json")
     }
 
+    /// The app's preferences (`preferences.json`).
+    pub fn preferences_file(&self) -> PathBuf {
+        self.path.join("preferences.json")
+    }
+
     /// `<data dir>/logs`, where redacted logs are written.
     pub fn logs_dir(&self) -> PathBuf {
         self.path.join("logs")

@@ -1,6 +1,7 @@
 //! Commands about the app itself.
 
 use assay_core::app_info::AppInfo;
+use assay_core::preferences::Preferences;
 use tauri::State;
 
 use crate::error::IpcError;
@@ -26,4 +27,22 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfoReply, IpcErr
         info,
         data_dir: state.data_dir().path().display().to_string(),
     })
+}
+
+/// The app's preferences.
+#[tauri::command]
+#[specta::specta]
+pub fn preferences_get(state: State<'_, AppState>) -> Preferences {
+    Preferences::load(&state.data_dir().preferences_file())
+}
+
+/// Saves the app's preferences.
+#[tauri::command]
+#[specta::specta]
+pub async fn preferences_set(
+    state: State<'_, AppState>,
+    preferences: Preferences,
+) -> Result<(), IpcError> {
+    let path = state.data_dir().preferences_file();
+    super::profiles::blocking(move || preferences.save(&path)).await
 }

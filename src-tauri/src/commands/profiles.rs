@@ -27,6 +27,8 @@ pub struct ProfilesOverview {
     /// Set when opening repaired the list of profiles (e.g. rebuilt a lost registry from the
     /// profile folders): a sentence for a notice.
     pub notice: Option<String>,
+    /// The id of the profile opened most recently, if any was.
+    pub last_profile: Option<String>,
 }
 
 /// The profile a window has open, and its setup status.
@@ -59,6 +61,12 @@ pub async fn profiles_overview(state: State<'_, AppState>) -> Result<ProfilesOve
             keyring_available: profiles.keyring_available(),
             notice: profiles.registry_notice(),
             orphans: profiles.orphans()?,
+            last_profile: profiles
+                .list()?
+                .into_iter()
+                .filter(|p| p.last_opened_at.is_some())
+                .max_by(|a, b| a.last_opened_at.cmp(&b.last_opened_at))
+                .map(|p| p.id),
         })
     })
     .await

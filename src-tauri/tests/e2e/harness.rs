@@ -32,6 +32,13 @@ impl App {
 
     /// Launches the app on `data_dir` with extra environment variables (fault injection).
     pub async fn launch_with(test: &str, data_dir: &Path, env: &[(&str, &str)]) -> Result<Self> {
+        // Tests start on the profile picker, as they were written to, unless one asks for the
+        // app's default (reopening the profile used last) by writing its own preferences.
+        let prefs = data_dir.join("preferences.json");
+        if !prefs.exists() {
+            std::fs::write(&prefs, br#"{"reopen_last_profile": false}"#)
+                .context("write the test's preferences")?;
+        }
         let artifacts = artifacts_dir(test);
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).context("create the artifacts dir")?;
@@ -60,7 +67,9 @@ impl App {
         wait_for_port(native_port, Duration::from_secs(10))?;
 
         let mut caps = serde_json::Map::new();
-        let app_path = env!("CARGO_BIN_EXE_assay-desktop");
+        // `make package-test` points this at the binary extracted from the .deb.
+        let app_path = std::env::var("ASSAY_APP_BINARY")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_assay-desktop").to_owned());
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({ "application": app_path }),

@@ -11,6 +11,7 @@ mod harness;
 mod keyboard;
 mod library;
 mod links;
+mod memory;
 mod presets;
 mod profiles;
 mod report;

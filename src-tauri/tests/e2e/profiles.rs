@@ -509,3 +509,48 @@ async fn a_full_disk_shows_what_to_free_and_a_way_back() {
     .await;
     app.finish(outcome).await;
 }
+
+#[tokio::test]
+async fn a_relaunch_opens_the_profile_used_last_unless_that_is_turned_off() {
+    let dir = tempfile::tempdir().expect("temp");
+    let profiles = profiles_in(dir.path());
+    for name in ["Alpha", "Beta"] {
+        profiles
+            .create(name, KeyProtection::Keyring)
+            .expect("create");
+    }
+    drop(profiles);
+    // The app's default, which the harness otherwise turns off for tests.
+    std::fs::write(
+        dir.path().join("preferences.json"),
+        br#"{"reopen_last_profile": true}"#,
+    )
+    .expect("preferences");
+    with_app_in("relaunch-first", dir.path(), async |app| {
+        app.wait_for_count("open-profile", 2).await?;
+        app.script(
+            "Array.from(document.querySelectorAll(\"[data-testid='open-profile']\")).find(b => b.innerText === 'Beta').click()",
+        )
+        .await?;
+        app.wait_for_text("active-profile", "Beta").await?;
+        Ok(())
+    })
+    .await;
+    with_app_in("relaunch-second", dir.path(), async |app| {
+        app.wait_for_text("active-profile", "Beta").await?;
+        app.click("nav-settings").await?;
+        app.click("pref-reopen").await?;
+        app.text("prefs-saved").await?;
+        Ok(())
+    })
+    .await;
+    with_app_in("relaunch-third", dir.path(), async |app| {
+        let listed = app.wait_for_count("open-profile", 2).await?;
+        ensure!(
+            listed.contains(&"Beta".to_owned()),
+            "the picker, not a profile: {listed:?}"
+        );
+        Ok(())
+    })
+    .await;
+}

@@ -44,3 +44,20 @@ async fn the_main_window_shows_versions_reported_by_core_over_ipc() {
     })
     .await;
 }
+
+/// The packaged app (`make package-test` sets `ASSAY_APP_BINARY` to the binary extracted
+/// from the .deb): it launches under the test display and reaches the welcome screen.
+#[tokio::test]
+#[ignore = "run by make package-test, against the extracted release binary"]
+async fn the_packaged_app_launches_to_the_welcome_screen() {
+    assert!(
+        std::env::var_os("ASSAY_APP_BINARY").is_some(),
+        "set ASSAY_APP_BINARY to the extracted binary (make package-test does)"
+    );
+    with_app("packaged", async |app| {
+        app.text("create-profile").await?;
+        app.screenshot("welcome").await?;
+        Ok(())
+    })
+    .await;
+}

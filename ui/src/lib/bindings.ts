@@ -7,6 +7,10 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 export const commands = {
 	/**  Returns the app version, the linked SQLCipher version and the data directory. */
 	appInfo: () => typedError<AppInfoReply, IpcError>(__TAURI_INVOKE("app_info")),
+	/**  The app's preferences. */
+	preferencesGet: () => __TAURI_INVOKE<Preferences_Serialize>("preferences_get"),
+	/**  Saves the app's preferences. */
+	preferencesSet: (preferences: Preferences_Deserialize) => typedError<null, IpcError>(__TAURI_INVOKE("preferences_set", { preferences })),
 	/**  Lists profiles and whether the keyring is reachable. */
 	profilesOverview: () => typedError<ProfilesOverview_Serialize, IpcError>(__TAURI_INVOKE("profiles_overview")),
 	/**  Creates a profile. `passphrase` is required for `passphrase` mode and ignored otherwise. */
@@ -842,6 +846,21 @@ export type PositionConsistency = {
 	rate: number | null,
 };
 
+/**  App preferences. */
+export type Preferences = Preferences_Serialize | Preferences_Deserialize;
+
+/**  App preferences. */
+export type Preferences_Deserialize = {
+	/**  When Assay starts, open the profile used last (its passphrase is still asked for). */
+	reopen_last_profile?: boolean,
+};
+
+/**  App preferences. */
+export type Preferences_Serialize = {
+	/**  When Assay starts, open the profile used last (its passphrase is still asked for). */
+	reopen_last_profile: boolean,
+};
+
 /**  A preset as stored, with the content ids each role uses. */
 export type Preset = Preset_Serialize | Preset_Deserialize;
 
@@ -1186,6 +1205,8 @@ export type ProfilesOverview_Deserialize = {
 	 *  profile folders): a sentence for a notice.
 	 */
 	notice?: string | null,
+	/**  The id of the profile opened most recently, if any was. */
+	last_profile?: string | null,
 };
 
 /**  What the first-launch and profile screens need to know. */
@@ -1201,6 +1222,8 @@ export type ProfilesOverview_Serialize = {
 	 *  profile folders): a sentence for a notice.
 	 */
 	notice: string | null,
+	/**  The id of the profile opened most recently, if any was. */
+	last_profile: string | null,
 };
 
 /**  Output formats. */
