@@ -19,30 +19,6 @@ pub fn focus_main(app: &AppHandle) {
     let _ = window.set_focus();
 }
 
-/// Turns WebKitGTK's hardware-accelerated compositing off for the main window: measured on
-/// the release build (`make memory`), the web process holds about half the memory without
-/// it (home: 352 MiB in all with it, 241 without), and the UI has nothing that needs a GPU.
-/// `ASSAY_GPU_COMPOSITING=1` keeps it on.
-pub fn software_compositing(app: &tauri::App) {
-    if std::env::var_os("ASSAY_GPU_COMPOSITING").is_some_and(|v| v == "1") {
-        return;
-    }
-    #[cfg(target_os = "linux")]
-    if let Some(window) = app.get_webview_window(MAIN) {
-        let applied = window.with_webview(|webview| {
-            use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-            if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-        if let Err(e) = applied {
-            log::warn!("could not set the webview's compositing: {e}");
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = app;
-}
-
 /// Closing the main window while runs work asks the person first, in the app (the UI shows
 /// the dialog on [`crate::runs::AppEvent::QuitRequested`] and calls `app_quit` to go on).
 pub fn ask_before_quitting_runs(app: &tauri::App) {
