@@ -33,9 +33,11 @@ impl App {
     /// Launches the app on `data_dir` with extra environment variables (fault injection).
     pub async fn launch_with(test: &str, data_dir: &Path, env: &[(&str, &str)]) -> Result<Self> {
         // Tests start on the profile picker, as they were written to, unless one asks for the
-        // app's default (reopening the profile used last) by writing its own preferences.
+        // app's default (reopening the profile used last) by writing its own preferences. An
+        // empty data dir is a first launch: nothing to reopen, and it stays empty.
         let prefs = data_dir.join("preferences.json");
-        if !prefs.exists() {
+        let prepared = std::fs::read_dir(data_dir).is_ok_and(|mut d| d.next().is_some());
+        if prepared && !prefs.exists() {
             std::fs::write(&prefs, br#"{"reopen_last_profile": false}"#)
                 .context("write the test's preferences")?;
         }
