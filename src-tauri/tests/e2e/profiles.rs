@@ -356,35 +356,7 @@ async fn profiles_are_renamed_switched_without_restart_and_deleted_after_typing_
 
 #[tokio::test]
 async fn a_lost_key_is_recovered_by_importing_a_bundle_from_the_recovery_screen() {
-    // A bundle of a profile from another machine (another data dir), sealed with cheap KDF
-    // parameters so the test stays quick.
-    let elsewhere = tempfile::tempdir().expect("temp");
-    let carried = tempfile::tempdir().expect("temp");
-    let bundle = carried.path().join("backup.assaybundle");
-    {
-        let profiles = profiles_in(elsewhere.path());
-        profiles
-            .create("Original", KeyProtection::Keyring)
-            .expect("create");
-        let open = profiles.open_profile("original", None).expect("open");
-        let options = transfer::ExportOptions {
-            kdf: assay_core::secrets::wrapped::KdfParams {
-                memory_kib: 1024,
-                iterations: 1,
-                parallelism: 1,
-            },
-            ..Default::default()
-        };
-        transfer::export(
-            &profiles,
-            &open,
-            &Passphrase::new("the backup passphrase".into()),
-            &bundle,
-            options,
-            &|_| {},
-        )
-        .expect("export");
-    }
+    let (_elsewhere, _carried, bundle) = bundle_from_elsewhere();
     let dir = tempfile::tempdir().expect("temp");
     let profiles = profiles_in(dir.path());
     let lost = profiles
@@ -550,6 +522,70 @@ async fn a_relaunch_opens_the_profile_used_last_unless_that_is_turned_off() {
             listed.contains(&"Beta".to_owned()),
             "the picker, not a profile: {listed:?}"
         );
+        Ok(())
+    })
+    .await;
+}
+
+/// A bundle of a profile from another machine (another data dir), sealed with cheap KDF
+/// parameters so the tests stay quick, under passphrase "the backup passphrase". Returns
+/// the dirs to keep alive and the bundle's path.
+fn bundle_from_elsewhere() -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+    let elsewhere = tempfile::tempdir().expect("temp");
+    let carried = tempfile::tempdir().expect("temp");
+    let bundle = carried.path().join("backup.assaybundle");
+    {
+        let profiles = profiles_in(elsewhere.path());
+        profiles
+            .create("Original", KeyProtection::Keyring)
+            .expect("create");
+        let open = profiles.open_profile("original", None).expect("open");
+        let options = transfer::ExportOptions {
+            kdf: assay_core::secrets::wrapped::KdfParams {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..Default::default()
+        };
+        transfer::export(
+            &profiles,
+            &open,
+            &Passphrase::new("the backup passphrase".into()),
+            &bundle,
+            options,
+            &|_| {},
+        )
+        .expect("export");
+    }
+    (elsewhere, carried, bundle)
+}
+
+#[tokio::test]
+async fn a_bundle_is_imported_from_the_welcome_screen_and_the_profiles_screen() {
+    let (_elsewhere, _carried, bundle) = bundle_from_elsewhere();
+    with_app("welcome-import", async |app| {
+        app.text("create-profile").await?;
+        app.click("welcome-import").await?;
+        app.type_into("bundle-passphrase", "the backup passphrase")
+            .await?;
+        app.type_into("bundle-name", "Carried").await?;
+        app.click("bundle-import-submit").await?;
+        app.answer_open_dialog("Import a bundle", &bundle).await?;
+        let rows = app.wait_for_count("open-profile", 1).await?;
+        ensure!(rows == ["Carried"], "the import is listed: {rows:?}");
+        app.click("open-profile").await?;
+        app.wait_for_text("active-profile", "Carried").await?;
+        // And from the Profiles screen.
+        app.click("show-profiles").await?;
+        app.click("picker-import").await?;
+        app.type_into("bundle-passphrase", "the backup passphrase")
+            .await?;
+        app.type_into("bundle-name", "Second copy").await?;
+        app.click("bundle-import-submit").await?;
+        app.answer_open_dialog("Import a bundle", &bundle).await?;
+        let rows = app.wait_for_count("open-profile", 2).await?;
+        ensure!(rows.contains(&"Second copy".to_owned()), "{rows:?}");
         Ok(())
     })
     .await;
