@@ -8,6 +8,8 @@ use crate::harness::with_app;
 #[tokio::test]
 async fn the_main_window_shows_versions_reported_by_core_over_ipc() {
     with_app("smoke", async |app| {
+        // The version and paths are on the About panel, from any screen.
+        app.click("nav-about").await?;
         let shown = app.first_of(&["app-version", "app-error"]).await?;
         if shown == "app-error" {
             let error = app.text("app-error").await?;
@@ -40,6 +42,8 @@ async fn the_main_window_shows_versions_reported_by_core_over_ipc() {
             "the app should use the data dir it was given, shows {data_dir:?}"
         );
         app.screenshot("main-window").await?;
+        app.press("about-close", "\u{E00C}").await?; // WebDriver's Escape key
+        app.wait_gone("about").await?;
         Ok(())
     })
     .await;
