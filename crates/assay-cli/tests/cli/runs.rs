@@ -876,3 +876,37 @@ fn two_runs_compare_by_model_and_criterion_and_other_criteria_are_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn a_preset_whose_cloud_endpoints_have_no_key_makes_no_run() {
+    let data = DataDir::new();
+    data.create("Work");
+    let out = assay_in(
+        data.path(),
+        &[
+            "--json",
+            "run",
+            "start",
+            "Decision briefings",
+            "--allow-unpriced",
+            "--profile",
+            "work",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(21), "{}", stderr(&out));
+    assert_eq!(error_code(&out), "PROVIDER_AUTH");
+    assert!(
+        stderr(&out).contains("anthropic, google, openai"),
+        "{}",
+        stderr(&out)
+    );
+    let runs = json(&assay_in(
+        data.path(),
+        &["--json", "run", "list", "--profile", "work"],
+    ));
+    assert_eq!(
+        runs.as_array().map(Vec::len),
+        Some(1),
+        "only the seeded run"
+    );
+}

@@ -50,6 +50,7 @@ pub fn create_run(
     if !problems.is_empty() {
         return Err(Error::InvalidFields(problems));
     }
+    keys_present(open, &preset)?;
     let unpriced = unpriced_models(open, &preset)?;
     if !unpriced.is_empty() && !options.allow_unpriced && budget_tokens.is_none() {
         return Err(Error::PriceUnknown { models: unpriced });
@@ -106,6 +107,44 @@ pub fn create_run(
     log::info!("created run {id} with {} generation tasks", tasks.len());
     let detail = library.run(&id)?;
     Ok(detail.summary)
+}
+
+/// Refuses a run whose cloud endpoints (OpenAI, Anthropic, Gemini, OpenRouter) have no key:
+/// every call to them would be refused, so no run is made (`PROVIDER_AUTH`, naming them).
+/// An OpenAI-compatible server may need no key.
+fn keys_present(open: &OpenProfile, preset: &Preset) -> Result<()> {
+    let config = &preset.config;
+    let mut named: Vec<&str> = config
+        .models
+        .iter()
+        .chain(&config.combine_models)
+        .map(|m| m.provider.as_str())
+        .chain(config.judges.iter().map(|j| j.provider.as_str()))
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let mut keyless = Vec::new();
+    for name in named {
+        let endpoint = crate::providers::endpoint(open, name)?;
+        if !endpoint.has_key
+            && endpoint.kind != crate::domain::endpoint::EndpointKind::OpenaiCompatible
+        {
+            keyless.push(endpoint.name);
+        }
+    }
+    if keyless.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Provider {
+        endpoint: keyless.join(", "),
+        failure: crate::error::ProviderFailure {
+            kind: crate::error::FailureKind::KeyNeeded,
+            status: None,
+            detail: Some(
+                "no key is set; set one in Settings or with `assay provider set-key`".into(),
+            ),
+        },
+    })
 }
 
 /// The models `preset` calls that have no known price, as `endpoint/model`.
@@ -175,6 +214,20 @@ mod tests {
         let preset = library.presets().expect("presets").remove(0);
         let per_input = preset.config.models.len() as i64 * i64::from(preset.config.iterations);
         let expected = per_input * preset.inputs.len() as i64;
+        // Its cloud endpoints have no keys yet: every call would be refused, so no run.
+        let keyless =
+            create_run(&profile.open, &preset.name, &StartOptions::default()).expect_err("no keys");
+        assert_eq!(keyless.code(), crate::ErrorCode::ProviderAuth);
+        assert!(
+            keyless.to_string().contains("anthropic, google, openai"),
+            "{keyless}"
+        );
+        for name in ["anthropic", "google", "openai"] {
+            let key = crate::domain::provider::ProviderKey::new("sk-unit-test-key-1234".into())
+                .expect("key");
+            crate::providers::set_endpoint_key(&profile._profiles, &profile.open, name, &key)
+                .expect("set key");
+        }
         let refused = create_run(
             &profile.open,
             &preset.name,
