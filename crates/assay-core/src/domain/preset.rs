@@ -112,6 +112,27 @@ fn endpoint_name(name: &str) -> bool {
 }
 
 impl PresetConfig {
+    /// Every (endpoint, model) the preset calls: generators, combine models and judges.
+    pub fn called_models(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.models
+            .iter()
+            .chain(&self.combine_models)
+            .map(|m| (m.provider.as_str(), m.model.as_str()))
+            .chain(
+                self.judges
+                    .iter()
+                    .map(|j| (j.provider.as_str(), j.model.as_str())),
+            )
+    }
+
+    /// The endpoints the preset calls, each once, sorted.
+    pub fn called_endpoints(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.called_models().map(|(e, _)| e).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// Every problem with the configuration, each as `field: problem`; empty when valid.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();

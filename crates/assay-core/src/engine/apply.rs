@@ -158,21 +158,23 @@ fn unanswered_event(
     (started_at, ended_at): (&str, &str),
     status: &str,
 ) -> Result<()> {
-    store::runs::insert_event(
-        tx,
-        run_id,
-        &RunEvent {
-            phase: phase_of(&task.kind).into(),
-            actor: task.label.clone(),
-            target: target(task),
-            started_at: started_at.into(),
-            ended_at: ended_at.into(),
-            tokens_in: 0,
-            tokens_out: 0,
-            cost: Some(0.0),
-            status: status.into(),
-        },
-    )
+    store::runs::insert_event(tx, run_id, &task_event(task, started_at, ended_at, status))
+}
+
+/// A timeline event of `task`'s call, with no tokens and no cost (a call that brought no
+/// answer; [`event`] fills in an answer's usage).
+fn task_event(task: &exec::TaskRow, started_at: &str, ended_at: &str, status: &str) -> RunEvent {
+    RunEvent {
+        phase: phase_of(&task.kind).into(),
+        actor: task.label.clone(),
+        target: target(task),
+        started_at: started_at.into(),
+        ended_at: ended_at.into(),
+        tokens_in: 0,
+        tokens_out: 0,
+        cost: Some(0.0),
+        status: status.into(),
+    }
 }
 
 /// Records a task that failed without an answer to apply.
@@ -362,15 +364,10 @@ fn event(
         tx,
         run_id,
         &RunEvent {
-            phase: phase_of(&task.kind).into(),
-            actor: task.label.clone(),
-            target: target(task),
-            started_at: answer.started_at.clone(),
-            ended_at: answer.ended_at.clone(),
             tokens_in: answer.tokens_in,
             tokens_out: answer.tokens_out,
             cost: answer.cost,
-            status: status.into(),
+            ..task_event(task, &answer.started_at, &answer.ended_at, status)
         },
     )
 }

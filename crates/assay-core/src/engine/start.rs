@@ -113,18 +113,8 @@ pub fn create_run(
 /// every call to them would be refused, so no run is made (`PROVIDER_AUTH`, naming them).
 /// An OpenAI-compatible server may need no key.
 fn keys_present(open: &OpenProfile, preset: &Preset) -> Result<()> {
-    let config = &preset.config;
-    let mut named: Vec<&str> = config
-        .models
-        .iter()
-        .chain(&config.combine_models)
-        .map(|m| m.provider.as_str())
-        .chain(config.judges.iter().map(|j| j.provider.as_str()))
-        .collect();
-    named.sort_unstable();
-    named.dedup();
     let mut keyless = Vec::new();
-    for name in named {
+    for name in preset.config.called_endpoints() {
         let endpoint = crate::providers::endpoint(open, name)?;
         if !endpoint.has_key
             && endpoint.kind != crate::domain::endpoint::EndpointKind::OpenaiCompatible
@@ -150,18 +140,9 @@ fn keys_present(open: &OpenProfile, preset: &Preset) -> Result<()> {
 /// The models `preset` calls that have no known price, as `endpoint/model`.
 pub fn unpriced_models(open: &OpenProfile, preset: &Preset) -> Result<Vec<String>> {
     let pricer = crate::providers::Pricer::of(open)?;
-    let config = &preset.config;
-    let mut out: Vec<String> = config
-        .models
-        .iter()
-        .chain(&config.combine_models)
-        .map(|m| (m.provider.as_str(), m.model.as_str()))
-        .chain(
-            config
-                .judges
-                .iter()
-                .map(|j| (j.provider.as_str(), j.model.as_str())),
-        )
+    let mut out: Vec<String> = preset
+        .config
+        .called_models()
         .filter(|(e, m)| pricer.quote(e, m).is_none())
         .map(|(e, m)| format!("{e}/{m}"))
         .collect();

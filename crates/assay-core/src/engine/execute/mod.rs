@@ -123,15 +123,7 @@ impl<'a> Executor<'a> {
             )
         })?;
         let config = &snapshot.config;
-        let mut names: Vec<&str> = config
-            .models
-            .iter()
-            .chain(&config.combine_models)
-            .map(|m| m.provider.as_str())
-            .chain(config.judges.iter().map(|j| j.provider.as_str()))
-            .collect();
-        names.sort_unstable();
-        names.dedup();
+        let names = config.called_endpoints();
         let policy = RetryPolicy {
             max_retries: config.max_retries as usize,
             ..RetryPolicy::CALLS
