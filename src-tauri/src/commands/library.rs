@@ -8,6 +8,8 @@ use assay_core::domain::run::{RunDetail, RunSummary};
 use assay_core::library::Library;
 use assay_core::library::{ContentDraft, ContentFilter, PresetDraft};
 use assay_core::rankings::RunRankings;
+use assay_core::rankings::compare::RunComparison;
+use assay_core::reports::timeline::Timeline;
 use tauri::{State, Window};
 
 use super::profiles::blocking;
@@ -23,6 +25,8 @@ pub struct RunEvaluation {
     pub rankings: RunRankings,
     /// Each document's markdown rendered by core (raw HTML escaped), in `run.documents` order.
     pub documents_html: Vec<String>,
+    /// Its calls laid out on lanes per endpoint.
+    pub timeline: Timeline,
 }
 
 /// A content item with its markdown rendered by core (raw HTML escaped).
@@ -153,10 +157,30 @@ pub async fn run_evaluation(
             .map(|d| assay_core::markdown::to_html(&d.body))
             .collect();
         Ok(RunEvaluation {
+            timeline: assay_core::reports::timeline::layout(&run),
             run,
             rankings,
             documents_html,
         })
+    })
+    .await
+}
+
+/// Two runs compared: per model and criterion the change in mean score with its bootstrap
+/// interval, and each model's rank in each (`INVALID_INPUT` when their criteria differ).
+#[tauri::command]
+#[specta::specta]
+pub async fn run_compare(
+    window: Window,
+    state: State<'_, AppState>,
+    run_a: String,
+    run_b: String,
+) -> Result<RunComparison, IpcError> {
+    let open = state.require_session(window.label())?;
+    blocking(move || {
+        let library = Library::of(&open)?;
+        let (a, b) = (library.run(&run_a)?, library.run(&run_b)?);
+        Ok(assay_core::rankings::compare::compare(&a, &b)?)
     })
     .await
 }

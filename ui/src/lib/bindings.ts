@@ -64,6 +64,11 @@ export const commands = {
 	runList: (limit: number) => typedError<RunSummary_Serialize[], IpcError>(__TAURI_INVOKE("run_list", { limit })),
 	/**  A run with its results and rankings. */
 	runEvaluation: (runId: string) => typedError<RunEvaluation_Serialize, IpcError>(__TAURI_INVOKE("run_evaluation", { runId })),
+	/**
+	 *  Two runs compared: per model and criterion the change in mean score with its bootstrap
+	 *  interval, and each model's rank in each (`INVALID_INPUT` when their criteria differ).
+	 */
+	runCompare: (runA: string, runB: string) => typedError<RunComparison_Serialize, IpcError>(__TAURI_INVOKE("run_compare", { runA, runB })),
 	/**  Opens `url` (an `http` or `https` address) in the system's browser. */
 	openExternal: (url: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_external", { url })),
 	/**
@@ -166,6 +171,11 @@ export type BestDocument = {
 	iteration: number,
 	/**  `generated` or `combined`. */
 	kind: string,
+	/**
+	 *  What put it first: `pairwise` (Bradley–Terry strength within the input),
+	 *  `mean_score` (strengths tied), `arrival` (both tied) or `only`.
+	 */
+	decided_by: DecidedBy,
 };
 
 /**  The call that just ended. */
@@ -178,6 +188,45 @@ export type CallNote = {
 	outcome: string,
 	/**  Wall time, ms. */
 	latency_ms: number,
+};
+
+/**  One model and criterion across the two runs. */
+export type ComparisonRow = ComparisonRow_Serialize | ComparisonRow_Deserialize;
+
+/**  One model and criterion across the two runs. */
+export type ComparisonRow_Deserialize = {
+	/**  The contestant's label. */
+	model: string,
+	/**  The criterion. */
+	criterion: string,
+	/**  Mean score in run A (the mean of its documents' means); `None` if A has none. */
+	mean_a?: number | null,
+	/**  The same in run B. */
+	mean_b?: number | null,
+	/**  `mean_b - mean_a`. */
+	delta?: number | null,
+	/**  2.5th bootstrap percentile of the delta. */
+	ci_low?: number | null,
+	/**  97.5th bootstrap percentile of the delta. */
+	ci_high?: number | null,
+};
+
+/**  One model and criterion across the two runs. */
+export type ComparisonRow_Serialize = {
+	/**  The contestant's label. */
+	model: string,
+	/**  The criterion. */
+	criterion: string,
+	/**  Mean score in run A (the mean of its documents' means); `None` if A has none. */
+	mean_a: number | null,
+	/**  The same in run B. */
+	mean_b: number | null,
+	/**  `mean_b - mean_a`. */
+	delta: number | null,
+	/**  2.5th bootstrap percentile of the delta. */
+	ci_low: number | null,
+	/**  97.5th bootstrap percentile of the delta. */
+	ci_high: number | null,
 };
 
 /**  A content item as stored. */
@@ -301,6 +350,52 @@ export type Criterion = {
 	name: string,
 	/**  What it asks, as written. */
 	description: string,
+};
+
+/**  What put an input's best document first. */
+export type DecidedBy = 
+/**  It was the input's only document. */
+"only" | 
+/**  The highest Bradley–Terry strength from the comparisons within the input. */
+"pairwise" | 
+/**  Strengths tied (or no comparisons): the higher mean score. */
+"mean_score" | 
+/**  Strengths and mean scores tied: the earlier document. */
+"arrival";
+
+/**  One document's scores and pairwise record. */
+export type DocumentRecord = DocumentRecord_Serialize | DocumentRecord_Deserialize;
+
+/**  One document's scores and pairwise record. */
+export type DocumentRecord_Deserialize = {
+	/**  The document. */
+	document_id: string,
+	/**  Its mean score over every criterion, judge and trial; `None` if unscored. */
+	mean_score?: number | null,
+	/**  Scores given to it. */
+	scores: number,
+	/**  Comparison trials it won. */
+	wins: number,
+	/**  Comparison trials it lost. */
+	losses: number,
+	/**  Comparison trials that were a tie. */
+	ties: number,
+};
+
+/**  One document's scores and pairwise record. */
+export type DocumentRecord_Serialize = {
+	/**  The document. */
+	document_id: string,
+	/**  Its mean score over every criterion, judge and trial; `None` if unscored. */
+	mean_score: number | null,
+	/**  Scores given to it. */
+	scores: number,
+	/**  Comparison trials it won. */
+	wins: number,
+	/**  Comparison trials it lost. */
+	losses: number,
+	/**  Comparison trials that were a tie. */
+	ties: number,
 };
 
 /**
@@ -1226,6 +1321,29 @@ export type ProfilesOverview_Serialize = {
 	last_profile: string | null,
 };
 
+/**  A model's rank (by mean score, 1 best) in each run. */
+export type RankChange = RankChange_Serialize | RankChange_Deserialize;
+
+/**  A model's rank (by mean score, 1 best) in each run. */
+export type RankChange_Deserialize = {
+	/**  The contestant's label. */
+	model: string,
+	/**  Its rank in run A, if it took part. */
+	rank_a?: number | null,
+	/**  Its rank in run B, if it took part. */
+	rank_b?: number | null,
+};
+
+/**  A model's rank (by mean score, 1 best) in each run. */
+export type RankChange_Serialize = {
+	/**  The contestant's label. */
+	model: string,
+	/**  Its rank in run A, if it took part. */
+	rank_a: number | null,
+	/**  Its rank in run B, if it took part. */
+	rank_b: number | null,
+};
+
 /**  Output formats. */
 export type ReportFormat = 
 /**  One self-contained HTML file. */
@@ -1252,6 +1370,33 @@ export type RunBudget_Serialize = {
 	usd: number | null,
 	/**  Tokens. */
 	tokens: number | null,
+};
+
+/**  Two runs compared. */
+export type RunComparison = RunComparison_Serialize | RunComparison_Deserialize;
+
+/**  Two runs compared. */
+export type RunComparison_Deserialize = {
+	/**  Run A's id. */
+	run_a: string,
+	/**  Run B's id. */
+	run_b: string,
+	/**  Per model and criterion, sorted by model then criterion. */
+	rows: ComparisonRow_Deserialize[],
+	/**  Per model, sorted by model. */
+	ranking: RankChange_Deserialize[],
+};
+
+/**  Two runs compared. */
+export type RunComparison_Serialize = {
+	/**  Run A's id. */
+	run_a: string,
+	/**  Run B's id. */
+	run_b: string,
+	/**  Per model and criterion, sorted by model then criterion. */
+	rows: ComparisonRow_Serialize[],
+	/**  Per model, sorted by model. */
+	ranking: RankChange_Serialize[],
 };
 
 /**  The `runs.config_snapshot` column: what the run used, frozen when it started. */
@@ -1394,6 +1539,8 @@ export type RunEvaluation_Deserialize = {
 	rankings: RunRankings_Deserialize,
 	/**  Each document's markdown rendered by core (raw HTML escaped), in `run.documents` order. */
 	documents_html: string[],
+	/**  Its calls laid out on lanes per endpoint. */
+	timeline: Timeline_Deserialize,
 };
 
 /**  A run with its rankings, for the Evaluation tabs. */
@@ -1404,6 +1551,8 @@ export type RunEvaluation_Serialize = {
 	rankings: RunRankings_Serialize,
 	/**  Each document's markdown rendered by core (raw HTML escaped), in `run.documents` order. */
 	documents_html: string[],
+	/**  Its calls laid out on lanes per endpoint. */
+	timeline: Timeline_Serialize,
 };
 
 /**  One call on the timeline (also the seed package's event format). */
@@ -1496,6 +1645,8 @@ export type RunRankings_Deserialize = {
 	best_documents: BestDocument[],
 	/**  How much the judges agree (Krippendorff's alpha), when two or more scored. */
 	judge_agreement?: JudgeAgreement | null,
+	/**  Each document's mean score and pairwise record, in `run.documents` order. */
+	document_records: DocumentRecord_Deserialize[],
 };
 
 /**  Everything ranked for one run. */
@@ -1516,6 +1667,8 @@ export type RunRankings_Serialize = {
 	best_documents: BestDocument[],
 	/**  How much the judges agree (Krippendorff's alpha), when two or more scored. */
 	judge_agreement: JudgeAgreement | null,
+	/**  Each document's mean score and pairwise record, in `run.documents` order. */
+	document_records: DocumentRecord_Serialize[],
 };
 
 /**  A run in the history list. */
@@ -1777,6 +1930,99 @@ export type TaskFailure_Serialize = {
 	error: string,
 	/**  Attempts made. */
 	attempts: number,
+};
+
+/**  The whole chart. */
+export type Timeline = Timeline_Serialize | Timeline_Deserialize;
+
+/**  One call on the chart. */
+export type TimelineCall = TimelineCall_Serialize | TimelineCall_Deserialize;
+
+/**  One call on the chart. */
+export type TimelineCall_Deserialize = {
+	/**  Its row within the lane, from 0. */
+	row: number,
+	/**  Seconds from the run's start. */
+	start: number | null,
+	/**  Seconds from the run's start. */
+	end: number | null,
+	/**  `generating`, `single_eval`, `pairwise_eval`. */
+	phase: string,
+	/**  `succeeded`, `failed`, or `retried` (an attempt the client retried). */
+	status: string,
+	/**  The contestant or judge called. */
+	actor: string,
+	/**  What it worked on. */
+	target: string,
+	/**  Prompt and completion tokens. */
+	tokens: number,
+	/**  USD; `None` when unknown. */
+	cost?: number | null,
+};
+
+/**  One call on the chart. */
+export type TimelineCall_Serialize = {
+	/**  Its row within the lane, from 0. */
+	row: number,
+	/**  Seconds from the run's start. */
+	start: number | null,
+	/**  Seconds from the run's start. */
+	end: number | null,
+	/**  `generating`, `single_eval`, `pairwise_eval`. */
+	phase: string,
+	/**  `succeeded`, `failed`, or `retried` (an attempt the client retried). */
+	status: string,
+	/**  The contestant or judge called. */
+	actor: string,
+	/**  What it worked on. */
+	target: string,
+	/**  Prompt and completion tokens. */
+	tokens: number,
+	/**  USD; `None` when unknown. */
+	cost: number | null,
+};
+
+/**  One endpoint's calls. */
+export type TimelineLane = TimelineLane_Serialize | TimelineLane_Deserialize;
+
+/**  One endpoint's calls. */
+export type TimelineLane_Deserialize = {
+	/**  The endpoint's name. */
+	endpoint: string,
+	/**  Rows the lane needs: the most calls in flight on it at once. */
+	rows: number,
+	/**  Its calls, by start time. */
+	calls: TimelineCall_Deserialize[],
+};
+
+/**  One endpoint's calls. */
+export type TimelineLane_Serialize = {
+	/**  The endpoint's name. */
+	endpoint: string,
+	/**  Rows the lane needs: the most calls in flight on it at once. */
+	rows: number,
+	/**  Its calls, by start time. */
+	calls: TimelineCall_Serialize[],
+};
+
+/**  The whole chart. */
+export type Timeline_Deserialize = {
+	/**  Seconds from the run's start to its last call's end (at least 1). */
+	total: number | null,
+	/**  Lanes by endpoint name. */
+	lanes: TimelineLane_Deserialize[],
+	/**  Attempts the client retried (429s, timeouts), over every lane. */
+	retried: number,
+};
+
+/**  The whole chart. */
+export type Timeline_Serialize = {
+	/**  Seconds from the run's start to its last call's end (at least 1). */
+	total: number | null,
+	/**  Lanes by endpoint name. */
+	lanes: TimelineLane_Serialize[],
+	/**  Attempts the client retried (429s, timeouts), over every lane. */
+	retried: number,
 };
 
 /**  What a transfer is doing. */

@@ -19,8 +19,39 @@ pub struct Candidate<'a> {
     pub mean_score: Option<f64>,
 }
 
+/// What put an input's best document first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DecidedBy {
+    /// It was the input's only document.
+    Only,
+    /// The highest Bradley–Terry strength from the comparisons within the input.
+    Pairwise,
+    /// Strengths tied (or no comparisons): the higher mean score.
+    MeanScore,
+    /// Strengths and mean scores tied: the earlier document.
+    Arrival,
+}
+
+impl DecidedBy {
+    /// In words, for reports and the app.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Only => "the only document",
+            Self::Pairwise => "pairwise (Bradley–Terry)",
+            Self::MeanScore => "mean score (pairwise tied)",
+            Self::Arrival => "the earlier (pairwise and scores tied)",
+        }
+    }
+}
+
 /// The indices of `docs`, best first.
 pub fn rank(docs: &[Candidate<'_>], trials: &[Trial<'_>]) -> Vec<usize> {
+    rank_with_reason(docs, trials).0
+}
+
+/// The indices of `docs`, best first, and what separated the first from the second.
+pub fn rank_with_reason(docs: &[Candidate<'_>], trials: &[Trial<'_>]) -> (Vec<usize>, DecidedBy) {
     let index: HashMap<&str, usize> = docs.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
     let matches: Vec<Match> = trials
         .iter()
@@ -45,7 +76,13 @@ pub fn rank(docs: &[Candidate<'_>], trials: &[Trial<'_>]) -> Vec<usize> {
             .then(mean(y).total_cmp(&mean(x)))
             .then(x.cmp(&y))
     });
-    order
+    let decided = match order.as_slice() {
+        [first, second, ..] if strength[*first] != strength[*second] => DecidedBy::Pairwise,
+        [first, second, ..] if mean(*first) != mean(*second) => DecidedBy::MeanScore,
+        [_, _, ..] => DecidedBy::Arrival,
+        _ => DecidedBy::Only,
+    };
+    (order, decided)
 }
 
 /// The best document of one input.
@@ -61,6 +98,9 @@ pub struct BestDocument {
     pub iteration: i64,
     /// `generated` or `combined`.
     pub kind: String,
+    /// What put it first: `pairwise` (Bradley–Terry strength within the input),
+    /// `mean_score` (strengths tied), `arrival` (both tied) or `only`.
+    pub decided_by: DecidedBy,
 }
 
 /// Each input's best document.
@@ -101,14 +141,59 @@ pub fn best_documents(run: &RunDetail) -> Vec<BestDocument> {
                     mean_score: means.get(d.id.as_str()).map(|(sum, n)| sum / f64::from(*n)),
                 })
                 .collect();
-            let best = docs[*rank(&candidates, &trials).first()?];
+            let (order, decided_by) = rank_with_reason(&candidates, &trials);
+            let best = docs[*order.first()?];
             Some(BestDocument {
                 input: input.to_owned(),
                 document_id: best.id.clone(),
                 model: best.model.clone(),
                 iteration: best.iteration,
                 kind: best.kind.clone(),
+                decided_by,
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, mean_score: Option<f64>) -> Candidate<'_> {
+        Candidate { id, mean_score }
+    }
+
+    fn beat<'a>(winner: &'a str, loser: &'a str) -> Trial<'a> {
+        Trial {
+            doc_a: winner,
+            doc_b: loser,
+            judge: "j",
+            trial: 1,
+            score_a: 1.0,
+            consistent: Some(true),
+            shown_first: "A",
+        }
+    }
+
+    #[test]
+    fn says_which_ranking_put_the_best_document_first() {
+        let two = [doc("x", Some(4.0)), doc("y", Some(2.0))];
+        // y beat x in the comparisons, though x scored higher: pairwise decides.
+        assert_eq!(
+            rank_with_reason(&two, &[beat("y", "x")]),
+            (vec![1, 0], DecidedBy::Pairwise)
+        );
+        // No comparisons: the mean score decides.
+        assert_eq!(
+            rank_with_reason(&two, &[]),
+            (vec![0, 1], DecidedBy::MeanScore)
+        );
+        // Nothing separates them: the earlier.
+        let tied = [doc("x", Some(3.0)), doc("y", Some(3.0))];
+        assert_eq!(
+            rank_with_reason(&tied, &[]),
+            (vec![0, 1], DecidedBy::Arrival)
+        );
+        assert_eq!(rank_with_reason(&two[..1], &[]), (vec![0], DecidedBy::Only));
+    }
 }

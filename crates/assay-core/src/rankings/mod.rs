@@ -14,6 +14,7 @@ pub mod agreement;
 pub mod best;
 pub mod compare;
 pub mod pairwise;
+pub mod records;
 pub mod stats;
 pub mod trials;
 
@@ -108,6 +109,8 @@ pub struct RunRankings {
     pub best_documents: Vec<best::BestDocument>,
     /// How much the judges agree (Krippendorff's alpha), when two or more scored.
     pub judge_agreement: Option<agreement::JudgeAgreement>,
+    /// Each document's mean score and pairwise record, in `run.documents` order.
+    pub document_records: Vec<records::DocumentRecord>,
 }
 
 /// Computes every ranking of `run` from its raw scores and verdicts.
@@ -163,6 +166,7 @@ pub fn rank(run: &RunDetail) -> RunRankings {
         position_consistency: trials::position_consistency(&run.pairwise),
         best_documents: best::best_documents(run),
         judge_agreement: agreement::judge_agreement(run),
+        document_records: records::document_records(run),
     }
 }
 
@@ -307,7 +311,7 @@ fn judge_deviation(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 mod fixture_tests;

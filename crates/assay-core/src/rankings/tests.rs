@@ -48,7 +48,7 @@ fn verdict(a: &str, b: &str, judge: &str, winner: Option<&str>) -> PairwiseVerdi
     }
 }
 
-pub(super) fn run(
+pub(crate) fn run(
     documents: Vec<GeneratedDocument>,
     scores: Vec<Score>,
     pairwise: Vec<PairwiseVerdict>,
@@ -210,5 +210,41 @@ fn the_win_matrix_and_elo_follow_the_verdicts() {
     assert!(
         (elo.iter().sum::<f64>() - 2000.0).abs() < 1e-9,
         "Elo is zero-sum"
+    );
+}
+
+#[test]
+fn each_document_has_its_mean_score_and_pairwise_record() {
+    let r = rank(&run(
+        vec![
+            doc("d1", "m/a", "in1"),
+            doc("d2", "m/b", "in1"),
+            doc("d3", "m/c", "in1"),
+        ],
+        vec![
+            score("d1", "Clarity", "j1", 2),
+            score("d1", "Depth", "j1", 5),
+            score("d2", "Clarity", "j1", 4),
+        ],
+        vec![
+            verdict("d1", "d2", "j1", Some("A")),
+            verdict("d1", "d3", "j1", Some("B")),
+            verdict("d2", "d3", "j1", None),
+        ],
+    ));
+    let by_id = |id: &str| {
+        let d = r
+            .document_records
+            .iter()
+            .find(|d| d.document_id == id)
+            .expect(id);
+        (d.mean_score, d.scores, d.wins, d.losses, d.ties)
+    };
+    assert_eq!(by_id("d1"), (Some(3.5), 2, 1, 1, 0));
+    assert_eq!(by_id("d2"), (Some(4.0), 1, 0, 1, 1));
+    assert_eq!(
+        by_id("d3"),
+        (None, 0, 1, 0, 1),
+        "unscored has no mean, not 0"
     );
 }

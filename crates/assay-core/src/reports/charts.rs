@@ -153,39 +153,45 @@ pub(super) fn bars(bars: &[Bar], origin: f64, max: f64) -> String {
     svg
 }
 
-/// One timeline lane entry: label, start and end in seconds from the run's start, phase.
-pub(super) struct Span {
-    pub label: String,
-    pub start: f64,
-    pub end: f64,
-    pub phase: String,
-}
-
-pub(super) fn timeline(spans: &[Span]) -> String {
-    let (label_w, plot_w, row_h) = (300.0, 480.0, 18.0);
-    let total = spans.iter().map(|s| s.end).fold(1.0, f64::max);
-    let height = row_h * spans.len() as f64 + 24.0;
+/// A run's calls as bars on one lane per endpoint, a row per call in flight at once,
+/// coloured by phase; failed calls are outlined red and retried attempts hatched grey.
+pub(super) fn timeline(t: &super::timeline::Timeline) -> String {
+    let (label_w, plot_w, row_h, gap) = (140.0, 640.0, 12.0, 10.0);
+    let rows: u32 = t.lanes.iter().map(|l| l.rows.max(1)).sum();
+    let height = row_h * f64::from(rows) + gap * t.lanes.len() as f64 + 24.0;
     let width = label_w + plot_w + 20.0;
     let mut svg = format!(
         r#"<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">"#
     );
-    for (i, s) in spans.iter().enumerate() {
-        let y = row_h * i as f64;
-        let x0 = label_w + s.start / total * plot_w;
-        let w = ((s.end - s.start) / total * plot_w).max(2.0);
+    let mut y = 0.0;
+    for lane in &t.lanes {
+        let lane_h = row_h * f64::from(lane.rows.max(1));
         let _ = write!(
             svg,
-            r#"<text x="{}" y="{}" text-anchor="end" class="small">{}</text><rect x="{x0:.1}" y="{}" width="{w:.1}" height="{}" class="phase-{}"><title>{}: {}–{} s</title></rect>"#,
+            r#"<rect x="{label_w}" y="{y:.1}" width="{plot_w}" height="{lane_h:.1}" class="empty"/><text x="{}" y="{:.1}" text-anchor="end" class="small">{} ({} at once)</text>"#,
             label_w - 6.0,
-            y + 13.0,
-            esc(&s.label),
-            y + 3.0,
-            row_h - 5.0,
-            esc(&s.phase),
-            esc(&s.label),
-            fixed(s.start, 0),
-            fixed(s.end, 0)
+            y + 10.0,
+            esc(&lane.endpoint),
+            lane.rows
         );
+        for c in &lane.calls {
+            let x0 = label_w + c.start / t.total * plot_w;
+            let w = ((c.end - c.start) / t.total * plot_w).max(1.5);
+            let _ = write!(
+                svg,
+                r#"<rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" class="phase-{} status-{}"><title>{} · {} · {}: {}–{} s</title></rect>"#,
+                y + row_h * f64::from(c.row) + 1.0,
+                row_h - 2.0,
+                esc(&c.phase),
+                esc(&c.status),
+                esc(&c.phase.replace('_', " ")),
+                esc(&c.actor),
+                esc(&c.status),
+                fixed(c.start, 1),
+                fixed(c.end, 1)
+            );
+        }
+        y += lane_h + gap;
     }
     let _ = write!(
         svg,
@@ -193,7 +199,7 @@ pub(super) fn timeline(spans: &[Span]) -> String {
         height - 4.0,
         label_w + plot_w,
         height - 4.0,
-        fixed(total, 0)
+        fixed(t.total, 0)
     );
     svg.push_str("</svg>");
     svg

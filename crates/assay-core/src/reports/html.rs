@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::charts::{self, Bar, Span};
+use super::charts::{self, Bar};
+use super::judgements;
 use super::{ReportData, esc};
 use crate::domain::run::RunDetail;
 use crate::numbers::{fixed, signed};
@@ -16,7 +17,8 @@ th{background:#f3f5f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .meta{color:#5b6577}.chart text{font-size:12px;fill:#1c2330}.chart .head{font-weight:600}.chart .cell{font-size:12px}
 .chart .small{font-size:10px}.chart .bar{fill:#7fb3e6}.chart .whisker{stroke:#1f3a5f;stroke-width:1.5}
 .chart .axis{stroke:#8a94a6;stroke-dasharray:3 3}.chart .empty{fill:#eef0f4}
-.phase-generating{fill:#7fb3e6}.phase-scoring{fill:#a8d08d}.phase-comparing{fill:#f2c14e}.phase-combining{fill:#c9a0dc}
+.phase-generating{fill:#7fb3e6}.phase-single_eval,.phase-scoring{fill:#a8d08d}.phase-pairwise_eval,.phase-comparing{fill:#f2c14e}.phase-combining{fill:#c9a0dc}
+.status-failed{stroke:#d7301f;stroke-width:1.5}.status-retried{fill:#b9bfc9}
 article.doc{border:1px solid #dde2ea;border-radius:6px;padding:.2rem 1.2rem;margin:1rem 0}
 article.doc header{color:#5b6577;font-size:.9rem;padding-top:.6rem}
 ";
@@ -160,7 +162,11 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     }
 
     h.push_str(
-        "<h2>Pairwise</h2><h3>Wins (row beat column), ties in brackets</h3><table><tr><th></th>",
+        "<h2>Pairwise</h2><h3>Wins (row beat column), ties in brackets</h3><p class=\"meta\">\
+         Each cell counts comparison trials between a document of the row's model and one of \
+         the column's, over every input and judge: how many the row's document won, and in \
+         brackets how many were a tie (a judge that picked differently in the two orders of a \
+         trial counts as a tie). The row's losses are the column's wins.</p><table><tr><th></th>",
     );
     for m in &r.win_matrix.models {
         let _ = write!(h, "<th>{}</th>", esc(m));
@@ -227,15 +233,16 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
         h.push_str(
             "<h2>Best document per input</h2><p>Highest Bradley–Terry strength within the \
              input (comparisons after combining included), then the higher mean score, then \
-             the earlier document.</p><table><tr><th>input</th><th>model</th><th>kind</th></tr>",
+             the earlier document.</p><table><tr><th>input</th><th>model</th><th>kind</th><th>decided by</th></tr>",
         );
         for b in &r.best_documents {
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&b.input),
                 esc(&b.model),
-                esc(&b.kind)
+                esc(&b.kind),
+                b.decided_by.describe()
             );
         }
         h.push_str("</table>");
@@ -244,11 +251,17 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     cost_and_time(&mut h, run);
     timeline(&mut h, run);
 
+    judgements::verdicts(&mut h, run);
     h.push_str("<h2>Documents</h2>");
-    for d in &run.documents {
+    for (d, record) in run.documents.iter().zip(
+        r.document_records
+            .iter()
+            .map(Some)
+            .chain(std::iter::repeat(None)),
+    ) {
         let _ = write!(
             h,
-            "<article class=\"doc\"><header>{} · {}{} · {} tokens in, {} out · {} s · {}</header>{}</article>",
+            "<article class=\"doc\"><header>{} · {}{} · {} tokens in, {} out · {} s · {}</header>",
             esc(d.input_name.as_deref().unwrap_or("?")),
             esc(&d.model),
             match (d.kind.as_str(), d.truncated) {
@@ -260,9 +273,11 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             d.tokens_in,
             d.tokens_out,
             fixed(d.latency_ms as f64 / 1000.0, 1),
-            crate::numbers::one_cost(d.cost, 6),
-            crate::markdown::to_html(&d.body)
+            esc(&judgements::summary(d, record)),
         );
+        judgements::scores(&mut h, run, d);
+        h.push_str(&crate::markdown::to_html(&d.body));
+        h.push_str("</article>");
     }
     h.push_str("</body></html>\n");
     h
@@ -344,23 +359,17 @@ fn cost_and_time(h: &mut String, run: &RunDetail) {
 }
 
 fn timeline(h: &mut String, run: &RunDetail) {
-    let Some(start) = run
-        .started_at
-        .as_deref()
-        .or_else(|| run.events.first().map(|e| e.started_at.as_str()))
-    else {
+    if run.events.is_empty() {
         return;
-    };
-    let spans: Vec<Span> = run
-        .events
-        .iter()
-        .map(|e| Span {
-            label: format!("{} · {}", e.phase.replace('_', " "), e.actor),
-            start: seconds(start, &e.started_at).unwrap_or(0.0),
-            end: seconds(start, &e.ended_at).unwrap_or(0.0),
-            phase: e.phase.clone(),
-        })
-        .collect();
-    h.push_str("<h2>Timeline</h2>");
-    h.push_str(&charts::timeline(&spans));
+    }
+    let t = super::timeline::layout(run);
+    let _ = write!(
+        h,
+        "<h2>Timeline</h2><p class=\"meta\">Each bar is one call, on its endpoint's lane; a \
+         lane has a row for each call in flight at once. Colour is the phase (generating blue, \
+         scoring green, comparing amber); failed calls are outlined red, retried attempts \
+         ({} in all) grey.</p>",
+        t.retried
+    );
+    h.push_str(&charts::timeline(&t));
 }

@@ -8,6 +8,8 @@ mod charts;
 pub mod comparison;
 mod csv;
 mod html;
+mod judgements;
+pub mod timeline;
 
 use crate::domain::run::RunDetail;
 use crate::rankings::{self, RunRankings};

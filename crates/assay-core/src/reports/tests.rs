@@ -83,6 +83,44 @@ fn the_html_report_is_self_contained_and_shows_every_section() {
 }
 
 #[test]
+fn the_html_report_carries_the_apps_drill_down_views() {
+    let (_dir, run) = seeded_run();
+    let html = String::from_utf8(render(&run, ReportFormat::Html).expect("render")).expect("utf-8");
+    // Every score with its judge's reason, under its document, closed until opened.
+    let first = &run.scores[0];
+    assert!(!first.reason.is_empty(), "the seeded scores have reasons");
+    assert!(
+        html.contains(&super::esc(&first.reason)),
+        "a judge's reason is in the report"
+    );
+    assert_eq!(
+        html.matches("scores with the judges' reasons</summary>")
+            .count(),
+        run.documents.len(),
+        "each scored document opens onto its scores"
+    );
+    // Every verdict's reason, grouped by pair.
+    let verdict = &run.pairwise[0];
+    assert!(
+        html.contains(&super::esc(&verdict.reason)),
+        "a verdict's reason is in the report"
+    );
+    assert!(html.contains("Verdicts with reasons"));
+    // Each document's record and the win matrix explained.
+    assert!(
+        html.contains("mean score 4.25 · won 1, lost 1, tied 0"),
+        "{}",
+        &html[html.find("<h2>Documents").unwrap_or(0)..][..400]
+    );
+    assert!(html.contains(" · won ") && html.contains("The row's losses are the column's wins"));
+    // The best document says which ranking chose it; the timeline has lanes per endpoint.
+    assert!(html.contains("<th>decided by</th>"));
+    for endpoint in ["openai (", "anthropic (", "google ("] {
+        assert!(html.contains(endpoint), "a timeline lane for {endpoint}");
+    }
+}
+
+#[test]
 fn json_and_csv_exports_carry_the_same_data() {
     let (_dir, run) = seeded_run();
     let json: serde_json::Value =
@@ -178,7 +216,7 @@ fn an_unknown_cost_reads_back_as_unknown_and_the_report_never_shows_it_as_zero()
         "the total says part is unknown"
     );
     assert!(
-        html.contains("s · unknown</header>"),
+        html.contains(" · unknown</header>"),
         "the document's cost is unknown"
     );
 }
