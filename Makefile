@@ -96,6 +96,8 @@ bindings:
 
 ## screenshots: refresh docs/screenshots from the e2e suite's captures
 screenshots: e2e
+	for t in light dark; do for s in runs run-overview run-scores run-pairwise run-judges run-documents run-timeline presets library settings; do \
+	  cp target/tmp/e2e/screens/$$s-$$t.png docs/screenshots/$$s-$$t.png; done; done
 	cp target/tmp/e2e/smoke/main-window.png docs/screenshots/main-window.png
 	cp target/tmp/e2e/first-launch/home.png docs/screenshots/home.png
 	cp target/tmp/e2e/key-missing/key-missing.png docs/screenshots/key-missing.png
@@ -103,15 +105,13 @@ screenshots: e2e
 	cp target/tmp/e2e/library/content.png docs/screenshots/library.png
 	cp target/tmp/e2e/settings/provider-keys.png docs/screenshots/provider-keys.png
 	for f in overview scores pairwise documents; do cp target/tmp/e2e/evaluation/$$f.png docs/screenshots/run-$$f.png; done
+	cp target/tmp/e2e/explorer/cell-detail.png docs/screenshots/run-cell-detail.png
+	cp target/tmp/e2e/explorer/documents-pair.png docs/screenshots/run-documents-pair.png
+	cp target/tmp/e2e/run-button/compare.png docs/screenshots/run-compare.png
+	cp target/tmp/e2e/layout/help.png docs/screenshots/shortcuts.png
+	cp target/tmp/e2e/layout/unsaved.png docs/screenshots/unsaved.png
+	cp target/tmp/e2e/unlock/wrong-passphrase.png docs/screenshots/wrong-passphrase.png
 	cp target/tmp/e2e/report/report.png docs/screenshots/report-tab.png
-	cp target/tmp/e2e/usage/usage.png docs/screenshots/usage.png
-	cp target/tmp/e2e/data-missing/data-missing.png docs/screenshots/data-missing.png
-	cp target/tmp/e2e/presets/field-error.png docs/screenshots/preset-errors.png
-	cp target/tmp/e2e/unlock/unlock.png docs/screenshots/unlock.png
-	cp target/tmp/e2e/export/export.png docs/screenshots/export.png
-	cp target/tmp/e2e/run-button/live-run.png docs/screenshots/live-run.png
-	cp target/tmp/e2e/run-button/run-finished.png docs/screenshots/run-finished.png
-	cp target/tmp/e2e/run-quit/quit-dialog.png docs/screenshots/quit-dialog.png
 
 ## package: the release .deb with its icons, desktop entry and metadata (Tauri's bundler).
 ## The AppImage target stays configured in tauri.conf.json; building it downloads tools this

@@ -24,6 +24,8 @@ fn main() {
         "preset_save",
         "run_list",
         "run_evaluation",
+        "run_compare",
+        "preset_problems",
         "open_external",
         "run_report_save",
         "endpoint_list",

@@ -40,6 +40,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::library::run_list,
             commands::library::run_evaluation,
             commands::library::run_compare,
+            commands::library::preset_problems,
             commands::links::open_external,
             commands::reports::run_report_save,
             commands::providers::endpoint_list,

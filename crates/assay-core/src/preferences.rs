@@ -5,18 +5,36 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// The app's colours.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Light or dark as the OS is set.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
 /// App preferences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(default)]
 pub struct Preferences {
     /// When Assay starts, open the profile used last (its passphrase is still asked for).
     pub reopen_last_profile: bool,
+    /// Light, dark, or as the OS is set.
+    pub theme: Theme,
 }
 
 impl Default for Preferences {
     fn default() -> Self {
         Self {
             reopen_last_profile: true,
+            theme: Theme::System,
         }
     }
 }
@@ -58,9 +76,15 @@ mod tests {
         assert!(Preferences::load(&path).reopen_last_profile);
         Preferences {
             reopen_last_profile: false,
+            theme: Theme::Dark,
         }
         .save(&path)
         .expect("save");
         assert!(!Preferences::load(&path).reopen_last_profile);
+        assert_eq!(Preferences::load(&path).theme, Theme::Dark);
+        // A file from before the theme existed keeps its setting and gets the default theme.
+        std::fs::write(&path, br#"{"reopen_last_profile": false}"#).expect("write");
+        let old = Preferences::load(&path);
+        assert_eq!((old.reopen_last_profile, old.theme), (false, Theme::System));
     }
 }

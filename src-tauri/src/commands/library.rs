@@ -166,6 +166,14 @@ pub async fn run_evaluation(
     .await
 }
 
+/// A preset draft's problems that need no look-up, each `field: problem` (none when it can be
+/// saved, as far as its own fields go): the editor re-checks as the person fixes them.
+#[tauri::command]
+#[specta::specta]
+pub fn preset_problems(draft: PresetDraft) -> Vec<String> {
+    draft.problems()
+}
+
 /// Two runs compared: per model and criterion the change in mean score with its bootstrap
 /// interval, and each model's rank in each (`INVALID_INPUT` when their criteria differ).
 #[tauri::command]
@@ -180,7 +188,7 @@ pub async fn run_compare(
     blocking(move || {
         let library = Library::of(&open)?;
         let (a, b) = (library.run(&run_a)?, library.run(&run_b)?);
-        Ok(assay_core::rankings::compare::compare(&a, &b)?)
+        assay_core::rankings::compare::compare(&a, &b)
     })
     .await
 }

@@ -18,7 +18,11 @@ async fn the_seeded_run_renders_every_evaluation_tab_with_cores_numbers() {
         ensure!(means == ["4.44", "3.63"], "mean scores, 3.625 rounded as the report does: {means:?}");
         let elo = app.texts("elo").await?;
         ensure!(elo == ["1031.7", "968.3"], "Elo {elo:?}");
-        ensure!(app.text("run-tokens").await? == "38732", "total tokens");
+        let tokens = app.text("run-tokens").await?;
+        ensure!(
+            tokens.chars().filter(char::is_ascii_digit).collect::<String>() == "38732" && tokens.len() > 5,
+            "total tokens with a thousands separator: {tokens}"
+        );
         app.screenshot("overview").await?;
 
         app.click("tab-scores").await?;
@@ -37,8 +41,25 @@ async fn the_seeded_run_renders_every_evaluation_tab_with_cores_numbers() {
         app.screenshot("pairwise").await?;
 
         app.click("tab-timeline").await?;
-        let rows = app.script("return document.querySelectorAll(\"[data-testid='timeline'] tbody tr\").length").await?;
-        ensure!(rows.as_u64() == Some(16), "16 timeline events, got {rows}");
+        let chart = app
+            .script(
+                "return [document.querySelectorAll(\"[data-testid='timeline-bar']\").length,
+                         Array.from(document.querySelectorAll(\"[data-testid='timeline-lane']\")).map(l => l.dataset.endpoint)];",
+            )
+            .await?;
+        ensure!(chart[0] == 16, "16 calls as bars on the timeline chart: {chart}");
+        ensure!(
+            chart[1] == serde_json::json!(["anthropic", "google", "openai"]),
+            "a lane per endpoint: {chart}"
+        );
+        // Hovering a bar shows its call.
+        app.script(
+            "document.querySelector(\"[data-testid='timeline-bar']\").dispatchEvent(new MouseEvent('mouseenter'))",
+        )
+        .await?;
+        let card = app.text("timeline-hover").await?;
+        ensure!(card.contains("tokens") && card.contains(" s"), "the hovered call is shown: {card}");
+        app.screenshot("timeline").await?;
         app.click("tab-documents").await?;
         app.text("documents").await?;
         // Side by side, rendered by core: headings and lists, not markdown source.

@@ -9,6 +9,7 @@ async fn the_library_filters_searches_renders_and_shows_cores_errors() {
     with_app("library", async |app| {
         app.type_into("profile-name", "Lib").await?;
         app.click("create-submit").await?;
+        app.click("nav-library").await?;
         app.wait_for_text("content-count", "9").await?;
 
         app.script(

@@ -86,6 +86,7 @@ async fn links_in_a_document_never_navigate_the_app_and_open_only_when_confirmed
         .expect("launch");
     let outcome = async {
         app.click("open-profile").await?;
+        app.click("nav-library").await?;
         app.type_into("filter-search", "untrusted").await?;
         app.script("document.querySelector(\"[data-testid='content-item'] button\").click()")
             .await?;

@@ -7,8 +7,10 @@
 //! the driver's log under `target/tmp/e2e/<test>/`.
 
 mod evaluation;
+mod explorer;
 mod harness;
 mod keyboard;
+mod layout;
 mod library;
 mod links;
 mod memory;
@@ -16,6 +18,7 @@ mod presets;
 mod profiles;
 mod report;
 mod runs;
+mod screens;
 mod settings;
 mod smoke;
 mod window;

@@ -84,6 +84,7 @@ async fn cycle_run_views(app: &App) -> Result<()> {
     for tab in [
         "scores",
         "pairwise",
+        "judges",
         "documents",
         "timeline",
         "report",

@@ -9,6 +9,7 @@ async fn preset_errors_appear_beside_their_fields_and_a_valid_edit_saves() {
     with_app("presets", async |app| {
         app.type_into("profile-name", "Presets").await?;
         app.click("create-submit").await?;
+        app.click("nav-presets").await?;
         app.click("edit-preset").await?;
 
         app.script("const i = document.querySelector(\"[data-testid='temperature-0']\"); i.value = '9'; i.dispatchEvent(new Event('input', { bubbles: true }));").await?;

@@ -20,6 +20,7 @@ async fn first_launch_creates_a_profile_passes_the_setup_gate_and_shows_the_seed
             runs[0].contains("Decision briefings: first comparison"),
             "{runs:?}"
         );
+        app.click("nav-library").await?;
         app.wait_for_text("content-count", "9").await?;
         app.screenshot("home").await?;
         Ok(())
@@ -40,14 +41,20 @@ async fn a_passphrase_profile_opens_only_with_its_passphrase() {
         app.type_into("unlock-passphrase", "wrong horse battery")
             .await?;
         app.click("unlock-submit").await?;
-        let code = app.attr("problem", "data-code").await?;
+        // A wrong passphrase is asked again in place: the error says so, the prompt stays.
+        let code = app.attr("unlock-error", "data-code").await?;
         ensure!(code.as_deref() == Some("WRONG_PASSPHRASE"), "got {code:?}");
-        app.click("problem-back").await?;
-        app.click("open-profile").await?;
+        let said = app.text("unlock-error").await?;
+        ensure!(
+            said.contains("try again"),
+            "the error says what to do: {said}"
+        );
+        app.screenshot("wrong-passphrase").await?;
         app.type_into("unlock-passphrase", "correct horse battery")
             .await?;
         app.click("unlock-submit").await?;
         app.wait_for_text("active-profile", "Vault").await?;
+        app.click("nav-library").await?;
         app.wait_for_text("content-count", "9").await?;
 
         // Lock: the app lets go of the profile, and only the passphrase opens it again.
@@ -71,6 +78,7 @@ async fn a_passphrase_profile_opens_only_with_its_passphrase() {
         app.type_into("unlock-passphrase", "correct horse battery")
             .await?;
         app.click("unlock-submit").await?;
+        app.click("nav-library").await?;
         app.wait_for_text("content-count", "9").await?;
         Ok(())
     })
@@ -331,6 +339,7 @@ async fn profiles_are_renamed_switched_without_restart_and_deleted_after_typing_
         ))
         .await?;
         app.wait_for_text("active-profile", "Beta").await?;
+        app.click("nav-library").await?;
         app.wait_for_text("content-count", "9").await?;
 
         app.click("show-profiles").await?;
@@ -388,6 +397,7 @@ async fn a_lost_key_is_recovered_by_importing_a_bundle_from_the_recovery_screen(
         ))
         .await?;
         app.wait_for_text("active-profile", "Restored").await?;
+        app.click("nav-library").await?;
         app.wait_for_text("content-count", "9").await?;
         app.screenshot("recovered").await?;
         Ok(())

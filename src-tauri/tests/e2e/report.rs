@@ -44,7 +44,15 @@ async fn the_report_tab_shows_the_report_and_save_writes_it_through_the_native_d
 
         app.click("save-html").await?;
         app.answer_file_dialog("Save report", &saved).await?;
-        let message = format!("Saved {} bytes to {}", expected.len(), saved.display());
+        // The size with thousands separators, as the app shows counts.
+        let digits = expected.len().to_string();
+        let grouped: Vec<String> = digits
+            .as_bytes()
+            .rchunks(3)
+            .rev()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        let message = format!("Saved {} bytes to {}", grouped.join(","), saved.display());
         app.wait_for_text("report-saved", &message).await?;
         let on_disk = std::fs::read(&saved)?;
         ensure!(

@@ -71,6 +71,8 @@ fn prepare(dir: &std::path::Path, name: &str, base: &str) {
 /// Clicks Run on preset "Small run" and starts it from the dialog.
 async fn start_small_run(app: &App) -> anyhow::Result<()> {
     app.text("run-list").await?;
+    app.click("nav-presets").await?;
+    app.wait_for_count("preset-item", 2).await?;
     app.script(
         "const item = Array.from(document.querySelectorAll(\"[data-testid='preset-item']\")).find(i => i.innerText.includes('Small run')); item.querySelector(\"[data-testid='run-preset']\").click();",
     )
@@ -117,6 +119,24 @@ async fn a_preset_runs_from_the_app_to_finished_results() {
         app.click("tab-overview").await?;
         app.text("run-again").await?;
         app.screenshot("run-finished").await?;
+
+        // Compare with the seeded run (the same criteria): a row per model and criterion, the
+        // deltas signed, and the two runs' documents side by side.
+        app.click("tab-compare").await?;
+        app.text("compare-with").await?;
+        app.script(
+            "const s = document.querySelector(\"[data-testid='compare-with']\"); const o = Array.from(s.options).find(o => o.text.startsWith('Decision briefings')); s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        )
+        .await?;
+        app.text("compare-rows").await?;
+        let rows = app.texts("compare-row").await?;
+        ensure!(
+            rows.iter().any(|r| r.contains("local/fake-gen-a")),
+            "this run's models are compared: {rows:?}"
+        );
+        app.text("compare-ranking").await?;
+        app.text("compare-documents").await?;
+        app.screenshot("compare").await?;
         Ok(())
     })
     .await;

@@ -69,6 +69,11 @@ export const commands = {
 	 *  interval, and each model's rank in each (`INVALID_INPUT` when their criteria differ).
 	 */
 	runCompare: (runA: string, runB: string) => typedError<RunComparison_Serialize, IpcError>(__TAURI_INVOKE("run_compare", { runA, runB })),
+	/**
+	 *  A preset draft's problems that need no look-up, each `field: problem` (none when it can be
+	 *  saved, as far as its own fields go): the editor re-checks as the person fixes them.
+	 */
+	presetProblems: (draft: PresetDraft_Deserialize) => __TAURI_INVOKE<string[]>("preset_problems", { draft }),
 	/**  Opens `url` (an `http` or `https` address) in the system's browser. */
 	openExternal: (url: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_external", { url })),
 	/**
@@ -948,12 +953,16 @@ export type Preferences = Preferences_Serialize | Preferences_Deserialize;
 export type Preferences_Deserialize = {
 	/**  When Assay starts, open the profile used last (its passphrase is still asked for). */
 	reopen_last_profile?: boolean,
+	/**  Light, dark, or as the OS is set. */
+	theme?: Theme,
 };
 
 /**  App preferences. */
 export type Preferences_Serialize = {
 	/**  When Assay starts, open the profile used last (its passphrase is still asked for). */
 	reopen_last_profile: boolean,
+	/**  Light, dark, or as the OS is set. */
+	theme: Theme,
 };
 
 /**  A preset as stored, with the content ids each role uses. */
@@ -1931,6 +1940,15 @@ export type TaskFailure_Serialize = {
 	/**  Attempts made. */
 	attempts: number,
 };
+
+/**  The app's colours. */
+export type Theme = 
+/**  Light or dark as the OS is set. */
+"system" | 
+/**  Always light. */
+"light" | 
+/**  Always dark. */
+"dark";
 
 /**  The whole chart. */
 export type Timeline = Timeline_Serialize | Timeline_Deserialize;

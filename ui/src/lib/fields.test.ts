@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldError, fieldErrors } from "./fields";
+import { fieldError, fieldErrors, standingProblems, valueAt } from "./fields";
 
 describe("fieldError", () => {
   it("splits a field-prefixed message", () => {
@@ -29,5 +29,29 @@ describe("fieldErrors", () => {
     const found = fieldErrors("database error: disk full");
     expect(found.byField.size).toBe(0);
     expect(found.other).toEqual(["database error: disk full"]);
+  });
+});
+
+describe("standingProblems", () => {
+  const refusedDraft = { name: "Taken", config: { models: [{ model: "" }] }, inputs: [] };
+  const refused = ["name: already exists", "models[0].model: must not be empty", "inputs: choose at least one"];
+
+  it("drops a fixed problem at once and keeps a save-only one while its field is unchanged", () => {
+    const current = { name: "Taken", config: { models: [{ model: "gpt" }] }, inputs: [] };
+    // The fresh check no longer finds the empty model; it cannot know the name is taken.
+    expect(standingProblems(refused, refusedDraft, ["inputs: choose at least one"], current)).toEqual([
+      "inputs: choose at least one",
+      "name: already exists",
+    ]);
+  });
+
+  it("drops a save-only problem once its field changes", () => {
+    const current = { name: "Free", config: { models: [{ model: "gpt" }] }, inputs: ["i"] };
+    expect(standingProblems(refused, refusedDraft, [], current)).toEqual([]);
+  });
+
+  it("reads field paths in the draft or its config", () => {
+    expect(valueAt(refusedDraft, "models[0].model")).toBe("");
+    expect(valueAt(refusedDraft, "name")).toBe("Taken");
   });
 });

@@ -21,3 +21,26 @@ export function fieldErrors(message: string): { byField: Map<string, string>; ot
   }
   return { byField, other, all };
 }
+
+/** The value at a problem's field path ("models[0].model", "roles.eval_criteria") in a draft, or its `config`. */
+export function valueAt(draft: unknown, field: string): unknown {
+  const steps = field.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== "");
+  const walk = (from: unknown) =>
+    steps.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), from);
+  const top = walk(draft);
+  return top !== undefined ? top : walk((draft as { config?: unknown } | null)?.config);
+}
+
+/**
+ * The problems to show while a refused draft is being fixed: those a fresh check of the
+ * current draft finds, plus those only the save could find (a taken name, content of the
+ * wrong kind) for as long as their field still holds the refused value.
+ */
+export function standingProblems(refused: string[], refusedDraft: unknown, fresh: string[], current: unknown): string[] {
+  const kept = refused.filter((line) => {
+    if (fresh.includes(line)) return false;
+    const { field } = fieldError(line);
+    return field !== null && JSON.stringify(valueAt(current, field)) === JSON.stringify(valueAt(refusedDraft, field));
+  });
+  return [...fresh, ...kept.filter((line) => !fresh.some((f) => fieldError(f).field === fieldError(line).field))];
+}

@@ -90,7 +90,7 @@ fn the_html_report_carries_the_apps_drill_down_views() {
     let first = &run.scores[0];
     assert!(!first.reason.is_empty(), "the seeded scores have reasons");
     assert!(
-        html.contains(&super::esc(&first.reason)),
+        html.contains(&esc(&first.reason)),
         "a judge's reason is in the report"
     );
     assert_eq!(
@@ -102,7 +102,7 @@ fn the_html_report_carries_the_apps_drill_down_views() {
     // Every verdict's reason, grouped by pair.
     let verdict = &run.pairwise[0];
     assert!(
-        html.contains(&super::esc(&verdict.reason)),
+        html.contains(&esc(&verdict.reason)),
         "a verdict's reason is in the report"
     );
     assert!(html.contains("Verdicts with reasons"));
