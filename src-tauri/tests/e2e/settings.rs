@@ -193,7 +193,7 @@ async fn the_usage_table_shows_the_seeded_runs_calls_per_model() {
         );
         ensure!(app.text("usage-calls").await? == "16", "16 calls");
         ensure!(
-            app.text("usage-tokens").await? == "38732 tokens",
+            app.text("usage-tokens").await? == "38,732 tokens",
             "the run's tokens"
         );
         ensure!(app.text("usage-cost").await? == "$0.0888", "the run's cost");
