@@ -68,6 +68,7 @@ pub fn run() -> ExitCode {
             builder.mount_events(app);
             window::remember_state(app, window_state_file);
             window::ask_before_quitting_runs(app);
+            window::lean_webview(app);
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -350,42 +350,45 @@ impl App {
         }
     }
 
-    /// Saves a PNG of the webview to the test's artifacts dir and returns its path.
+    /// Saves a PNG of the app's window, as the X display shows it, to the test's artifacts
+    /// dir and returns its path. The pixels are read from the display rather than through
+    /// WebDriver: WebKit's own snapshot never returns with software compositing (the mode the
+    /// app ships in), and the display shows what a person sees.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        // WebKit captures the last painted frame, which can predate the DOM the test just
-        // checked; two animation frames guarantee a paint of the current DOM.
+        // Two animation frames guarantee the current DOM has been painted.
         let paint = "const done = arguments[arguments.length - 1];\
                      requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
         self.client
             .execute_async(paint, vec![])
             .await
             .context("wait for a paint")?;
-        let png = self
-            .client
-            .screenshot()
-            .await
-            .context("take a screenshot")?;
+        let window = self.main_window().await?;
+        let png = x11_capture(window).context("read the window from the display")?;
         let path = self.artifacts.join(format!("{name}.png"));
         std::fs::write(&path, png)?;
         Ok(path)
+    }
+
+    /// The X window id of the visible window titled "Assay".
+    async fn main_window(&self) -> Result<u64> {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^Assay$"])
+            .output()
+            .await
+            .context("run xdotool (install it with `make setup`)")?;
+        Ok(String::from_utf8_lossy(&found.stdout)
+            .lines()
+            .next()
+            .context("no window titled Assay")?
+            .trim()
+            .parse()?)
     }
 
     /// Asks the main window to close, as a window manager's close button does: a
     /// WM_DELETE_WINDOW message to the visible window titled "Assay" (WebDriver's own "close
     /// window" tears the webview down instead).
     pub async fn request_close(&self) -> Result<()> {
-        let found = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", "^Assay$"])
-            .output()
-            .await
-            .context("run xdotool (install it with `make setup`)")?;
-        let window: u64 = String::from_utf8_lossy(&found.stdout)
-            .lines()
-            .next()
-            .context("no window titled Assay")?
-            .trim()
-            .parse()?;
-        x11_delete_window(window)
+        x11_delete_window(self.main_window().await?)
     }
 
     /// Ends the test: on failure saves a screenshot and the app's log first, then closes the
@@ -572,4 +575,43 @@ fn x11_delete_window(window: u64) -> Result<()> {
     conn.sync()?;
     conn.flush()?;
     Ok(())
+}
+
+/// The pixels of `window` on `$DISPLAY` (a 24-bit TrueColor visual, 32 bits per pixel, as
+/// Xvfb runs), as a PNG.
+fn x11_capture(window: u64) -> Result<Vec<u8>> {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
+    let (conn, screen) = x11rb::connect(None).context("connect to the X display")?;
+    let window = u32::try_from(window)?;
+    let geometry = conn.get_geometry(window)?.reply()?;
+    let (width, height) = (geometry.width, geometry.height);
+    let image = conn
+        .get_image(ImageFormat::Z_PIXMAP, window, 0, 0, width, height, !0)?
+        .reply()?;
+    let visual = conn.setup().roots[screen]
+        .allowed_depths
+        .iter()
+        .flat_map(|d| &d.visuals)
+        .find(|v| v.visual_id == image.visual)
+        .context("the window's visual")?;
+    let channel = |pixel: u32, mask: u32| -> u8 {
+        let shifted = (pixel & mask) >> mask.trailing_zeros();
+        (shifted * 255 / (mask >> mask.trailing_zeros()).max(1)) as u8
+    };
+    let mut rgb = Vec::with_capacity(usize::from(width) * usize::from(height) * 3);
+    for px in image.data.chunks_exact(4) {
+        let pixel = u32::from_le_bytes([px[0], px[1], px[2], px[3]]);
+        rgb.extend([
+            channel(pixel, visual.red_mask),
+            channel(pixel, visual.green_mask),
+            channel(pixel, visual.blue_mask),
+        ]);
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, u32::from(width), u32::from(height));
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header()?.write_image_data(&rgb)?;
+    Ok(out)
 }

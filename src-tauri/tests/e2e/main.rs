@@ -8,6 +8,9 @@
 
 mod evaluation;
 mod explorer;
+#[path = "../../../crates/assay-cli/tests/cli/fake_llm.rs"]
+#[allow(dead_code, reason = "the CLI tests use the rest")]
+mod fake_llm;
 mod harness;
 mod keyboard;
 mod layout;

@@ -1,6 +1,7 @@
 //! The app's memory, measured (`make memory`, against a release build): the proportional set
 //! size (PSS) of the app and its WebKit processes together, idle on the profile picker, idle
-//! on a profile's home, and after opening and closing a run's views 50 times (a leak check).
+//! on a profile's home, after opening every tab of a 1,008-document run, and after opening and
+//! closing that run's views 50 times (a leak check).
 //! Prints the figures; fails only if the measurement itself cannot be made.
 
 #![allow(clippy::print_stdout, reason = "a measurement reports its figures")]
@@ -9,7 +10,18 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::harness::{App, with_app};
+use std::path::Path;
+
+use assay_core::domain::endpoint::EndpointKind;
+use assay_core::domain::preset::{JudgeSpec, ModelSpec};
+use assay_core::engine::{RunControl, StartOptions, lifecycle};
+use assay_core::library::{Library, PresetDraft};
+use assay_core::llm::prices::Price;
+use assay_core::profile::KeyProtection;
+use assay_core::providers;
+
+use crate::fake_llm;
+use crate::harness::{App, profiles_in, with_app_in};
 
 /// PSS in MiB of the process running `binary` and every process below it.
 fn pss_mib(binary: &str) -> Result<(f64, Vec<(String, f64)>)> {
@@ -79,21 +91,89 @@ fn report(label: &str, binary: &str) -> Result<f64> {
     Ok(total)
 }
 
-async fn cycle_run_views(app: &App) -> Result<()> {
-    app.click("open-run").await?;
-    for tab in [
-        "scores",
-        "pairwise",
-        "judges",
-        "documents",
-        "timeline",
-        "report",
-        "overview",
+/// The run with 1,008 documents: 3 inputs × 4 models × 84 iterations, each scored once by
+/// one judge on 4 criteria (4,032 scores, 2,016 calls on the timeline), made by the real
+/// engine against a local server speaking OpenAI's wire format.
+const BIG_RUN: &str = "Thousand documents";
+
+fn prepare(dir: &Path, base: &str) -> Result<()> {
+    let profiles = profiles_in(dir);
+    let record = profiles.create("Memory", KeyProtection::Keyring)?;
+    let open = profiles.open_profile(&record.id, None)?;
+    providers::add_endpoint(&open, "local", EndpointKind::OpenaiCompatible, Some(base))?;
+    let price = Price {
+        input: 1.0,
+        output: 2.0,
+        cached_input: None,
+    };
+    providers::set_price(&open, "local", "fake", &price)?;
+    let library = Library::of(&open)?;
+    let seeded = library.presets()?.remove(0);
+    let mut config = seeded.config.clone();
+    config.models = ["a", "b", "c", "comb"]
+        .map(|m| ModelSpec {
+            provider: "local".into(),
+            model: format!("fake-gen-{m}"),
+            temperature: 0.5,
+            max_tokens: 300,
+            label: None,
+        })
+        .to_vec();
+    config.judges = vec![JudgeSpec {
+        provider: "local".into(),
+        model: "fake-judge-1".into(),
+    }];
+    config.iterations = 84;
+    config.eval_iterations = 1;
+    config.pairwise_enabled = false;
+    config.combine_models = Vec::new();
+    config.generation_concurrency = 8;
+    config.eval_concurrency = 8;
+    library.save_preset(&PresetDraft {
+        name: BIG_RUN.into(),
+        config,
+        roles: seeded.roles.clone(),
+        inputs: seeded.inputs.clone(),
+    })?;
+    let outcome = lifecycle::start(
+        &profiles,
+        &open,
+        BIG_RUN,
+        &StartOptions::default(),
+        &RunControl::new(),
+        &mut |_| {},
+    )?;
+    anyhow::ensure!(outcome.status == "completed", "the big run: {outcome:?}");
+    let run = library.run(&outcome.run_id)?;
+    anyhow::ensure!(
+        run.documents.len() == 1_008,
+        "{} documents",
+        run.documents.len()
+    );
+    Ok(())
+}
+
+/// Opens the run titled like `title`, every tab of it, and goes back to the list.
+async fn cycle_run_views(app: &App, title: &str) -> Result<()> {
+    app.script(&format!(
+        "Array.from(document.querySelectorAll(\"[data-testid='open-run']\")).find(b => b.innerText.includes({title:?})).click()"
+    ))
+    .await?;
+    app.text("run-title").await?;
+    for (tab, shown) in [
+        ("scores", "heatmap"),
+        ("pairwise", "win-matrix"),
+        ("judges", "judges-table"),
+        ("documents", "document-table"),
+        ("timeline", "timeline-chart"),
+        ("compare", "compare-with"),
+        ("report", "report-frame"),
+        ("overview", "overview"),
     ] {
         app.click(&format!("tab-{tab}")).await?;
+        app.text(shown).await?;
     }
-    app.script("document.querySelector(\"[data-testid='run-view'] button.link\").click()")
-        .await?;
+    app.click("back-to-runs").await?;
     app.text("run-list").await?;
     Ok(())
 }
@@ -102,23 +182,29 @@ async fn cycle_run_views(app: &App) -> Result<()> {
 #[ignore = "run by make memory, against a release build"]
 async fn the_apps_memory_idle_and_after_50_run_views() {
     let binary = std::env::var("ASSAY_APP_BINARY").expect("make memory sets ASSAY_APP_BINARY");
-    with_app("memory", async |app| {
-        app.text("create-profile").await?;
+    let (server, _) = fake_llm::serve(Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("temp");
+    let (path, base) = (dir.path().to_path_buf(), format!("{}/v1", server.uri()));
+    tokio::task::spawn_blocking(move || prepare(&path, &base))
+        .await
+        .expect("join")
+        .expect("a profile with a 1,008-document run");
+    with_app_in("memory", dir.path(), async |app| {
+        app.text("open-profile").await?;
         settle().await;
-        report("idle on the profile picker (first launch)", &binary)?;
-        app.type_into("profile-name", "Memory").await?;
-        app.click("create-submit").await?;
-        app.text("run-list").await?;
+        report("idle on the profile picker", &binary)?;
+        app.click("open-profile").await?;
+        app.wait_for_count("run-item", 2).await?;
         settle().await;
         let home = report("idle on a profile's home", &binary)?;
-        cycle_run_views(app).await?;
+        cycle_run_views(app, BIG_RUN).await?;
         settle().await;
-        let first = report("after one pass over the run's tabs", &binary)?;
+        let first = report("after opening every tab of a 1,008-document run", &binary)?;
         for _ in 1..50 {
-            cycle_run_views(app).await?;
+            cycle_run_views(app, BIG_RUN).await?;
         }
         settle().await;
-        let last = report("after 50 passes over the run's tabs", &binary)?;
+        let last = report("after 50 passes over its tabs", &binary)?;
         println!(
             "memory: home {home:.0} MiB; growth over 49 more passes {:+.1} MiB",
             last - first

@@ -15,9 +15,7 @@ use assay_core::providers;
 
 use crate::harness::{App, profiles_in, with_app_in};
 
-#[path = "../../../crates/assay-cli/tests/cli/fake_llm.rs"]
-#[allow(dead_code, reason = "the CLI tests use the rest")]
-mod fake_llm;
+use crate::fake_llm;
 
 fn model(name: &str) -> ModelSpec {
     ModelSpec {
