@@ -4,18 +4,9 @@
 
 use anyhow::ensure;
 
-use crate::harness::{App, with_app};
+use crate::harness::with_app;
 
 const ESCAPE: &str = "\u{E00C}";
-
-/// Chooses `value` in the select `id` as a person would.
-async fn choose(app: &App, id: &str, value: &str) -> anyhow::Result<()> {
-    app.script(&format!(
-        "const s = document.querySelector(\"[data-testid='{id}']\"); s.value = {value:?}; s.dispatchEvent(new Event('change', {{ bubbles: true }}));"
-    ))
-    .await?;
-    Ok(())
-}
 
 #[tokio::test]
 async fn the_explorer_opens_every_judgement_behind_the_numbers() {
@@ -49,16 +40,16 @@ async fn the_explorer_opens_every_judgement_behind_the_numbers() {
         let model = app
             .script("return document.querySelector(\"[data-testid='model-select']\").options[1].value")
             .await?;
-        choose(app, "model-select", model.as_str().unwrap_or_default()).await?;
+        app.set_value("model-select", model.as_str().unwrap_or_default()).await?;
         app.wait_for_count("heat-row", 2).await?;
-        choose(app, "model-select", "").await?;
+        app.set_value("model-select", "").await?;
         app.wait_for_count("heat-row", 4).await?;
         let criterion = app
             .script("return document.querySelector(\"[data-testid='criterion-select']\").options[2].value")
             .await?;
-        choose(app, "criterion-select", criterion.as_str().unwrap_or_default()).await?;
+        app.set_value("criterion-select", criterion.as_str().unwrap_or_default()).await?;
         app.wait_for_count("heat-cell", 4).await?;
-        choose(app, "criterion-select", "").await?;
+        app.set_value("criterion-select", "").await?;
         app.wait_for_count("heat-cell", 16).await?;
 
         // Sorting by the mean: descending, then ascending.

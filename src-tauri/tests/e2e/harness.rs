@@ -160,6 +160,18 @@ impl App {
         }
     }
 
+    /// Chooses `value` in the select `id`, or sets the input `id` to `value`, as a person
+    /// would (the element's `change` or `input` event fires).
+    pub async fn set_value(&self, id: &str, value: &str) -> Result<()> {
+        self.element(id).await?;
+        self.script(&format!(
+            "const e = document.querySelector(\"[data-testid='{id}']\"); e.value = {value:?};
+             e.dispatchEvent(new Event(e.tagName === 'SELECT' ? 'change' : 'input', {{ bubbles: true }}));"
+        ))
+        .await?;
+        Ok(())
+    }
+
     /// Waits until the element with `data-testid=id` has exactly `expected` as its text.
     pub async fn wait_for_text(&self, id: &str, expected: &str) -> Result<()> {
         let deadline = Instant::now() + ELEMENT_TIMEOUT;

@@ -14,15 +14,6 @@ async fn ctrl(app: &App, id: &str, key: char) -> anyhow::Result<()> {
     app.press(id, &format!("\u{E009}{key}\u{E000}")).await
 }
 
-/// Sets the value of the input `id` as typing would (replacing what is there).
-async fn set_value(app: &App, id: &str, value: &str) -> anyhow::Result<()> {
-    app.script(&format!(
-        "const i = document.querySelector(\"[data-testid='{id}']\"); i.value = {value:?}; i.dispatchEvent(new Event('input', {{ bubbles: true }}));"
-    ))
-    .await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn shortcuts_dialogs_unsaved_edits_saves_and_themes_work_as_people_expect() {
     with_app("layout", async |app| {
@@ -53,7 +44,7 @@ async fn shortcuts_dialogs_unsaved_edits_saves_and_themes_work_as_people_expect(
         app.click("preset-save").await?;
         let errors = app.texts("field-error").await?;
         ensure!(!errors.is_empty(), "the empty name is refused: {errors:?}");
-        set_value(app, "preset-name", "Keyboard preset").await?;
+        app.set_value("preset-name", "Keyboard preset").await?;
         app.wait_gone("field-error").await?;
         app.wait_gone("preset-problems").await?;
 
@@ -113,11 +104,11 @@ async fn shortcuts_dialogs_unsaved_edits_saves_and_themes_work_as_people_expect(
         let background = "return [document.documentElement.dataset.theme || 'system', getComputedStyle(document.documentElement).backgroundColor]";
         app.click("nav-settings").await?;
         app.text("pref-theme").await?;
-        app.script("const s = document.querySelector(\"[data-testid='pref-theme']\"); s.value = 'dark'; s.dispatchEvent(new Event('change', { bubbles: true }));").await?;
+        app.set_value("pref-theme", "dark").await?;
         app.text("prefs-saved").await?;
         let dark = app.script(background).await?;
         ensure!(dark[0] == "dark", "{dark}");
-        app.script("const s = document.querySelector(\"[data-testid='pref-theme']\"); s.value = 'light'; s.dispatchEvent(new Event('change', { bubbles: true }));").await?;
+        app.set_value("pref-theme", "light").await?;
         let light = app.script(background).await?;
         ensure!(light[0] == "light" && light[1] != dark[1], "the colours change with the theme: {dark} then {light}");
         Ok(())

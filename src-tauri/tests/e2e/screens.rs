@@ -13,13 +13,11 @@ async fn every_main_screen_renders_in_light_and_dark() {
         app.text("open-run").await?;
         for theme in ["light", "dark"] {
             app.click("nav-settings").await?;
-            app.text("pref-theme").await?;
-            app.script(&format!(
-                "const s = document.querySelector(\"[data-testid='pref-theme']\"); s.value = '{theme}'; s.dispatchEvent(new Event('change', {{ bubbles: true }}));"
-            ))
-            .await?;
+            app.set_value("pref-theme", theme).await?;
             app.text("prefs-saved").await?;
-            let applied = app.script("return document.documentElement.dataset.theme").await?;
+            let applied = app
+                .script("return document.documentElement.dataset.theme")
+                .await?;
             ensure!(applied == theme, "the {theme} theme is applied: {applied}");
             app.screenshot(&format!("settings-{theme}")).await?;
 
@@ -49,7 +47,8 @@ async fn every_main_screen_renders_in_light_and_dark() {
             app.click("preset-cancel").await?;
             app.click("nav-library").await?;
             app.wait_for_text("content-count", "9").await?;
-            app.script("document.querySelector(\"[data-testid='content-item'] button\").click()").await?;
+            app.script("document.querySelector(\"[data-testid='content-item'] button\").click()")
+                .await?;
             app.text("content-html").await?;
             app.screenshot(&format!("library-{theme}")).await?;
         }

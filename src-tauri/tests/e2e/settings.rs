@@ -29,6 +29,7 @@ async fn provider_keys_are_stored_in_the_keyring_and_only_the_mask_crosses_ipc()
         app.type_into("key-input", KEY).await?;
         app.click("key-save").await?;
         wait_for_mask(app, "openai", "•••• abcd").await?;
+        app.wait_for_text("endpoint-saved", "Key saved in the keyring.").await?;
 
         app.script("document.querySelector(\"[data-testid='provider-openai'] [data-testid='key-set']\").click()").await?;
         app.type_into("key-input", KEY2).await?;
@@ -145,9 +146,29 @@ async fn an_endpoint_is_added_from_settings_and_its_errors_sit_beside_the_form()
         app.type_into("price-model", "qwen2.5:7b").await?;
         app.script("const i = document.querySelector(\"[data-testid='price-output']\"); i.value = '0.5'; i.dispatchEvent(new Event('input', {bubbles: true}));").await?;
         app.click("price-save").await?;
+        app.wait_for_text("price-saved", "Price of qwen2.5:7b saved.").await?;
         let row = app.text("price-override").await?;
         ensure!(row.contains("qwen2.5:7b") && row.contains("0.5"), "the price is listed: {row}");
         app.screenshot("endpoint-added").await?;
+
+        // The preset editor picks models from the endpoint's list, fetched on request.
+        app.click("nav-presets").await?;
+        app.click("edit-preset").await?;
+        app.set_value("model-provider-0", "ollama").await?;
+        app.click("fetch-models").await?;
+        let said = wait_for_script(
+            app,
+            "const f = document.querySelector(\"[data-testid='fetched-models']\"); return f ? f.innerText : ''",
+            |t| t.contains("ollama"),
+        )
+        .await?;
+        ensure!(said.contains("ollama: 2 models"), "the list is fetched: {said}");
+        let offered = app
+            .script("return Array.from(document.querySelectorAll(\"[data-testid='models-of-ollama'] option\")).map(o => o.value)")
+            .await?;
+        ensure!(offered == serde_json::json!(["qwen2.5:7b", "llama3.1:8b"]), "the model field offers them: {offered}");
+        app.click("preset-cancel").await?;
+        app.click("nav-settings").await?;
         app.script("document.querySelector(\"[data-testid='provider-ollama'] [data-testid='endpoint-remove']\").click()").await?;
         app.wait_gone("provider-ollama").await?;
         Ok(())
