@@ -166,9 +166,10 @@ async fn an_endpoint_is_added_from_settings_and_its_errors_sit_beside_the_form()
         let offered = app
             .script("return Array.from(document.querySelectorAll(\"[data-testid='models-of-ollama'] option\")).map(o => o.value)")
             .await?;
-        ensure!(offered == serde_json::json!(["qwen2.5:7b", "llama3.1:8b"]), "the model field offers them: {offered}");
+        ensure!(offered == serde_json::json!(["llama3.1:8b", "qwen2.5:7b"]), "the model field offers them: {offered}");
         app.click("preset-cancel").await?;
         app.click("nav-settings").await?;
+        app.text("provider-ollama").await?;
         app.script("document.querySelector(\"[data-testid='provider-ollama'] [data-testid='endpoint-remove']\").click()").await?;
         app.wait_gone("provider-ollama").await?;
         Ok(())
@@ -209,7 +210,7 @@ async fn the_usage_table_shows_the_seeded_runs_calls_per_model() {
         app.click("nav-settings").await?;
         let rows = app.wait_for_count("usage-row", 4).await?;
         ensure!(
-            rows[0] == "openai\tgpt-4o\t6\t14549\t1977\t$0.0561\t2026-10-20",
+            rows[0] == "openai\tgpt-4o\t6\t14,549\t1,977\t$0.0561\t2026-10-20",
             "the most expensive model first: {rows:?}"
         );
         ensure!(app.text("usage-calls").await? == "16", "16 calls");
