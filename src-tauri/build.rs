@@ -48,6 +48,7 @@ fn main() {
         "run_watch",
         "runs_active",
         "app_events",
+        "app_unsaved",
         "app_quit",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

@@ -63,6 +63,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::runs::run_watch,
             commands::runs::runs_active,
             commands::runs::app_events,
+            commands::runs::app_unsaved,
             commands::runs::app_quit,
         ])
 }

@@ -28,10 +28,12 @@ pub struct Executing {
 #[derive(Debug, Clone, serde::Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppEvent {
-    /// The window was asked to close while runs work: ask the person.
+    /// The window was asked to close while runs work or edits are unsaved: ask the person.
     QuitRequested {
         /// Runs being executed, in every profile.
         runs: u32,
+        /// Whether the window holds edits not yet saved.
+        unsaved: bool,
     },
 }
 

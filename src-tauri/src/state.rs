@@ -21,6 +21,8 @@ pub struct AppState {
     pub runs: Mutex<HashMap<String, crate::runs::Executing>>,
     /// Where each window hears of app events (a quit asked while runs work).
     pub app_events: crate::runs::EventChannels,
+    /// Windows whose UI holds edits not yet saved: closing them asks first.
+    pub unsaved: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Per window: the open profile, and the ticket of the latest open request.
@@ -40,6 +42,7 @@ impl AppState {
             windows: Mutex::new(Windows::default()),
             runs: Mutex::new(HashMap::new()),
             app_events: crate::runs::EventChannels::default(),
+            unsaved: Mutex::new(std::collections::HashSet::new()),
         }
     }
 

@@ -50,7 +50,7 @@ pub fn lean_webview(app: &tauri::App) {
     let _ = app;
 }
 
-/// Closing the main window while runs work asks the person first, in the app (the UI shows
+/// Closing the main window while runs work or edits are unsaved asks the person first, in the app (the UI shows
 /// the dialog on [`crate::runs::AppEvent::QuitRequested`] and calls `app_quit` to go on).
 pub fn ask_before_quitting_runs(app: &tauri::App) {
     let Some(window) = app.get_webview_window(MAIN) else {
@@ -63,12 +63,17 @@ pub fn ask_before_quitting_runs(app: &tauri::App) {
         };
         let state = handle.state::<crate::state::AppState>();
         let runs = crate::runs::count(&state);
-        if runs == 0 {
+        let unsaved = state
+            .unsaved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(MAIN);
+        if runs == 0 && !unsaved {
             return;
         }
         if state
             .app_events
-            .send(MAIN, crate::runs::AppEvent::QuitRequested { runs })
+            .send(MAIN, crate::runs::AppEvent::QuitRequested { runs, unsaved })
         {
             api.prevent_close();
         }

@@ -162,6 +162,21 @@ pub fn app_events(window: Window, state: State<'_, AppState>, events: Channel<Ap
     state.app_events.set(window.label(), events);
 }
 
+/// Tells the shell whether the window holds edits not yet saved, so closing it asks first.
+#[tauri::command]
+#[specta::specta]
+pub fn app_unsaved(window: Window, state: State<'_, AppState>, unsaved: bool) {
+    let mut windows = state
+        .unsaved
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if unsaved {
+        windows.insert(window.label().to_owned());
+    } else {
+        windows.remove(window.label());
+    }
+}
+
 /// Quits after the person confirmed: every run is left `interrupted`, to resume later.
 #[tauri::command]
 #[specta::specta]

@@ -1,6 +1,7 @@
 //! The app behaves like a desktop app: sidebar sections, keyboard shortcuts with a help
-//! overlay, Escape closing dialogs, leaving unsaved edits asks first, saves say so, a preset's
-//! errors go as soon as they are fixed, and the theme follows the preference.
+//! overlay, Escape closing dialogs, leaving (or closing the window) with unsaved edits asks
+//! first, saves say so, a preset's errors go as soon as they are fixed, and the theme follows
+//! the preference.
 
 use anyhow::ensure;
 
@@ -111,6 +112,25 @@ async fn shortcuts_dialogs_unsaved_edits_saves_and_themes_work_as_people_expect(
         app.set_value("pref-theme", "light").await?;
         let light = app.script(background).await?;
         ensure!(light[0] == "light" && light[1] != dark[1], "the colours change with the theme: {dark} then {light}");
+
+        // Closing the window with an unsaved edit asks in the app; Stay keeps the window.
+        app.click("nav-library").await?;
+        app.click("new-content").await?;
+        ensure!(
+            app.script("return document.querySelectorAll(\"[data-testid='run-dialog']\").length").await? == 0,
+            "a shortcut handled once is not handled again when a screen opens later"
+        );
+        app.type_into("content-name", "Unsaved note").await?;
+        app.request_close().await?;
+        let asked = app.text("quit-unsaved").await?;
+        ensure!(asked.contains("Unsaved note"), "the dialog names the edit: {asked}");
+        app.screenshot("quit-unsaved").await?;
+        app.click("quit-cancel").await?;
+        app.wait_gone("quit-dialog").await?;
+        ensure!(
+            app.script("return document.querySelector(\"[data-testid='content-name']\").value").await? == "Unsaved note",
+            "the edit is still there"
+        );
         Ok(())
     })
     .await;

@@ -133,6 +133,8 @@ export const commands = {
 	runsActive: () => __TAURI_INVOKE<RunUpdate_Serialize[]>("runs_active"),
 	/**  Registers the window's channel for app events (a quit asked while runs work). */
 	appEvents: (events: Channel<AppEvent>) => __TAURI_INVOKE<void>("app_events", { events }),
+	/**  Tells the shell whether the window holds edits not yet saved, so closing it asks first. */
+	appUnsaved: (unsaved: boolean) => __TAURI_INVOKE<void>("app_unsaved", { unsaved }),
 	/**  Quits after the person confirmed: every run is left `interrupted`, to resume later. */
 	appQuit: () => typedError<null, IpcError>(__TAURI_INVOKE("app_quit")),
 };
@@ -140,10 +142,12 @@ export const commands = {
 /* Types */
 /**  What the app tells a window outside a command's reply. */
 export type AppEvent = 
-/**  The window was asked to close while runs work: ask the person. */
+/**  The window was asked to close while runs work or edits are unsaved: ask the person. */
 { kind: "quit_requested"; 
 /**  Runs being executed, in every profile. */
-runs: number };
+runs: number; 
+/**  Whether the window holds edits not yet saved. */
+unsaved: boolean };
 
 /**  Version information shown in the UI and by `assay info`. */
 export type AppInfo = {
