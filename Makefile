@@ -112,6 +112,15 @@ screenshots: e2e
 	cp target/tmp/e2e/layout/unsaved.png docs/screenshots/unsaved.png
 	cp target/tmp/e2e/unlock/wrong-passphrase.png docs/screenshots/wrong-passphrase.png
 	cp target/tmp/e2e/report/report.png docs/screenshots/report-tab.png
+	cp target/tmp/e2e/usage/usage.png docs/screenshots/usage.png
+	cp target/tmp/e2e/presets/field-error.png docs/screenshots/preset-errors.png
+	cp target/tmp/e2e/export/export.png docs/screenshots/export.png
+	cp target/tmp/e2e/run-button/live-run.png docs/screenshots/live-run.png
+	cp target/tmp/e2e/run-button/run-finished.png docs/screenshots/run-finished.png
+	cp target/tmp/e2e/run-quit/quit-dialog.png docs/screenshots/quit-dialog.png
+	cp target/tmp/e2e/layout/quit-unsaved.png docs/screenshots/quit-unsaved.png
+	cp target/tmp/e2e/data-missing/data-missing.png docs/screenshots/data-missing.png
+	cp target/tmp/e2e/unlock/unlock.png docs/screenshots/unlock.png
 
 ## package: the release .deb with its icons, desktop entry and metadata (Tauri's bundler).
 ## The AppImage target stays configured in tauri.conf.json; building it downloads tools this

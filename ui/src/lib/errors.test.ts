@@ -13,3 +13,11 @@ describe("adviceFor", () => {
     expect(adviceFor("NOT_A_CODE")).toBeNull();
   });
 });
+
+describe("sentence", () => {
+  it("reads core's message as a sentence", async () => {
+    const { sentence } = await import("./errors");
+    expect(sentence('the passphrase for profile "Vault" is wrong')).toBe('The passphrase for profile "Vault" is wrong.');
+    expect(sentence("Done already.")).toBe("Done already.");
+  });
+});

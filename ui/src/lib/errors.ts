@@ -27,3 +27,11 @@ const advice: Partial<Record<ErrorCode | LocalCode, string>> = {
 export function adviceFor(code: string): string | null {
   return advice[code as ErrorCode] ?? null;
 }
+
+/** Core's message as a sentence: a capital first letter and a closing full stop. */
+export function sentence(message: string): string {
+  const text = message.trim();
+  if (!text) return text;
+  const capital = text[0]!.toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
