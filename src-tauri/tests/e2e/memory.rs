@@ -165,6 +165,8 @@ async fn cycle_run_views(app: &App, title: &str) -> Result<()> {
     ))
     .await?;
     app.text("run-title").await?;
+    // `ASSAY_MEMORY_TABS=scores,report` narrows a pass to some tabs, to find what grows.
+    let only = std::env::var("ASSAY_MEMORY_TABS").ok();
     for (tab, shown) in [
         ("scores", "heatmap"),
         ("pairwise", "win-matrix"),
@@ -175,6 +177,12 @@ async fn cycle_run_views(app: &App, title: &str) -> Result<()> {
         ("report", "report-frame"),
         ("overview", "overview"),
     ] {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|t| t == tab))
+        {
+            continue;
+        }
         app.click(&format!("tab-{tab}")).await?;
         app.text(shown).await?;
     }
