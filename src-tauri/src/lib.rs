@@ -18,6 +18,7 @@ use assay_core::paths::DataDir;
 use assay_core::profile::Profiles;
 
 pub use error::IpcError;
+pub use window::lean_webkit_environment;
 
 /// Starts the app: resolves the data dir, opens the log, then runs the Tauri event loop.
 pub fn run() -> ExitCode {

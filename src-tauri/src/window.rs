@@ -19,12 +19,41 @@ pub fn focus_main(app: &AppHandle) {
     let _ = window.set_focus();
 }
 
+/// Whether the person asked for WebKit's GPU compositing and its defaults
+/// (`ASSAY_GPU_COMPOSITING=1`), instead of the lean settings below.
+fn gpu_compositing_asked() -> bool {
+    std::env::var_os("ASSAY_GPU_COMPOSITING").is_some_and(|v| v == "1")
+}
+
+/// Sets the one WebKit setting that only the environment carries: the DMA-BUF renderer off
+/// (`WEBKIT_DISABLE_DMABUF_RENDERER=1`). With compositing off (see [`lean_webview`]) WebKit
+/// still sets up EGL buffers to pass each frame from the web process to the window; without
+/// that renderer it passes them through shared memory, about 8 MiB less idle on home
+/// (`make memory`; docs/decisions.md). The web process inherits the variable. Left alone when
+/// it is already set or when `ASSAY_GPU_COMPOSITING=1`.
+///
+/// Call it first in `main`, before any thread exists.
+#[allow(
+    unsafe_code,
+    reason = "setting the environment is unsafe only while other threads may read it"
+)]
+pub fn lean_webkit_environment() {
+    const DMABUF: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    if !cfg!(target_os = "linux") || gpu_compositing_asked() || std::env::var_os(DMABUF).is_some() {
+        return;
+    }
+    // SAFETY: `main` calls this before it starts the app, so no other thread exists yet to
+    // read the environment while it changes.
+    unsafe { std::env::set_var(DMABUF, "1") };
+}
+
 /// Keeps the main window's WebKit web process small: hardware-accelerated compositing off
 /// (measured with `make memory`: it about halves the web process) and the document-viewer
 /// cache model (one page, no back/forward cache, small memory caches); the UI needs neither a
-/// GPU nor a page cache. `ASSAY_GPU_COMPOSITING=1` keeps WebKit's defaults.
+/// GPU nor a page cache. `ASSAY_GPU_COMPOSITING=1` keeps WebKit's defaults. The allocator
+/// and [`lean_webkit_environment`] complete the memory settings.
 pub fn lean_webview(app: &tauri::App) {
-    if std::env::var_os("ASSAY_GPU_COMPOSITING").is_some_and(|v| v == "1") {
+    if gpu_compositing_asked() {
         return;
     }
     #[cfg(target_os = "linux")]

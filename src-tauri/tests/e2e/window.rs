@@ -99,3 +99,63 @@ async fn the_window_reopens_with_the_size_and_position_it_was_left_at() {
     })
     .await;
 }
+
+/// The value of `name` in the environment of the WebKit web process that serves the app
+/// launched on `data_dir` (the launch's `ASSAY_DATA_DIR` tells it apart from other tests').
+fn web_process_env(data_dir: &std::path::Path, name: &str) -> Option<Option<String>> {
+    let marker = format!("ASSAY_DATA_DIR={}", data_dir.display());
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let path = entry.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if comm.trim() != "WebKitWebProces" {
+            continue;
+        }
+        let environ = std::fs::read(path.join("environ")).unwrap_or_default();
+        let vars: Vec<String> = environ
+            .split(|b| *b == 0)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        if vars.contains(&marker) {
+            let prefix = format!("{name}=");
+            return Some(
+                vars.iter()
+                    .find_map(|v| v.strip_prefix(&prefix).map(str::to_owned)),
+            );
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn webkit_runs_without_its_dmabuf_renderer_unless_gpu_compositing_is_asked_for() {
+    const DMABUF: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    assert!(
+        std::env::var_os(DMABUF).is_none(),
+        "the test's own environment must not set {DMABUF}"
+    );
+    for (gpu, expected) in [("0", Some("1")), ("1", None)] {
+        let dir = tempfile::tempdir().expect("temp");
+        let test = format!("webkit-env-gpu-{gpu}");
+        let app =
+            crate::harness::App::launch_with(&test, dir.path(), &[("ASSAY_GPU_COMPOSITING", gpu)])
+                .await
+                .expect("launch");
+        let outcome = async {
+            app.text("profile-name").await?;
+            let mut found = None;
+            eventually("the web process is found", || {
+                found = web_process_env(dir.path(), DMABUF);
+                found.is_some()
+            })
+            .await?;
+            let value = found.flatten();
+            ensure!(
+                value.as_deref() == expected,
+                "with ASSAY_GPU_COMPOSITING={gpu} the web process has {DMABUF}={value:?}"
+            );
+            Ok(())
+        }
+        .await;
+        app.finish(outcome).await;
+    }
+}
