@@ -23,8 +23,8 @@ use assay_core::providers;
 use crate::fake_llm;
 use crate::harness::{App, profiles_in, with_app_in};
 
-/// PSS in MiB of the process running `binary` and every process below it.
-fn pss_mib(binary: &str) -> Result<(f64, Vec<(String, f64)>)> {
+/// The process running `binary` and every process below it.
+fn process_tree(binary: &str) -> Result<Vec<u32>> {
     let mut procs: Vec<(u32, u32, String)> = Vec::new();
     for entry in std::fs::read_dir("/proc")?.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -58,9 +58,14 @@ fn pss_mib(binary: &str) -> Result<(f64, Vec<(String, f64)>)> {
         tree.extend(procs.iter().filter(|p| p.1 == parent).map(|p| p.0));
         i += 1;
     }
+    Ok(tree)
+}
+
+/// PSS in MiB of the process running `binary` and every process below it.
+fn pss_mib(binary: &str) -> Result<(f64, Vec<(String, f64)>)> {
     let mut parts = Vec::new();
     let mut total = 0.0;
-    for pid in tree {
+    for pid in process_tree(binary)? {
         let rollup =
             std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
         let field = |key: &str| -> f64 {
@@ -81,16 +86,64 @@ fn pss_mib(binary: &str) -> Result<(f64, Vec<(String, f64)>)> {
     Ok((total, parts))
 }
 
-async fn settle() {
-    // Memory is read after the page is idle: the figure is what an idle app holds.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+/// `ASSAY_MEMORY_MAPS=1`: where each process's PSS lies, by mapped file (anonymous memory as
+/// `[anon]`), largest first, for finding what an idle app holds.
+fn report_mappings(binary: &str) -> Result<()> {
+    if std::env::var_os("ASSAY_MEMORY_MAPS").is_none_or(|v| v != "1") {
+        return Ok(());
+    }
+    for pid in process_tree(binary)? {
+        let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+        let mut by_file: std::collections::BTreeMap<String, f64> = Default::default();
+        let mut current = String::new();
+        for line in smaps.lines() {
+            let mut fields = line.split_whitespace();
+            let first = fields.next().unwrap_or_default();
+            if first.contains('-') && !first.ends_with(':') {
+                current = fields.nth(4).unwrap_or("[anon]").to_owned();
+            } else if first == "Pss:" {
+                let kib: f64 = fields.next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+                *by_file.entry(current.clone()).or_default() += kib / 1024.0;
+            }
+        }
+        let mut files: Vec<_> = by_file.into_iter().collect();
+        files.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let (shown, rest): (Vec<_>, Vec<_>) = files.iter().partition(|(_, mib)| *mib >= 0.5);
+        for (file, mib) in shown {
+            println!("memory: maps {}: {mib:6.1} MiB {file}", name.trim());
+        }
+        let rest: f64 = rest.iter().map(|(_, mib)| mib).sum();
+        println!(
+            "memory: maps {}: {rest:6.1} MiB in {} smaller mappings",
+            name.trim(),
+            files.len()
+        );
+    }
+    Ok(())
 }
 
-fn report(label: &str, binary: &str) -> Result<f64> {
-    let (total, parts) = pss_mib(binary)?;
+/// Reads the app's memory once it is idle and its garbage collected: WebKit collects on its own
+/// timers, so one reading lands anywhere between two collections (tens of MiB apart after a
+/// big view). Samples every second and reports the lowest, once five samples in a row found
+/// nothing lower (at most 40 s).
+async fn report(label: &str, binary: &str) -> Result<f64> {
+    let mut lowest = pss_mib(binary)?;
+    let (mut since_lower, mut samples) = (0, 1);
+    while since_lower < 5 && samples < 40 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = pss_mib(binary)?;
+        samples += 1;
+        if now.0 < lowest.0 {
+            (lowest, since_lower) = (now, 0);
+        } else {
+            since_lower += 1;
+        }
+    }
+    let (total, parts) = lowest;
     let detail: Vec<String> = parts.iter().map(|(n, m)| format!("{n} {m:.0}")).collect();
     println!(
-        "memory: {label}: {total:.0} MiB PSS ({})",
+        "memory: {label}: {total:.0} MiB PSS ({}; lowest of {samples} s)",
         detail.join(", ")
     );
     Ok(total)
@@ -204,40 +257,57 @@ async fn the_apps_memory_idle_and_after_50_run_views() {
         .expect("a profile with a 1,008-document run");
     with_app_in("memory", dir.path(), async |app| {
         app.text("open-profile").await?;
-        settle().await;
-        report("idle on the profile picker", &binary)?;
+        report("idle on the profile picker", &binary).await?;
         app.click("open-profile").await?;
         app.wait_for_count("run-item", 2).await?;
-        settle().await;
-        let home = report("idle on a profile's home", &binary)?;
+        let home = report("idle on a profile's home", &binary).await?;
+        report_mappings(&binary)?;
+        // `ASSAY_MEMORY_PASSES=0` stops at home, for trying WebKit settings quickly.
+        let passes: u32 = std::env::var("ASSAY_MEMORY_PASSES")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(50);
+        if passes == 0 {
+            return Ok(());
+        }
         cycle_run_views(app, BIG_RUN).await?;
-        settle().await;
-        let first = report("after opening every tab of a 1,008-document run", &binary)?;
+        let first = report("after opening every tab of a 1,008-document run", &binary).await?;
+        // GC makes any one reading land anywhere between two collections (tens of MiB apart
+        // here), so the leak check reads after every pass and compares the lowest reading of
+        // each ten passes: garbage comes and goes, a leak raises the floor.
         let started = std::time::Instant::now();
-        let mut at_pass_10 = first;
-        for pass in 2..=50 {
+        let mut floors: Vec<f64> = Vec::new();
+        let mut low: Option<(f64, Vec<(String, f64)>)> = None;
+        let mut high = 0.0_f64;
+        for pass in 2..=passes {
             cycle_run_views(app, BIG_RUN).await?;
-            if pass % 10 == 0 {
-                // The trend, not one figure: a leak keeps climbing, a cache levels off.
-                settle().await;
-                let at = report(&format!("after {pass} passes"), &binary)?;
+            let now = pss_mib(&binary)?;
+            high = high.max(now.0);
+            if low.as_ref().is_none_or(|l| now.0 < l.0) {
+                low = Some(now);
+            }
+            if pass % 10 == 0 || pass == passes {
+                let (floor, parts) = low.take().context("a reading")?;
+                let detail: Vec<String> =
+                    parts.iter().map(|(n, m)| format!("{n} {m:.0}")).collect();
                 println!(
-                    "memory: {:+.1} MiB since the first pass, {:.0} s",
-                    at - first,
+                    "memory: passes {}–{pass}: lowest {floor:.0} MiB ({}), highest {high:.0} MiB, {:.0} s",
+                    (floors.len() * 10 + 1).max(2),
+                    detail.join(", "),
                     started.elapsed().as_secs_f64()
                 );
-                if pass == 10 {
-                    at_pass_10 = at;
-                }
-                if pass == 50 {
-                    println!(
-                        "memory: home {home:.0} MiB; warm-up over passes 1–10 {:+.1} MiB; \
-                         growth from pass 10 to pass 50 {:+.1} MiB",
-                        at_pass_10 - first,
-                        at - at_pass_10
-                    );
-                }
+                floors.push(floor);
+                high = 0.0;
             }
+        }
+        let last = report(&format!("idle after {passes} passes"), &binary).await?;
+        if let (Some(first_floor), Some(last_floor)) = (floors.first(), floors.last()) {
+            println!(
+                "memory: home {home:.0} MiB; after the first pass {first:.0}, after the last \
+                 {last:.0}; lowest reading of the first ten passes {first_floor:.0}, of the \
+                 last ten {last_floor:.0}: {:+.1} MiB",
+                last_floor - first_floor
+            );
         }
         Ok(())
     })
