@@ -26,11 +26,10 @@ fn gpu_compositing_asked() -> bool {
 }
 
 /// Sets the one WebKit setting that only the environment carries: the DMA-BUF renderer off
-/// (`WEBKIT_DISABLE_DMABUF_RENDERER=1`). With compositing off (see [`lean_webview`]) WebKit
-/// still sets up EGL buffers to pass each frame from the web process to the window; without
-/// that renderer it passes them through shared memory, about 8 MiB less idle on home
-/// (`make memory`; docs/decisions.md). The web process inherits the variable. Left alone when
-/// it is already set or when `ASSAY_GPU_COMPOSITING=1`.
+/// (`WEBKIT_DISABLE_DMABUF_RENDERER=1`), so frames reach the window through shared memory
+/// rather than GPU buffers. Measured with compositing already off (see [`lean_webview`]): about
+/// 8 MiB less idle on home (`make memory`; docs/decisions.md). The web process inherits the
+/// variable. Left alone when it is already set or when `ASSAY_GPU_COMPOSITING=1`.
 ///
 /// Call it first in `main`, before any thread exists.
 #[allow(

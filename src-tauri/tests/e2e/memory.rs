@@ -123,6 +123,12 @@ fn report_mappings(binary: &str) -> Result<()> {
     Ok(())
 }
 
+/// Each process's share, as `pss_mib` gives them: "name [anon A] total, …".
+fn describe(parts: &[(String, f64)]) -> String {
+    let detail: Vec<String> = parts.iter().map(|(n, m)| format!("{n} {m:.0}")).collect();
+    detail.join(", ")
+}
+
 /// Reads the app's memory once it is idle and its garbage collected: WebKit collects on its own
 /// timers, so one reading lands anywhere between two collections (tens of MiB apart after a
 /// big view). Samples every second and reports the lowest, once five samples in a row found
@@ -141,10 +147,9 @@ async fn report(label: &str, binary: &str) -> Result<f64> {
         }
     }
     let (total, parts) = lowest;
-    let detail: Vec<String> = parts.iter().map(|(n, m)| format!("{n} {m:.0}")).collect();
     println!(
         "memory: {label}: {total:.0} MiB PSS ({}; lowest of {samples} s)",
-        detail.join(", ")
+        describe(&parts)
     );
     Ok(total)
 }
@@ -288,12 +293,10 @@ async fn the_apps_memory_idle_and_after_50_run_views() {
             }
             if pass % 10 == 0 || pass == passes {
                 let (floor, parts) = low.take().context("a reading")?;
-                let detail: Vec<String> =
-                    parts.iter().map(|(n, m)| format!("{n} {m:.0}")).collect();
                 println!(
                     "memory: passes {}–{pass}: lowest {floor:.0} MiB ({}), highest {high:.0} MiB, {:.0} s",
                     (floors.len() * 10 + 1).max(2),
-                    detail.join(", "),
+                    describe(&parts),
                     started.elapsed().as_secs_f64()
                 );
                 floors.push(floor);
