@@ -77,6 +77,22 @@ pub fn cost_text(known: f64, unknown: i64, calls: i64, decimals: usize) -> Strin
     format!("${} + unknown ({unknown} call{s})", fixed(known, decimals))
 }
 
+/// A dollar amount a person set or must compare with one (a budget): at least cents, and
+/// as many more digits (up to six) as it needs, so `$0.005` is never shown as `$0.01`.
+pub fn usd_exact(value: f64) -> String {
+    let text = fixed(value, 6);
+    let Some((int, frac)) = text.split_once('.') else {
+        return format!("${text}");
+    };
+    let frac = frac.trim_end_matches('0');
+    let frac = if frac.len() < 2 {
+        format!("{frac:0<2}")
+    } else {
+        frac.to_owned()
+    };
+    format!("${int}.{frac}")
+}
+
 /// One call's cost: `$0.001200`, or `unknown`.
 pub fn one_cost(cost: Option<f64>, decimals: usize) -> String {
     cost.map_or_else(|| "unknown".into(), |c| format!("${}", fixed(c, decimals)))
@@ -92,6 +108,15 @@ mod tests {
         assert_eq!(cost_text(0.25, 2, 3, 4), "$0.2500 + unknown (2 calls)");
         assert_eq!(one_cost(None, 6), "unknown");
         assert_eq!(one_cost(Some(0.0012), 6), "$0.001200");
+    }
+
+    #[test]
+    fn a_budget_is_shown_with_the_digits_it_has() {
+        assert_eq!(usd_exact(0.01), "$0.01");
+        assert_eq!(usd_exact(0.005), "$0.005");
+        assert_eq!(usd_exact(0.0062), "$0.0062");
+        assert_eq!(usd_exact(2.0), "$2.00");
+        assert_eq!(usd_exact(0.1234567), "$0.123457");
     }
 
     use super::*;

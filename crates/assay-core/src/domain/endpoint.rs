@@ -74,51 +74,68 @@ pub fn name_problem(name: &str) -> Option<String> {
     })
 }
 
-/// The problem with `url` as a base URL, if any.
-pub fn base_url_problem(url: &str) -> Option<String> {
-    let url = url.trim();
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    let ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    (!ok).then(|| "base_url: give an address starting with https:// or http://".into())
+/// A base URL as the URL library reads it, which is how every request to it is addressed.
+/// Every decision about an address (may a key go there? is it this machine?) is made on
+/// this parsed value, never on the text, so no spelling can make the check and the
+/// connection disagree (a `\\` that the URL library reads as `/` once did).
+pub fn parse_base_url(text: &str) -> std::result::Result<reqwest::Url, String> {
+    let text = text.trim();
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("base_url: an address has no spaces or control characters".into());
+    }
+    if text.contains('\\') {
+        return Err(
+            "base_url: an address has no backslash (URL readers take it for '/'); write '/'".into(),
+        );
+    }
+    let url = reqwest::Url::parse(text)
+        .map_err(|_| "base_url: give an address starting with https:// or http://".to_owned())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err("base_url: give an address starting with https:// or http://".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "base_url: an address may not hold a user name or password; a key goes in the OS \
+             keyring (or the passphrase profile's database) with `assay provider set-key`, or \
+             Settings → Endpoints → Key, and is sent only in its header"
+                .into(),
+        );
+    }
+    Ok(url)
 }
 
-/// Whether a key may be sent to `base_url`: always over `https://`; over plain `http://` only
+/// The problem with `url` as a base URL, if any.
+pub fn base_url_problem(url: &str) -> Option<String> {
+    parse_base_url(url).err()
+}
+
+/// Whether a key may be sent to `url`: always over `https://`; over plain `http://` only
 /// to this machine (`localhost`, 127.0.0.0/8, ::1) or a private network (10/8, 172.16/12,
 /// 192.168/16, 169.254/16, fc00::/7, fe80::/10), where a local server (Ollama, LM Studio, a
-/// lab box) lives. A name other than `localhost` is not trusted to stay private.
-pub fn key_may_travel_to(base_url: &str) -> bool {
-    let url = base_url.trim();
-    if url.to_ascii_lowercase().starts_with("https://") {
-        return true;
-    }
-    let Some(rest) = url
-        .get(..7)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
-        .map(|_| &url[7..])
-    else {
+/// lab box) lives. A name other than `localhost` is not trusted to stay private. An address
+/// that carries a user name or password never gets a key.
+pub fn key_may_travel_to(url: &reqwest::Url) -> bool {
+    if !url.username().is_empty() || url.password().is_some() {
         return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        host_port.split(':').next().unwrap_or_default()
-    };
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
     }
-    match host.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
-        Ok(std::net::IpAddr::V6(ip)) => {
-            let first = ip.segments()[0];
-            ip.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
-        }
-        Err(_) => false,
+    match url.scheme() {
+        "https" => true,
+        "http" => match url.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+            Some(url::Host::Ipv6(ip)) => {
+                let first = ip.segments()[0];
+                ip.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+            }
+            None => false,
+        },
+        _ => false,
     }
+}
+
+/// [`key_may_travel_to`] for an address as stored; one that does not parse gets no key.
+pub fn key_may_travel_to_text(base_url: &str) -> bool {
+    parse_base_url(base_url).is_ok_and(|u| key_may_travel_to(&u))
 }
 
 /// What may be shown about an endpoint: never its key. `assay provider list --json` prints
@@ -214,7 +231,7 @@ mod tests {
             "http://172.20.3.4:9000",
             "http://[fd12::1]/v1",
         ] {
-            assert!(key_may_travel_to(ok), "{ok}");
+            assert!(key_may_travel_to_text(ok), "{ok}");
         }
         for bad in [
             "http://api.example.com/v1",
@@ -223,8 +240,30 @@ mod tests {
             "http://localhost.example.com/",
             "http://user@evil.test/",
             "ftp://10.0.0.1/",
+            // A backslash is '/' to the URL library: the host is `evil`, not 127.0.0.1.
+            "http://evil:45001\\@127.0.0.1:45303/v1",
+            "http://evil.test\\@10.0.0.1/v1",
+            "http://user:pass@127.0.0.1:1/v1",
         ] {
-            assert!(!key_may_travel_to(bad), "{bad}");
+            assert!(!key_may_travel_to_text(bad), "{bad}");
         }
+        // Parsed directly (no backslash check first), the URL library still finds `evil`.
+        let parsed = reqwest::Url::parse("http://evil:45001\\@127.0.0.1:45303/v1").expect("url");
+        assert_eq!(parsed.host_str(), Some("evil"));
+        assert!(!key_may_travel_to(&parsed));
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_or_a_backslash_is_refused_with_where_keys_go() {
+        let creds = base_url_problem("http://user:pass@127.0.0.1:8080/v1").expect("refused");
+        assert!(creds.contains("set-key"), "says where keys go: {creds}");
+        assert!(
+            !creds.contains("pass@"),
+            "does not echo the password: {creds}"
+        );
+        assert!(base_url_problem("https://token@api.example.com/v1").is_some());
+        assert!(base_url_problem("http://evil:45001\\@127.0.0.1:45303/v1").is_some());
+        assert!(base_url_problem("http://a b/").is_some());
+        assert!(base_url_problem("https://api.anthropic.com").is_none());
     }
 }

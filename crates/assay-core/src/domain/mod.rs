@@ -7,6 +7,7 @@ pub mod endpoint;
 pub mod link;
 pub mod name;
 pub mod preset;
+pub mod preset_bounds;
 pub mod provider;
 pub mod run;
 

@@ -234,6 +234,7 @@ impl PresetConfig {
         if self.pairwise_top_n.is_some_and(|n| n < 2) {
             bad("pairwise_top_n", "must be at least 2 to compare anything");
         }
+        out.extend(super::preset_bounds::problems(self));
         out
     }
 
@@ -268,6 +269,10 @@ impl PresetDraft {
         if self.inputs.is_empty() {
             out.push("inputs: choose at least one input document".into());
         }
+        out.extend(super::preset_bounds::size_problem(
+            &self.config,
+            self.inputs.len(),
+        ));
         out
     }
 }

@@ -81,6 +81,9 @@ pub struct RunSummary {
     /// Calls whose cost is unknown (no price for their model): when not 0, `total_cost` is
     /// a lower bound and is shown as such, never as the whole cost.
     pub unknown_cost_calls: i64,
+    /// Calls charged their worst case because the server reported no usable usage or the
+    /// call timed out: `total_tokens` and `total_cost` hold estimates for these.
+    pub estimated_calls: i64,
 }
 
 /// A generated document with the task that produced it.
@@ -174,6 +177,10 @@ pub struct RunEvent {
     pub cost: Option<f64>,
     /// `succeeded`, `failed` or `retried`.
     pub status: String,
+    /// The tokens and cost are the call's worst case (the server reported no usable usage,
+    /// or the call timed out after the server may have done the work), not a report.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub usage_estimated: bool,
 }
 
 /// A run with everything it produced.

@@ -5,6 +5,7 @@
 
 use rusqlite::Transaction;
 
+use super::charge::Charge;
 use super::judging::{self, Side};
 use super::plan::{self, TaskSpec};
 use crate::domain::run::{PairwiseVerdict, RunConfigSnapshot, RunEvent, Score};
@@ -21,12 +22,14 @@ pub struct Answer {
     pub text: String,
     /// Why it stopped.
     pub finish: FinishReason,
-    /// Input tokens (0 when not reported).
+    /// Input tokens charged.
     pub tokens_in: i64,
-    /// Output tokens (0 when not reported).
+    /// Output tokens charged.
     pub tokens_out: i64,
-    /// USD; `None` when unknown.
+    /// USD charged; `None` when unknown.
     pub cost: Option<f64>,
+    /// The charge is the call's worst case: the server reported no usable usage.
+    pub estimated: bool,
     /// Wall time, ms.
     pub latency_ms: i64,
     /// RFC 3339.
@@ -138,27 +141,57 @@ pub fn apply(
     Ok(outcome)
 }
 
-/// Records on the timeline a failed attempt the client retried (a 429, a timeout): no
-/// tokens, no cost.
+/// Records on the timeline a failed attempt the client retried (a 429, a timeout), with
+/// what it is charged: nothing for a refusal, the worst case for a timeout (the server
+/// may have done the work). Journaled and charged in one transaction, never again.
 pub fn retried_attempt(
     tx: &Transaction<'_>,
     run_id: &str,
     task: &exec::TaskRow,
-    started_at: &str,
-    ended_at: &str,
+    (started_at, ended_at): (&str, &str),
+    charge: &Charge,
 ) -> Result<()> {
-    unanswered_event(tx, run_id, task, (started_at, ended_at), "retried")
+    charge_failure(tx, run_id, task, ended_at, charge)?;
+    unanswered_event(tx, run_id, task, (started_at, ended_at), "retried", charge)
 }
 
-/// A timeline event of a call that brought no answer.
+/// Adds what a failed call is charged to the run's totals and the day's usage, in the
+/// transaction that journals it (a failure is never applied again, so never charged
+/// twice). Nothing for [`Charge::NONE`].
+pub fn charge_failure(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    task: &exec::TaskRow,
+    ended_at: &str,
+    charge: &Charge,
+) -> Result<()> {
+    if *charge == Charge::NONE {
+        return Ok(());
+    }
+    charge_usage(tx, run_id, task, ended_at, charge)
+}
+
+/// A timeline event of a call that brought no answer, showing what it was charged (the
+/// charge itself is added by [`charge_failure`]).
 fn unanswered_event(
     tx: &Transaction<'_>,
     run_id: &str,
     task: &exec::TaskRow,
     (started_at, ended_at): (&str, &str),
     status: &str,
+    charge: &Charge,
 ) -> Result<()> {
-    store::runs::insert_event(tx, run_id, &task_event(task, started_at, ended_at, status))
+    store::runs::insert_event(
+        tx,
+        run_id,
+        &RunEvent {
+            tokens_in: charge.tokens_in,
+            tokens_out: charge.tokens_out,
+            cost: charge.cost,
+            usage_estimated: charge.estimated,
+            ..task_event(task, started_at, ended_at, status)
+        },
+    )
 }
 
 /// A timeline event of `task`'s call, with no tokens and no cost (a call that brought no
@@ -174,19 +207,22 @@ fn task_event(task: &exec::TaskRow, started_at: &str, ended_at: &str, status: &s
         tokens_out: 0,
         cost: Some(0.0),
         status: status.into(),
+        usage_estimated: false,
     }
 }
 
-/// Records a task that failed without an answer to apply.
+/// Records a task that failed without an answer to apply; its event shows what its last
+/// call was charged ([`Charge::NONE`] when it made none, or the server refused it), which
+/// [`charge_failure`] added when the failure was journaled.
 pub fn fail(
     tx: &Transaction<'_>,
     run_id: &str,
     task: &exec::TaskRow,
     why: &str,
-    started_at: &str,
-    ended_at: &str,
+    (started_at, ended_at): (&str, &str),
+    charge: &Charge,
 ) -> Result<()> {
-    unanswered_event(tx, run_id, task, (started_at, ended_at), "failed")?;
+    unanswered_event(tx, run_id, task, (started_at, ended_at), "failed", charge)?;
     exec::set_task(tx, &task.id, "failed", Some(why))?;
     exec::bump_tasks(tx, run_id, 0, 0, 1)
 }
@@ -334,21 +370,38 @@ fn record_usage(
     task: &exec::TaskRow,
     answer: &Answer,
 ) -> Result<()> {
-    exec::add_run_usage(
+    charge_usage(
         tx,
         run_id,
-        answer.tokens_in + answer.tokens_out,
-        answer.cost,
-    )?;
-    store::usage::record_call(
-        tx,
-        &store::usage::CallUsage {
-            date: answer.ended_at.get(..10).unwrap_or(""),
-            endpoint: &task.provider,
-            model: &task.model,
+        task,
+        &answer.ended_at,
+        &Charge {
             tokens_in: answer.tokens_in,
             tokens_out: answer.tokens_out,
             cost: answer.cost,
+            estimated: answer.estimated,
+        },
+    )
+}
+
+/// Adds a call's charge to the run's totals and the day's usage.
+fn charge_usage(
+    tx: &Transaction<'_>,
+    run_id: &str,
+    task: &exec::TaskRow,
+    ended_at: &str,
+    charge: &Charge,
+) -> Result<()> {
+    exec::add_run_usage(tx, run_id, charge.tokens(), charge.cost, charge.estimated)?;
+    store::usage::record_call(
+        tx,
+        &store::usage::CallUsage {
+            date: ended_at.get(..10).unwrap_or(""),
+            endpoint: &task.provider,
+            model: &task.model,
+            tokens_in: charge.tokens_in,
+            tokens_out: charge.tokens_out,
+            cost: charge.cost,
         },
     )
 }
@@ -367,6 +420,7 @@ fn event(
             tokens_in: answer.tokens_in,
             tokens_out: answer.tokens_out,
             cost: answer.cost,
+            usage_estimated: answer.estimated,
             ..task_event(task, &answer.started_at, &answer.ended_at, status)
         },
     )

@@ -169,15 +169,38 @@ pub fn prepare(
     }))
 }
 
-/// A call's worst case: (tokens, USD if priced). Input tokens are estimated from the prompt
-/// at one token per 3 bytes (English runs near 4; code and other scripts lower), output at
-/// its limit.
-pub fn worst_case(
-    request: &CallRequest,
-    price: Option<&crate::llm::prices::Price>,
-) -> (i64, Option<f64>) {
-    let input = ((request.system.len() + request.user.len()) / 3 + 1) as i64;
-    let output = i64::from(request.max_output_tokens);
-    let cost = price.map(|p| (input as f64 * p.input + output as f64 * p.output) / 1_000_000.0);
-    (input + output, cost)
+/// A call's worst case: its prompt estimated, its answer at its token limit, and what
+/// that costs at the model's price. The budget reserves it before the call, and a call
+/// whose usage is not known (no usable usage in the answer, or a timeout after the server
+/// may have done the work) is charged it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WorstCase {
+    /// Input tokens: one per 3 bytes of prompt (English runs near 4; code and other scripts
+    /// lower), plus one.
+    pub tokens_in: i64,
+    /// Output tokens: the call's limit.
+    pub tokens_out: i64,
+    /// USD at the model's price; `None` when it has none.
+    pub cost: Option<f64>,
+}
+
+impl WorstCase {
+    /// Input and output tokens together.
+    pub fn tokens(&self) -> i64 {
+        self.tokens_in.saturating_add(self.tokens_out)
+    }
+}
+
+/// The worst case of `request` at `price`.
+pub fn worst_case(request: &CallRequest, price: Option<&crate::llm::prices::Price>) -> WorstCase {
+    let bytes = request.system.len().saturating_add(request.user.len());
+    let tokens_in = i64::try_from(bytes / 3 + 1).unwrap_or(i64::MAX);
+    let tokens_out = i64::from(request.max_output_tokens);
+    let cost =
+        price.map(|p| (tokens_in as f64 * p.input + tokens_out as f64 * p.output) / 1_000_000.0);
+    WorstCase {
+        tokens_in,
+        tokens_out,
+        cost,
+    }
 }

@@ -92,9 +92,9 @@ pub fn estimate(open: &OpenProfile, reference: &str) -> Result<RunEstimate> {
     let mut usd = Some(0.0);
     let mut add = |endpoint: &str, model: &str, req: &CallRequest, times: i64| {
         let price = pricer.quote(endpoint, model).map(|q| q.price);
-        let (t, cost) = calls::worst_case(req, price.as_ref());
-        tokens += t * times;
-        usd = match (usd, cost) {
+        let worst = calls::worst_case(req, price.as_ref());
+        tokens = worst.tokens().saturating_mul(times).saturating_add(tokens);
+        usd = match (usd, worst.cost) {
             (Some(sum), Some(c)) => Some(sum + c * times as f64),
             _ => None,
         };

@@ -19,6 +19,7 @@
 
 pub mod apply;
 pub mod calls;
+pub mod charge;
 pub mod control;
 pub mod estimate;
 mod execute;

@@ -71,6 +71,16 @@ pub fn snapshot(
     contents: &BTreeMap<String, Content>,
 ) -> Result<RunConfigSnapshot> {
     let config = &preset.config;
+    // Held to the bounds again: a preset saved before they existed may pass them, and a
+    // run of it must neither overflow nor plan more than memory holds.
+    let mut bounds = crate::domain::preset_bounds::problems(config);
+    bounds.extend(crate::domain::preset_bounds::size_problem(
+        config,
+        preset.inputs.len(),
+    ));
+    if !bounds.is_empty() {
+        return Err(Error::InvalidFields(bounds));
+    }
     let sources: BTreeMap<String, Source> = contents
         .iter()
         .map(|(id, c)| {

@@ -51,6 +51,8 @@ pub struct RunUpdate {
     pub cost: f64,
     /// Calls whose cost is unknown.
     pub unknown_cost_calls: i64,
+    /// Calls charged their worst case (no usable usage reported, or timed out).
+    pub estimated_calls: i64,
     /// Seconds to go at this pace, once there is a pace to go by.
     pub eta_secs: Option<u64>,
     /// The last failure, if any.

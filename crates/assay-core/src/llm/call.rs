@@ -37,6 +37,11 @@ pub enum FinishReason {
     Other,
 }
 
+/// The most tokens of one kind (input, output, ...) one call is taken to have used: a
+/// report above it (2^40, about 1.1 trillion, some thousands of times any model's context)
+/// is a server's error and is capped, so no sum of a run's or a day's calls can overflow.
+pub const MAX_REPORTED_TOKENS: u64 = 1 << 40;
+
 /// Tokens a call used, as far as the provider reported them. Input includes cached input;
 /// output includes reasoning tokens (both as billed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, specta::Type)]

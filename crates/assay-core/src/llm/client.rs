@@ -11,13 +11,20 @@ use super::call::{CallRequest, CallResult, ModelInfo};
 use super::dialect::{self, AuthScheme, Dialect, Operation, WireRequest};
 use super::http::{self, TransportFailure};
 use super::limits::{LimitSettings, LimitState, Limiter, Permit};
+use super::redact::{self, KeyRedactor};
 use super::retry::{RetryPolicy, Schedule};
-use crate::domain::endpoint::{Endpoint, key_may_travel_to};
+use crate::domain::endpoint::{Endpoint, key_may_travel_to, parse_base_url};
 use crate::domain::provider::ProviderKey;
 use crate::error::{Error, FailureKind, ProviderFailure, Result};
 
-/// The largest response body read; a bigger one is a bad response, not an out-of-memory.
-const MAX_BODY: usize = 32 * 1024 * 1024;
+/// The largest response body read, and so the largest answer the run journal keeps whole:
+/// far above any provider's output cap (a 128k-token answer is under 1 MiB). A bigger one
+/// fails its call as a bad response, not an out-of-memory or a silent cut.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// How much of a server's error text is redacted and then cut to an error line: enough
+/// for any key run that reaches into the line's first 300 characters.
+const ERROR_TEXT_SCANNED: usize = 16 * 1024;
 
 /// How long a model-list request may take.
 const LIST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,9 +33,12 @@ const LIST_TIMEOUT: Duration = Duration::from_secs(10);
 /// every client of the same endpoint shares its limits.
 pub struct EndpointClient {
     name: String,
-    base_url: String,
+    /// The base URL as the URL library reads it; requests are built from its
+    /// serialization, so the address checked is the address called.
+    base_url: reqwest::Url,
     dialect: Box<dyn Dialect>,
     key: Option<Zeroizing<String>>,
+    redactor: Option<KeyRedactor>,
     limiter: Arc<Limiter>,
     http: reqwest::Client,
     policy: RetryPolicy,
@@ -38,7 +48,7 @@ impl std::fmt::Debug for EndpointClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EndpointClient")
             .field("name", &self.name)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_str())
             .field("has_key", &self.key.is_some())
             .finish_non_exhaustive()
     }
@@ -87,7 +97,10 @@ impl EndpointClient {
     /// caller of `limit_scope` (the profile id and endpoint name). Refused with `Insecure`
     /// when a key would travel over plain http to the open internet.
     pub fn new(endpoint: &Endpoint, key: Option<&ProviderKey>, limit_scope: &str) -> Result<Self> {
-        if key.is_some() && !key_may_travel_to(&endpoint.base_url) {
+        let base_url = parse_base_url(&endpoint.base_url).map_err(|problem| {
+            Error::InvalidInput(format!("endpoint {}: {problem}", endpoint.name))
+        })?;
+        if key.is_some() && !key_may_travel_to(&base_url) {
             return Err(Error::Provider {
                 endpoint: endpoint.name.clone(),
                 failure: ProviderFailure {
@@ -104,11 +117,15 @@ impl EndpointClient {
         };
         Ok(Self {
             name: endpoint.name.clone(),
-            base_url: endpoint.base_url.clone(),
             dialect: dialect::for_kind(endpoint.kind),
             key: key.map(|k| Zeroizing::new(k.expose().to_owned())),
+            redactor: key
+                .map(ProviderKey::expose)
+                .filter(|k| !k.is_empty())
+                .map(KeyRedactor::new),
             limiter: Limiter::shared(limit_scope, limits),
-            http: http::client_for(&endpoint.base_url),
+            http: http::client_for(&base_url),
+            base_url,
             policy: RetryPolicy::CALLS,
         })
     }
@@ -149,9 +166,12 @@ impl EndpointClient {
                 call.timeout,
                 || {
                     self.dialect
-                        .generate(&self.base_url, call, with_schema.load(Relaxed))
+                        .generate(self.base_url.as_str(), call, with_schema.load(Relaxed))
                 },
                 |resp| {
+                    if let Some(failed) = self.redirected(resp) {
+                        return Step::Fail(failed);
+                    }
                     if !is_success(resp.status) {
                         let e = self.dialect.read_error(
                             resp.status,
@@ -203,8 +223,11 @@ impl EndpointClient {
         let (mut models, _) = self
             .exchange(
                 LIST_TIMEOUT,
-                || self.dialect.list_models(&self.base_url),
+                || self.dialect.list_models(self.base_url.as_str()),
                 |resp| {
+                    if let Some(failed) = self.redirected(resp) {
+                        return Step::Fail(failed);
+                    }
                     if !is_success(resp.status) {
                         let e = self.dialect.read_error(
                             resp.status,
@@ -387,12 +410,42 @@ impl EndpointClient {
         }
     }
 
-    /// A server message with the key cut out, in case a server echoes it.
+    /// A server's text made fit to show: the key (whole, in part, or encoded) cut out
+    /// first, then cut to an error line's length, so no cut can leave part of a key.
     fn scrub(&self, text: &str) -> String {
-        match &self.key {
-            Some(key) if !key.is_empty() => text.replace(key.as_str(), "[key]"),
-            _ => text.to_owned(),
+        let mut end = text.len().min(ERROR_TEXT_SCANNED);
+        while !text.is_char_boundary(end) {
+            end -= 1;
         }
+        let text = &text[..end];
+        match &self.redactor {
+            Some(r) => redact::clip(&r.redact(text)),
+            None => redact::clip(text),
+        }
+    }
+
+    /// A redirect the HTTP client did not follow (it leads to another origin, where the
+    /// key would go with it): a failure naming where it pointed, not retried.
+    fn redirected(&self, resp: &Response) -> Option<Failed> {
+        if !(300..400).contains(&resp.status) {
+            return None;
+        }
+        let target = http::redirect_target(&resp.headers, &self.base_url)
+            .unwrap_or_else(|| "another address".to_owned());
+        let detail = format!(
+            "the server redirected to {target}; Assay follows a redirect only within the \
+             endpoint's own address, since the key would go with it. If the endpoint has \
+             moved, set its base URL to the new address"
+        );
+        Some(Failed {
+            retry_after: None,
+            retryable: false,
+            failure: ProviderFailure {
+                kind: FailureKind::BadRequest,
+                status: Some(resp.status),
+                detail: Some(self.scrub(&detail)),
+            },
+        })
     }
 
     fn error(&self, failure: ProviderFailure) -> Error {

@@ -17,7 +17,10 @@ use crate::error::FailureKind;
 /// How long connecting may take, before any call's own timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A new HTTP client (its own connection pool).
+/// The most redirects followed within one origin.
+const MAX_REDIRECTS: usize = 5;
+
+/// A new HTTP client (its own connection pool) that follows no redirect.
 pub fn client() -> reqwest::Client {
     build(false)
 }
@@ -25,28 +28,50 @@ pub fn client() -> reqwest::Client {
 /// A new HTTP client for calls to `base_url`: a server on this machine (localhost, 127.0.0.0/8,
 /// ::1) is never reached through a proxy, as Go's and most tools' clients do, since a
 /// company proxy cannot reach the person's own Ollama.
-pub fn client_for(base_url: &str) -> reqwest::Client {
-    build(is_loopback(base_url))
+///
+/// A redirect is followed only within the base URL's own origin (scheme, host and port):
+/// every dialect sends its key in a header of its own (`x-api-key`, `x-goog-api-key`), and
+/// an HTTP client strips only `Authorization`-type headers when a redirect changes host, so
+/// following one elsewhere would hand the key to that host. A redirect to another origin is
+/// returned as the answer, and the client reports where it pointed.
+pub fn client_for(base_url: &reqwest::Url) -> reqwest::Client {
+    build_with(is_loopback(base_url), same_origin_redirects())
 }
 
 /// Whether `url`'s host is this machine.
-pub fn is_loopback(url: &str) -> bool {
-    let Ok(parsed) = reqwest::Url::parse(url.trim()) else {
-        return false;
-    };
-    let host = parsed.host_str().unwrap_or_default();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Follows a redirect only when it stays on the origin of the request it answers.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(reqwest::Url::origin);
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.stop()
+        } else if first.is_some_and(|o| o == attempt.url().origin()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 fn build(direct: bool) -> reqwest::Client {
+    build_with(direct, reqwest::redirect::Policy::none())
+}
+
+fn build_with(direct: bool, redirects: reqwest::redirect::Policy) -> reqwest::Client {
     // Installing fails only when a provider is installed already, which is as good.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
+        .redirect(redirects)
         .user_agent(concat!("assay/", env!("CARGO_PKG_VERSION")));
     if direct {
         builder = builder.no_proxy();
@@ -55,11 +80,23 @@ fn build(direct: bool) -> reqwest::Client {
         Ok(client) => client,
         Err(e) => {
             // The system's certificate store could not be read: say so, and fall back to a
-            // client that will fail each TLS call with that reason rather than panic.
+            // client that follows no redirect and will fail each TLS call with that reason
+            // rather than panic.
             log::error!("building the HTTP client failed: {e}");
-            reqwest::Client::new()
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default()
         }
     }
+}
+
+/// Where a redirect answer points, as an origin only (`https://host:port`): what a person
+/// needs to fix the base URL, without any path or query a server put in it.
+pub fn redirect_target(headers: &HeaderMap, from: &reqwest::Url) -> Option<String> {
+    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let target = from.join(location).ok()?;
+    Some(target.origin().ascii_serialization())
 }
 
 /// A transport failure, classified.
@@ -131,26 +168,42 @@ fn is_stale(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The prefixes a wait header may carry: none, or a gateway's relaying its provider's
+/// (LiteLLM's proxy sends `llm_provider-retry-after` and no plain `retry-after`).
+const WAIT_PREFIXES: [&str; 2] = ["", "llm_provider-"];
+
 /// How long the server asks us to wait: `retry-after-ms`, `retry-after` (seconds or an HTTP
-/// date), OpenAI's `x-ratelimit-reset-*` ("6m0s"), Anthropic's
+/// date), OpenAI's `x-ratelimit-reset-*` ("6m0s", or a bare number of seconds or an epoch
+/// time), each also under a gateway's `llm_provider-` prefix; Anthropic's
 /// `anthropic-ratelimit-*-reset` (RFC 3339), or Gemini's `RetryInfo.retryDelay` in the body.
 pub fn retry_after(headers: &HeaderMap, body: &[u8]) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(ms) = header("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
-        return finite(ms / 1000.0);
-    }
-    if let Some(value) = header("retry-after") {
-        let value = value.trim();
-        if let Ok(secs) = value.parse::<f64>() {
-            return finite(secs);
+    for prefix in WAIT_PREFIXES {
+        let named = |n: &str| header(&format!("{prefix}{n}"));
+        if let Some(ms) = named("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
+            return finite(ms / 1000.0);
         }
-        if let Ok(at) = jiff::fmt::rfc2822::parse(value) {
-            return until(at.timestamp());
+        if let Some(value) = named("retry-after") {
+            let value = value.trim();
+            if let Ok(secs) = value.parse::<f64>() {
+                return finite(secs);
+            }
+            if let Ok(at) = jiff::fmt::rfc2822::parse(value) {
+                return until(at.timestamp());
+            }
         }
     }
-    let openai = ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"]
+    let openai = WAIT_PREFIXES
         .iter()
-        .filter_map(|n| header(n).and_then(go_duration))
+        .flat_map(|p| {
+            [
+                "x-ratelimit-reset-requests",
+                "x-ratelimit-reset-tokens",
+                "x-ratelimit-reset",
+            ]
+            .map(|n| format!("{p}{n}"))
+        })
+        .filter_map(|n| header(&n).and_then(reset_value))
         .max();
     if openai.is_some() {
         return openai;
@@ -174,6 +227,25 @@ pub fn retry_after(headers: &HeaderMap, body: &[u8]) -> Option<Duration> {
         .iter()
         .filter_map(|d| d["retryDelay"].as_str())
         .find_map(go_duration)
+}
+
+/// An `x-ratelimit-reset*` value: a Go-style duration ("6m0s"), or a bare number: seconds
+/// to wait, or past 10^9 an epoch time in seconds, past 10^12 in milliseconds.
+fn reset_value(text: &str) -> Option<Duration> {
+    if let Some(d) = go_duration(text) {
+        return Some(d);
+    }
+    let n = text.trim().parse::<f64>().ok()?;
+    if !n.is_finite() || n < 0.0 {
+        return None;
+    }
+    if n >= 1e12 {
+        return until(jiff::Timestamp::from_millisecond(n as i64).ok()?);
+    }
+    if n >= 1e9 {
+        return until(jiff::Timestamp::from_second(n as i64).ok()?);
+    }
+    finite(n)
 }
 
 fn finite(secs: f64) -> Option<Duration> {
@@ -234,20 +306,21 @@ mod tests {
 
     #[test]
     fn only_this_machine_is_loopback() {
+        let url = |u: &str| reqwest::Url::parse(u).expect("url");
         for yes in [
             "http://localhost:11434/v1",
             "http://127.0.0.2:8080",
             "http://[::1]:1/v1",
         ] {
-            assert!(is_loopback(yes), "{yes}");
+            assert!(is_loopback(&url(yes)), "{yes}");
         }
         for no in [
             "http://10.0.0.5/v1",
             "https://api.openai.com/v1",
             "http://localhost.evil/",
-            "junk",
+            "http://evil\\@127.0.0.1/",
         ] {
-            assert!(!is_loopback(no), "{no}");
+            assert!(!is_loopback(&url(no)), "{no}");
         }
     }
 
@@ -278,6 +351,26 @@ mod tests {
         .expect("reset");
         assert!(got > Duration::from_secs(18) && got <= Duration::from_secs(20));
         assert_eq!(retry_after(&HeaderMap::new(), b"{}"), None);
+        // A gateway (LiteLLM's proxy) relays the provider's wait under its own prefix.
+        assert_eq!(
+            retry_after(&headers(&[("llm_provider-retry-after", "7")]), b""),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            retry_after(&headers(&[("llm_provider-retry-after-ms", "2500")]), b""),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(
+            retry_after(
+                &headers(&[("llm_provider-x-ratelimit-reset-requests", "1m30s")]),
+                b""
+            ),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            retry_after(&headers(&[("x-ratelimit-reset-tokens", "12")]), b""),
+            Some(Duration::from_secs(12))
+        );
         assert_eq!(go_duration("20ms"), Some(Duration::from_millis(20)));
         assert_eq!(go_duration("soon"), None);
     }

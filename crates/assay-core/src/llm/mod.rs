@@ -21,6 +21,7 @@ pub mod dialect;
 pub mod http;
 pub mod limits;
 pub mod prices;
+pub mod redact;
 mod retry;
 
 pub use call::{CallRequest, CallResult, FinishReason, ModelInfo, Usage};

@@ -92,7 +92,7 @@ pub fn update_endpoint(
     }
     if let Some(url) = &changes.base_url {
         let current = endpoint(open, name)?;
-        if current.has_key && !endpoint::key_may_travel_to(url) {
+        if current.has_key && !endpoint::key_may_travel_to_text(url) {
             return Err(plain_http(url));
         }
     }
@@ -132,7 +132,7 @@ pub fn set_endpoint_key(
     key: &ProviderKey,
 ) -> Result<Endpoint> {
     let found = endpoint(open, name)?;
-    if !endpoint::key_may_travel_to(&found.base_url) {
+    if !endpoint::key_may_travel_to_text(&found.base_url) {
         return Err(plain_http(&found.base_url));
     }
     let record = open.record();

@@ -64,6 +64,7 @@ pub(crate) fn run(
             total_tokens: 0,
             total_cost: 0.0,
             unknown_cost_calls: 0,
+            estimated_calls: 0,
         },
         preset_id: None,
         phase: "done".into(),

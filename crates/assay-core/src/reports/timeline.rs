@@ -150,6 +150,7 @@ mod tests {
             tokens_out: 2,
             cost: None,
             status: status.into(),
+            usage_estimated: false,
         }
     }
 

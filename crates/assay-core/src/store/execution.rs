@@ -157,6 +157,8 @@ pub struct RunState {
     pub total_cost: f64,
     /// Calls of unknown cost.
     pub unknown_cost_calls: i64,
+    /// Calls charged their worst case.
+    pub estimated_calls: i64,
     /// USD budget.
     pub budget_usd: Option<f64>,
     /// Token budget.
@@ -172,7 +174,7 @@ pub fn run_state(conn: &Connection, id: &str) -> Result<Option<RunState>> {
     Ok(conn
         .query_row(
             "SELECT status, phase, config_snapshot, total_tokens, total_cost, unknown_cost_calls,
-                    budget_usd, budget_tokens, allow_unpriced, pause_reason
+                    budget_usd, budget_tokens, allow_unpriced, pause_reason, estimated_calls
              FROM runs WHERE id = ?1",
             [id],
             |r| {
@@ -187,6 +189,7 @@ pub fn run_state(conn: &Connection, id: &str) -> Result<Option<RunState>> {
                     budget_tokens: r.get(7)?,
                     allow_unpriced: r.get::<_, i64>(8)? == 1,
                     pause_reason: r.get(9)?,
+                    estimated_calls: r.get(10)?,
                 })
             },
         )
@@ -234,14 +237,25 @@ pub fn set_run_error(tx: &Transaction<'_>, id: &str, error: Option<&str>) -> Res
 }
 
 /// Adds one call's usage to its run's totals (`cost` `None`: unknown, counted as such).
-pub fn add_run_usage(tx: &Transaction<'_>, id: &str, tokens: i64, cost: Option<f64>) -> Result<()> {
+pub fn add_run_usage(
+    tx: &Transaction<'_>,
+    id: &str,
+    tokens: i64,
+    cost: Option<f64>,
+    estimated: bool,
+) -> Result<()> {
+    // Saturating: SQLite turns an overflowing integer sum into a REAL, which the STRICT
+    // table refuses; a run's total stops at i64::MAX instead.
     tx.prepare_cached(
-        "UPDATE runs SET total_tokens = total_tokens + ?2,
+        "UPDATE runs SET total_tokens = CASE WHEN ?2 > 9223372036854775807 - total_tokens
+                                             THEN 9223372036854775807
+                                             ELSE total_tokens + ?2 END,
              total_cost = total_cost + coalesce(?3, 0),
-             unknown_cost_calls = unknown_cost_calls + (?3 IS NULL)
+             unknown_cost_calls = unknown_cost_calls + (?3 IS NULL),
+             estimated_calls = estimated_calls + ?4
          WHERE id = ?1",
     )?
-    .execute(params![id, tokens, cost])?;
+    .execute(params![id, tokens.max(0), cost, estimated])?;
     Ok(())
 }
 

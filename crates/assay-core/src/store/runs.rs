@@ -12,7 +12,7 @@ use crate::domain::run::{
 use crate::error::Result;
 
 const SUMMARY: &str = "SELECT id, title, status, created_at, completed_at, tasks_total, \
-                       total_tokens, total_cost, unknown_cost_calls FROM runs";
+                       total_tokens, total_cost, unknown_cost_calls, estimated_calls FROM runs";
 
 fn summary(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
     Ok(RunSummary {
@@ -25,6 +25,7 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
         total_tokens: r.get(6)?,
         total_cost: r.get(7)?,
         unknown_cost_calls: r.get(8)?,
+        estimated_calls: r.get(9)?,
     })
 }
 
@@ -58,19 +59,19 @@ pub fn detail(conn: &Connection, id: &str) -> Result<Option<RunDetail>> {
         .query_row(
             // The summary's columns first (as SUMMARY lists them), then the detail's.
             "SELECT id, title, status, created_at, completed_at, tasks_total, total_tokens,
-                    total_cost, unknown_cost_calls, preset_id, phase, error, started_at,
-                    config_snapshot, pause_reason
+                    total_cost, unknown_cost_calls, estimated_calls, preset_id, phase, error,
+                    started_at, config_snapshot, pause_reason
              FROM runs WHERE id = ?1",
             [id],
             |r| {
                 Ok((
                     summary(r)?,
-                    r.get(9)?,
                     r.get(10)?,
                     r.get(11)?,
                     r.get(12)?,
-                    r.get::<_, String>(13)?,
-                    r.get::<_, Option<String>>(14)?,
+                    r.get(13)?,
+                    r.get::<_, String>(14)?,
+                    r.get::<_, Option<String>>(15)?,
                 ))
             },
         )
@@ -207,7 +208,8 @@ fn verdicts(conn: &Connection, run_id: &str) -> Result<Vec<PairwiseVerdict>> {
 fn events(conn: &Connection, run_id: &str) -> Result<Vec<RunEvent>> {
     all(
         conn,
-        "SELECT phase, actor, target, started_at, ended_at, tokens_in, tokens_out, cost, status
+        "SELECT phase, actor, target, started_at, ended_at, tokens_in, tokens_out, cost, status,
+                usage_estimated
          FROM run_events WHERE run_id = ?1 ORDER BY started_at, phase, actor",
         [run_id],
         |r| {
@@ -221,6 +223,7 @@ fn events(conn: &Connection, run_id: &str) -> Result<Vec<RunEvent>> {
                 tokens_out: r.get(6)?,
                 cost: r.get(7)?,
                 status: r.get(8)?,
+                usage_estimated: r.get(9)?,
             })
         },
     )
@@ -445,8 +448,8 @@ pub fn insert_verdict(tx: &Transaction<'_>, run_id: &str, v: &PairwiseVerdict) -
 pub fn insert_event(tx: &Transaction<'_>, run_id: &str, e: &RunEvent) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO run_events (id, run_id, phase, actor, target, started_at, ended_at,
-             tokens_in, tokens_out, cost, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             tokens_in, tokens_out, cost, status, usage_estimated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         uuid::Uuid::new_v4().to_string(),
@@ -459,7 +462,8 @@ pub fn insert_event(tx: &Transaction<'_>, run_id: &str, e: &RunEvent) -> Result<
         e.tokens_in,
         e.tokens_out,
         e.cost,
-        e.status
+        e.status,
+        e.usage_estimated
     ])?;
     Ok(())
 }

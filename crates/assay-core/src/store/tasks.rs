@@ -91,29 +91,36 @@ pub struct JournalEntry {
     pub http_status: Option<i64>,
     /// The failure's error code, if it failed.
     pub error_code: Option<String>,
-    /// The raw body, cut at 1 MiB.
+    /// The raw body, whole (the client reads at most [`MAX_RAW`] bytes).
     pub raw: String,
-    /// Input tokens, if reported.
+    /// Input tokens charged, if any.
     pub tokens_in: Option<i64>,
-    /// Output tokens, if reported.
+    /// Output tokens charged, if any.
     pub tokens_out: Option<i64>,
-    /// USD, if known.
+    /// USD charged, if known.
     pub cost: Option<f64>,
+    /// The tokens and cost are the call's worst case, not the server's report.
+    pub usage_estimated: bool,
 }
 
-/// The most of a raw body the journal keeps.
-pub const MAX_RAW: usize = 1024 * 1024;
+/// The largest raw body the journal keeps: the most the provider client reads, so every
+/// answer it hands over is journaled whole and can be read again after a crash.
+pub const MAX_RAW: usize = crate::llm::client::MAX_BODY;
 
-/// Journals a response; the raw body is cut at [`MAX_RAW`] bytes (on a character boundary).
+/// Journals a response, its raw body whole. A body over [`MAX_RAW`] (which the client
+/// never hands over) is refused, not cut: a cut answer could not be read again.
 pub fn journal(tx: &Transaction<'_>, e: &JournalEntry) -> Result<()> {
-    let mut end = e.raw.len().min(MAX_RAW);
-    while !e.raw.is_char_boundary(end) {
-        end -= 1;
+    if e.raw.len() > MAX_RAW {
+        return Err(crate::error::Error::InvalidInput(format!(
+            "an answer of {} bytes is over the journal's limit of {MAX_RAW}",
+            e.raw.len()
+        )));
     }
     tx.prepare_cached(
         "INSERT INTO call_journal (id, run_id, task_id, attempt, started_at, ended_at, outcome,
-                                   http_status, error_code, raw, tokens_in, tokens_out, cost)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                   http_status, error_code, raw, tokens_in, tokens_out, cost,
+                                   usage_estimated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         e.id,
@@ -125,10 +132,11 @@ pub fn journal(tx: &Transaction<'_>, e: &JournalEntry) -> Result<()> {
         e.outcome,
         e.http_status,
         e.error_code,
-        &e.raw[..end],
+        e.raw,
         e.tokens_in,
         e.tokens_out,
-        e.cost
+        e.cost,
+        e.usage_estimated
     ])?;
     Ok(())
 }
@@ -148,7 +156,7 @@ pub fn unapplied_answers(conn: &Connection, run_id: &str) -> Result<Vec<JournalE
     all(
         conn,
         "SELECT id, run_id, task_id, attempt, started_at, ended_at, outcome, http_status,
-                error_code, raw, tokens_in, tokens_out, cost
+                error_code, raw, tokens_in, tokens_out, cost, usage_estimated
          FROM call_journal WHERE run_id = ?1 AND outcome = 'answer' AND applied = 0
          ORDER BY started_at, id",
         [run_id],
@@ -167,6 +175,7 @@ pub fn unapplied_answers(conn: &Connection, run_id: &str) -> Result<Vec<JournalE
                 tokens_in: r.get(10)?,
                 tokens_out: r.get(11)?,
                 cost: r.get(12)?,
+                usage_estimated: r.get(13)?,
             })
         },
     )
@@ -228,12 +237,25 @@ mod tests {
                 outcome: "answer".into(),
                 http_status: Some(200),
                 error_code: None,
-                // 1 MiB + 1 byte, so 1 MiB falls inside the last "é".
-                raw: format!("a{}", "é".repeat(MAX_RAW / 2)),
+                // 2 MiB: over the 1 MiB the journal once cut answers at.
+                raw: format!("a{}", "é".repeat(1024 * 1024)),
                 tokens_in: Some(10),
                 tokens_out: None,
                 cost: None,
+                usage_estimated: false,
             };
+            assert!(
+                journal(
+                    tx,
+                    &JournalEntry {
+                        id: "too-big".into(),
+                        raw: "x".repeat(MAX_RAW + 1),
+                        ..entry.clone()
+                    }
+                )
+                .is_err(),
+                "an answer over the limit is refused, not cut"
+            );
             journal(tx, &entry)?;
             journal(
                 tx,
@@ -257,8 +279,8 @@ mod tests {
         );
         assert_eq!(
             pending[0].raw.len(),
-            MAX_RAW - 1,
-            "cut at 1 MiB, back to a character boundary"
+            1 + 2 * 1024 * 1024,
+            "an answer over 1 MiB is kept whole"
         );
         assert_eq!(
             pending[0].tokens_out, None,

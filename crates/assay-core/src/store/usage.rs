@@ -44,8 +44,10 @@ pub fn record_run(tx: &Transaction<'_>, run_id: &str) -> Result<()> {
          WHERE run_id = ?1
          GROUP BY 1, 2, 3
          ON CONFLICT (date, provider, model) DO UPDATE SET
-             tokens_in = tokens_in + excluded.tokens_in,
-             tokens_out = tokens_out + excluded.tokens_out,
+             tokens_in = CASE WHEN excluded.tokens_in > 9223372036854775807 - tokens_in
+                              THEN 9223372036854775807 ELSE tokens_in + excluded.tokens_in END,
+             tokens_out = CASE WHEN excluded.tokens_out > 9223372036854775807 - tokens_out
+                               THEN 9223372036854775807 ELSE tokens_out + excluded.tokens_out END,
              cost = cost + excluded.cost,
              calls = calls + excluded.calls",
         params![run_id],
@@ -78,8 +80,10 @@ pub fn record_call(tx: &Transaction<'_>, call: &CallUsage<'_>) -> Result<()> {
                                   unknown_cost_calls)
          VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 0), 1, ?7)
          ON CONFLICT (date, provider, model) DO UPDATE SET
-             tokens_in = tokens_in + excluded.tokens_in,
-             tokens_out = tokens_out + excluded.tokens_out,
+             tokens_in = CASE WHEN excluded.tokens_in > 9223372036854775807 - tokens_in
+                              THEN 9223372036854775807 ELSE tokens_in + excluded.tokens_in END,
+             tokens_out = CASE WHEN excluded.tokens_out > 9223372036854775807 - tokens_out
+                               THEN 9223372036854775807 ELSE tokens_out + excluded.tokens_out END,
              cost = cost + excluded.cost,
              calls = calls + 1,
              unknown_cost_calls = unknown_cost_calls + excluded.unknown_cost_calls",
@@ -100,7 +104,11 @@ pub fn record_call(tx: &Transaction<'_>, call: &CallUsage<'_>) -> Result<()> {
 pub fn totals(conn: &Connection) -> Result<Vec<UsageRow>> {
     all(
         conn,
-        "SELECT provider, model, sum(calls), sum(tokens_in), sum(tokens_out), sum(cost),
+        // Token sums through total() (a float, exact below 2^53) capped at i64::MAX: an
+        // integer sum() that overflows is an error in SQLite.
+        "SELECT provider, model, sum(calls),
+                CAST(min(total(tokens_in), 9223372036854775807.0) AS INTEGER),
+                CAST(min(total(tokens_out), 9223372036854775807.0) AS INTEGER), sum(cost),
                 min(date), max(date), sum(unknown_cost_calls)
          FROM usage_daily
          GROUP BY provider, model

@@ -6,6 +6,8 @@
 
 use super::{Executor, Finished, Stop, class_of};
 use crate::engine::apply::{self, Answer, Applied, Context};
+use crate::engine::calls::WorstCase;
+use crate::engine::charge::{self, Charge};
 use crate::engine::progress::CallNote;
 use crate::error::{Error, FailureKind, Result};
 use crate::llm;
@@ -39,6 +41,7 @@ impl Executor<'_> {
                         tokens_in: entry.tokens_in.unwrap_or(0),
                         tokens_out: entry.tokens_out.unwrap_or(0),
                         cost: entry.cost,
+                        estimated: entry.usage_estimated,
                         latency_ms: latency_between(&entry.started_at, &entry.ended_at),
                         started_at: entry.started_at.clone(),
                         ended_at: entry.ended_at.clone(),
@@ -49,13 +52,21 @@ impl Executor<'_> {
                     let why = "the journaled answer could not be read again";
                     self.open.db().write(|tx| {
                         store::tasks::mark_applied(tx, &entry.id)?;
+                        let charge = Charge {
+                            tokens_in: entry.tokens_in.unwrap_or(0),
+                            tokens_out: entry.tokens_out.unwrap_or(0),
+                            cost: entry.cost,
+                            estimated: entry.usage_estimated,
+                        };
+                        // The answer was journaled, so it was paid for: charged here.
+                        apply::charge_failure(tx, &self.run_id, &task, &entry.ended_at, &charge)?;
                         apply::fail(
                             tx,
                             &self.run_id,
                             &task,
                             why,
-                            &entry.started_at,
-                            &entry.ended_at,
+                            (&entry.started_at, &entry.ended_at),
+                            &charge,
                         )
                     })?;
                     self.finished_task(&task, false);
@@ -69,7 +80,7 @@ impl Executor<'_> {
         let now = jiff::Timestamp::now().to_string();
         self.open
             .db()
-            .write(|tx| apply::fail(tx, &self.run_id, task, why, &now, &now))?;
+            .write(|tx| apply::fail(tx, &self.run_id, task, why, (&now, &now), &Charge::NONE))?;
         self.last_error = Some(why.to_owned());
         self.finished_task(task, false);
         let input = task.input_id.clone();
@@ -78,17 +89,36 @@ impl Executor<'_> {
 
     pub(super) fn finish(&mut self, done: Finished) -> Result<()> {
         let task = self.tasks[&done.task_id].clone();
-        self.reserved.remove(&task.id);
+        let worst = self.reserved.remove(&task.id).unwrap_or(WorstCase {
+            tokens_in: 0,
+            tokens_out: 0,
+            cost: Some(0.0),
+        });
         self.running[class_of(&task.kind)] -= 1;
         let journal_id = uuid::Uuid::new_v4().to_string();
         let final_attempt = done.first_attempt + done.retried.len() as i64;
-        let (usage, cost) = match &done.result {
-            Ok(call) => {
-                let cost = self.pricer.cost(&task.provider, &task.model, &call.usage);
-                (Some(call.usage), cost)
-            }
-            Err(_) => (None, None),
+        // What each attempt is charged: an answer as reported (its worst case when it
+        // reports no usable usage), a timeout its worst case, a refusal nothing.
+        let charge = match &done.result {
+            Ok(call) => Charge::answer(
+                &call.usage,
+                self.pricer.cost(&task.provider, &task.model, &call.usage),
+                &worst,
+            ),
+            Err(e) if charge::error_may_be_billed(e) => Charge::worst(&worst),
+            Err(_) => Charge::NONE,
         };
+        let retried_charges: Vec<Charge> = done
+            .retried
+            .iter()
+            .map(|a| {
+                if charge::failure_may_be_billed(a.failure.kind) {
+                    Charge::worst(&worst)
+                } else {
+                    Charge::NONE
+                }
+            })
+            .collect();
         // The journal first, in its own transaction, before anything is parsed.
         self.open.db().write(|tx| {
             for (i, a) in done.retried.iter().enumerate() {
@@ -105,17 +135,18 @@ impl Executor<'_> {
                         http_status: a.failure.status.map(i64::from),
                         error_code: Some(a.failure.kind.code().as_str().into()),
                         raw: a.failure.detail.clone().unwrap_or_default(),
-                        tokens_in: None,
-                        tokens_out: None,
-                        cost: None,
+                        tokens_in: billed(&retried_charges[i]).map(|c| c.tokens_in),
+                        tokens_out: billed(&retried_charges[i]).map(|c| c.tokens_out),
+                        cost: billed(&retried_charges[i]).and_then(|c| c.cost),
+                        usage_estimated: retried_charges[i].estimated,
                     },
                 )?;
                 apply::retried_attempt(
                     tx,
                     &self.run_id,
                     &task,
-                    &a.started_at.to_string(),
-                    &a.ended_at.to_string(),
+                    (&a.started_at.to_string(), &a.ended_at.to_string()),
+                    &retried_charges[i],
                 )?;
             }
             let (outcome, status, code, raw) = match &done.result {
@@ -143,13 +174,30 @@ impl Executor<'_> {
                     http_status: status,
                     error_code: code,
                     raw,
-                    tokens_in: usage.as_ref().and_then(|u| u.input_tokens).map(to_i64),
-                    tokens_out: usage.as_ref().and_then(|u| u.output_tokens).map(to_i64),
-                    cost,
+                    tokens_in: billed(&charge).map(|c| c.tokens_in),
+                    tokens_out: billed(&charge).map(|c| c.tokens_out),
+                    cost: billed(&charge).and_then(|c| c.cost),
+                    usage_estimated: charge.estimated,
                 },
             )?;
+            if done.result.is_err() {
+                // A failure is never applied again: what it may have cost counts now.
+                apply::charge_failure(
+                    tx,
+                    &self.run_id,
+                    &task,
+                    &done.ended_at.to_string(),
+                    &charge,
+                )?;
+            }
             exec::add_attempts(tx, &task.id, done.retried.len() as i64 + 1)
         })?;
+        for c in retried_charges
+            .iter()
+            .chain(done.result.is_err().then_some(&charge))
+        {
+            self.count_charge(c);
+        }
         crate::faults::crash_point("after-journal");
         let latency_ms = (done.ended_at - done.started_at)
             .total(jiff::Unit::Millisecond)
@@ -160,9 +208,10 @@ impl Executor<'_> {
                     journal_id,
                     text: call.text,
                     finish: call.finish,
-                    tokens_in: call.usage.input_tokens.map_or(0, to_i64),
-                    tokens_out: call.usage.output_tokens.map_or(0, to_i64),
-                    cost,
+                    tokens_in: charge.tokens_in,
+                    tokens_out: charge.tokens_out,
+                    cost: charge.cost,
+                    estimated: charge.estimated,
                     latency_ms,
                     started_at: done.started_at.to_string(),
                     ended_at: done.ended_at.to_string(),
@@ -187,9 +236,9 @@ impl Executor<'_> {
                     }
                 } else {
                     let (s, e) = (done.started_at.to_string(), done.ended_at.to_string());
-                    self.open
-                        .db()
-                        .write(|tx| apply::fail(tx, &self.run_id, &task, &message, &s, &e))?;
+                    self.open.db().write(|tx| {
+                        apply::fail(tx, &self.run_id, &task, &message, (&s, &e), &charge)
+                    })?;
                     self.finished_task(&task, false);
                     self.advance(&task.input_id)?;
                 }
@@ -231,11 +280,12 @@ impl Executor<'_> {
             .db()
             .write(|tx| apply::apply(tx, ctx, task, answer, repaired))?;
         crate::faults::crash_point("after-apply");
-        self.tokens += answer.tokens_in + answer.tokens_out;
-        match answer.cost {
-            Some(c) => self.cost += c,
-            None => self.unknown_cost_calls += 1,
-        }
+        self.count_charge(&Charge {
+            tokens_in: answer.tokens_in,
+            tokens_out: answer.tokens_out,
+            cost: answer.cost,
+            estimated: answer.estimated,
+        });
         let name = match applied {
             Applied::Succeeded(new, document) => {
                 if let Some(doc) = document {
@@ -284,8 +334,9 @@ fn stops_the_run(e: &Error) -> bool {
     )
 }
 
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+/// A charge as the journal keeps it: `None` for a call charged nothing.
+fn billed(charge: &Charge) -> Option<&Charge> {
+    (*charge != Charge::NONE).then_some(charge)
 }
 
 fn latency_between(start: &str, end: &str) -> i64 {

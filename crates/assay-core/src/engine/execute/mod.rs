@@ -16,7 +16,8 @@ mod answers;
 mod dependents;
 mod watching;
 
-use super::calls::{self, Prepared};
+use super::calls::{self, Prepared, WorstCase};
+use super::charge::Charge;
 use super::control::{Request, RunControl};
 use super::progress::RunUpdate;
 use crate::domain::endpoint::EndpointKind;
@@ -76,7 +77,9 @@ pub(crate) struct Executor<'a> {
     unknown_cost_calls: i64,
     budget_usd: Option<f64>,
     budget_tokens: Option<i64>,
-    reserved: HashMap<String, (i64, f64)>,
+    /// The worst case of each call in flight, held against the budget until it is charged.
+    reserved: HashMap<String, WorstCase>,
+    estimated_calls: i64,
     phase: String,
     stop: Option<Stop>,
     last_error: Option<String>,
@@ -159,6 +162,7 @@ impl<'a> Executor<'a> {
             budget_usd: state.budget_usd,
             budget_tokens: state.budget_tokens,
             reserved: HashMap::new(),
+            estimated_calls: state.estimated_calls,
             phase: state.phase,
             stop: None,
             last_error: None,
@@ -354,14 +358,13 @@ impl<'a> Executor<'a> {
                     .pricer
                     .quote(&task.provider, &task.model)
                     .map(|q| q.price);
-                let (tokens, cost) = calls::worst_case(&call.request, price.as_ref());
-                if let Some(reason) = self.over_budget(tokens, cost) {
+                let worst = calls::worst_case(&call.request, price.as_ref());
+                if let Some(reason) = self.over_budget(&worst) {
                     self.queue(&task.kind, &id, true);
                     self.stop = Some(Stop::Pause(reason));
                     return Ok(());
                 }
-                self.reserved
-                    .insert(id.clone(), (tokens, cost.unwrap_or(0.0)));
+                self.reserved.insert(id.clone(), worst);
                 self.running[class] += 1;
                 let client = Arc::clone(&self.clients[&task.provider]);
                 calls.spawn(async move {
@@ -392,29 +395,73 @@ impl<'a> Executor<'a> {
         Ok(())
     }
 
-    /// The reason to pause before a call of this worst case, if it could pass a budget.
-    fn over_budget(&self, tokens: i64, cost: Option<f64>) -> Option<String> {
-        let (held_tokens, held_cost) = self
-            .reserved
-            .values()
-            .fold((0, 0.0), |(t, c), (rt, rc)| (t + rt, c + rc));
+    /// The reason to pause before a call of this worst case, if it could pass a budget:
+    /// what is spent, plus the worst case of every call in flight, plus this one.
+    fn over_budget(&self, worst: &WorstCase) -> Option<String> {
+        let (held_tokens, held_cost) = self.reserved.values().fold((0_i64, 0.0), |(t, c), w| {
+            (t.saturating_add(w.tokens()), c + w.cost.unwrap_or(0.0))
+        });
         if let Some(budget) = self.budget_tokens {
-            let could = self.tokens + held_tokens + tokens;
+            let could = self
+                .tokens
+                .saturating_add(held_tokens)
+                .saturating_add(worst.tokens());
             if could > budget {
                 return Some(format!(
-                    "budget: the next call could take the run to {could} tokens, past its budget of {budget}"
+                    "budget: the next call could take the run to {} tokens, past its budget of {}",
+                    could, budget
                 ));
             }
         }
         if let Some(budget) = self.budget_usd {
-            let could = self.cost + held_cost + cost.unwrap_or(0.0);
+            let could = self.cost + held_cost + worst.cost.unwrap_or(0.0);
             if could > budget {
                 return Some(format!(
-                    "budget: the next call could take the run to ${could:.4}, past its budget of ${budget:.2}"
+                    "budget: the next call could take the run to {}, past its budget of {}",
+                    crate::numbers::usd_exact(could),
+                    crate::numbers::usd_exact(budget)
                 ));
             }
         }
         None
+    }
+
+    /// Adds a call's charge to the run's totals as this process counts them (the store's
+    /// were added in the charge's transaction), and pauses the run at once when they pass
+    /// a budget: a server may report more than a call's limits allowed.
+    fn count_charge(&mut self, charge: &Charge) {
+        self.tokens = self.tokens.saturating_add(charge.tokens());
+        match charge.cost {
+            Some(c) => self.cost += c,
+            None => self.unknown_cost_calls += 1,
+        }
+        if charge.estimated {
+            self.estimated_calls += 1;
+        }
+        if self.stop.is_some() {
+            return;
+        }
+        let over_tokens = self.budget_tokens.filter(|b| self.tokens > *b).map(|b| {
+            format!(
+                "budget: the run has used {} tokens, past its budget of {}",
+                self.tokens, b
+            )
+        });
+        let over_usd = self.budget_usd.filter(|b| self.cost > *b).map(|b| {
+            format!(
+                "budget: the run has spent {}, past its budget of {}",
+                crate::numbers::usd_exact(self.cost),
+                crate::numbers::usd_exact(b)
+            )
+        });
+        if let Some(reason) = over_tokens.or(over_usd) {
+            let why = if charge.estimated {
+                "a call's worst case was charged (its server reported no usage, or it timed out)"
+            } else {
+                "a server reported more usage than the call's limits"
+            };
+            self.stop = Some(Stop::Pause(format!("{reason}; {why}")));
+        }
     }
 
     fn progress_slot(&mut self, kind: &str) -> &mut PhaseProgress {

@@ -67,6 +67,7 @@ impl Executor<'_> {
             tokens: self.tokens,
             cost: self.cost,
             unknown_cost_calls: self.unknown_cost_calls,
+            estimated_calls: self.estimated_calls,
             eta_secs: None,
             last_error: self.last_error.clone(),
             pause_reason,

@@ -83,7 +83,10 @@ impl Dialect for Anthropic {
         let fresh = count(u.get("input_tokens"));
         let cache_read = count(u.get("cache_read_input_tokens"));
         let cache_write = count(u.get("cache_creation_input_tokens"));
-        let input = fresh.map(|n| n + cache_read.unwrap_or(0) + cache_write.unwrap_or(0));
+        let input = fresh.map(|n| {
+            n.saturating_add(cache_read.unwrap_or(0))
+                .saturating_add(cache_write.unwrap_or(0))
+        });
         Ok(Answer {
             text,
             finish,

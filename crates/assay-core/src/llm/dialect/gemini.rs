@@ -82,7 +82,7 @@ impl Dialect for Gemini {
         let u = &json["usageMetadata"];
         let thoughts = count(u.get("thoughtsTokenCount"));
         let output = count(u.get("candidatesTokenCount"))
-            .map(|n| n + thoughts.unwrap_or(0))
+            .map(|n| n.saturating_add(thoughts.unwrap_or(0)))
             .or(thoughts);
         Ok(Answer {
             text,

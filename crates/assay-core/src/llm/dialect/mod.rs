@@ -11,7 +11,7 @@ mod gemini;
 
 use crate::domain::endpoint::EndpointKind;
 use crate::error::FailureKind;
-use crate::llm::call::{CallRequest, FinishReason, ModelInfo, Usage};
+use crate::llm::call::{CallRequest, FinishReason, MAX_REPORTED_TOKENS, ModelInfo, Usage};
 
 pub use anthropic::Anthropic;
 pub use chat_completions::ChatCompletions;
@@ -119,20 +119,21 @@ pub(crate) fn join(base: &str, path: &str) -> String {
 
 /// The message and code (or type, or status) of the `error` object all three APIs use:
 /// `{"error": {"message", "code" | "type" | "status"}}`, or a bare `{"error": "text"}`.
+/// The message is whole: the client redacts the key from it before it cuts it.
 pub(crate) fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
         let text = String::from_utf8_lossy(body).trim().to_owned();
-        return ((!text.is_empty()).then(|| clip(&text)), None);
+        return ((!text.is_empty()).then_some(text), None);
     };
     let error = json.get("error").unwrap_or(&json);
     if let Some(text) = error.as_str() {
-        return (Some(clip(text)), None);
+        return (Some(text.trim().to_owned()), None);
     }
     let message = error
         .get("message")
         .and_then(|m| m.as_str())
-        .map(clip)
-        .or_else(|| json.get("message").and_then(|m| m.as_str()).map(clip));
+        .or_else(|| json.get("message").and_then(|m| m.as_str()))
+        .map(|m| m.trim().to_owned());
     let code = ["code", "type", "status"]
         .iter()
         .filter_map(|k| error.get(*k))
@@ -144,16 +145,6 @@ pub(crate) fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
         .collect::<Vec<_>>()
         .join(" ");
     (message, (!code.is_empty()).then_some(code))
-}
-
-/// A server's message, cut to a length an error line can hold.
-pub(crate) fn clip(text: &str) -> String {
-    const MAX: usize = 300;
-    let text = text.trim();
-    match text.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
-    }
 }
 
 /// What an error answer means, from its status, message and code.
@@ -214,14 +205,35 @@ pub(crate) fn classify(
         429 => FailureKind::RateLimited,
         503 | 529 => FailureKind::Overloaded,
         408 => FailureKind::Timeout,
-        404 if op == Operation::Generate => FailureKind::ModelNotFound,
-        400..=499 if op == Operation::Generate && has(&["model_not_found", "model not found"]) => {
+        400..=499 if op == Operation::Generate && says_model_unknown(&text) => {
             FailureKind::ModelNotFound
         }
         500..=599 if has(&["overloaded"]) => FailureKind::Overloaded,
         500..=599 => FailureKind::ServerError,
         _ => FailureKind::BadRequest,
     }
+}
+
+/// Whether an error's text (message and code, lowercased) says the model is not known: a
+/// gateway's 404 for a route it lacks ("Not Found") is the server's own words, not a model.
+/// Each provider's wording: OpenAI `model_not_found`, Anthropic `not_found_error` with
+/// "model: …", Gemini "models/… is not found", Ollama "model \"x\" not found", vLLM "The
+/// model `x` does not exist", OpenRouter "is not a valid model ID".
+fn says_model_unknown(text: &str) -> bool {
+    text.contains("model_not_found")
+        || (text.contains("model")
+            && [
+                "not found",
+                "not_found",
+                "does not exist",
+                "not exist",
+                "unknown",
+                "no such",
+                "not a valid model",
+                "invalid model",
+            ]
+            .iter()
+            .any(|n| text.contains(n)))
 }
 
 /// The error a 2xx body carries instead of an answer, if it does: OpenRouter and gateways
@@ -258,9 +270,27 @@ pub(crate) fn bad_response(what: &str) -> ServerError {
     }
 }
 
-/// A JSON number as a token count.
+/// A JSON number as a token count: a whole number from 0 (written as an integer or as a
+/// float such as `12.0`), capped at [`MAX_REPORTED_TOKENS`]. A negative, fractional or
+/// non-numeric count is no count: the call's usage is then unknown, and the run charges
+/// its worst case.
 pub(crate) fn count(value: Option<&serde_json::Value>) -> Option<u64> {
-    value.and_then(serde_json::Value::as_u64)
+    let value = value?;
+    let n = match value.as_u64() {
+        Some(n) => n,
+        None => {
+            let f = value.as_f64()?;
+            if !(f.is_finite() && f >= 0.0 && f.fract() == 0.0) {
+                return None;
+            }
+            if f >= MAX_REPORTED_TOKENS as f64 {
+                MAX_REPORTED_TOKENS
+            } else {
+                f as u64
+            }
+        }
+    };
+    Some(n.min(MAX_REPORTED_TOKENS))
 }
 
 #[cfg(test)]
@@ -310,6 +340,27 @@ mod tests {
             classify(404, None, None, true, Operation::ListModels),
             FailureKind::BadRequest
         );
+        // A gateway without the route: its words, not an unknown model.
+        assert_eq!(c(404, "Not Found", ""), FailureKind::BadRequest);
+        assert_eq!(
+            classify(404, None, None, true, Operation::Generate),
+            FailureKind::BadRequest
+        );
+        for unknown in [
+            ("The model `gpt-9` does not exist", "model_not_found"),
+            (
+                "models/gemini-9 is not found for API version v1beta",
+                "NOT_FOUND",
+            ),
+            ("model \"qwen9\" not found, try pulling it first", ""),
+            ("The model `x` does not exist.", "NotFoundError 404"),
+        ] {
+            assert_eq!(
+                c(404, unknown.0, unknown.1),
+                FailureKind::ModelNotFound,
+                "{unknown:?}"
+            );
+        }
         assert_eq!(
             c(529, "Overloaded", "overloaded_error"),
             FailureKind::Overloaded
@@ -336,5 +387,24 @@ mod tests {
         assert_eq!(m.as_deref(), Some("<html>bad gateway</html>"));
         assert_eq!(c, None);
         assert_eq!(join("http://h/v1/", "/models"), "http://h/v1/models");
+    }
+
+    #[test]
+    fn a_token_count_is_a_whole_number_capped_and_anything_else_is_unknown() {
+        let n = |v: serde_json::Value| count(Some(&v));
+        assert_eq!(n(serde_json::json!(12)), Some(12));
+        assert_eq!(n(serde_json::json!(12.0)), Some(12));
+        assert_eq!(n(serde_json::json!(i64::MAX)), Some(MAX_REPORTED_TOKENS));
+        assert_eq!(n(serde_json::json!(u64::MAX)), Some(MAX_REPORTED_TOKENS));
+        assert_eq!(n(serde_json::json!(5e18)), Some(MAX_REPORTED_TOKENS));
+        for unknown in [
+            serde_json::json!(-5),
+            serde_json::json!(1.5),
+            serde_json::json!("12"),
+            serde_json::json!(null),
+            serde_json::json!([1]),
+        ] {
+            assert_eq!(n(unknown.clone()), None, "{unknown}");
+        }
     }
 }
