@@ -1,6 +1,7 @@
 //! `assay run compare RUN_A RUN_B`: the change in mean score per model and criterion (with a
 //! bootstrap interval) and in rank, printed, and written to a file with `--out`.
 
+use assay_core::display::name;
 use std::path::Path;
 
 use assay_core::Error;
@@ -48,8 +49,8 @@ impl Render for Compared {
         for r in &c.rows {
             out.push_str(&format!(
                 "{}  {}: {} -> {} ({}, 95% {} to {})\n",
-                r.model,
-                r.criterion,
+                name(&r.model),
+                name(&r.criterion),
                 num(r.mean_a, fixed),
                 num(r.mean_b, fixed),
                 num(r.delta, signed),
@@ -61,7 +62,7 @@ impl Render for Compared {
             let rank = |v: Option<u32>| v.map_or_else(|| "—".into(), |n| n.to_string());
             out.push_str(&format!(
                 "rank {}: {} -> {}\n",
-                r.model,
+                name(&r.model),
                 rank(r.rank_a),
                 rank(r.rank_b)
             ));

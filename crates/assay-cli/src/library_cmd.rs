@@ -2,6 +2,8 @@
 //! profile (which runs setup on first open), asks core, and renders the answer.
 
 use assay_core::library::Library;
+use assay_core::display::{self, name};
+use assay_core::fs::bounded;
 use assay_core::numbers::{cost_text, fixed};
 use clap::{Args, Subcommand};
 
@@ -314,7 +316,7 @@ pub fn content(data_dir: &DataDir, command: ContentCommand, json: bool) -> Resul
             let draft = ContentDraft {
                 name,
                 kind: ContentKind::parse(&kind)?,
-                body: read_text(&file)?,
+                body: bounded::read_file(&file, bounded::MAX_CONTENT_FILE)?,
                 variables: Default::default(),
                 tags,
             };
@@ -330,7 +332,10 @@ pub fn content(data_dir: &DataDir, command: ContentCommand, json: bool) -> Resul
             file,
             profile,
         } => {
-            let body = file.as_deref().map(read_text).transpose()?;
+            let body = file
+                .as_deref()
+                .map(|f| bounded::read_file(f, bounded::MAX_CONTENT_FILE))
+                .transpose()?;
             let open = open(data_dir, &profile)?;
             let library = Library::of(&open)?;
             let id = library.content_id(&reference)?;
@@ -372,7 +377,7 @@ pub fn preset(data_dir: &DataDir, command: PresetCommand, json: bool) -> Result<
             output::print(&PresetItem(Library::of(&open)?.preset(&preset)?), json)?;
         }
         PresetCommand::Save { file, profile } => {
-            let text = read_text(&file)?;
+            let text = bounded::read_file(&file, bounded::MAX_PRESET_FILE)?;
             let draft: PresetDraft = serde_json::from_str(&text).map_err(|e| {
                 Error::InvalidInput(format!(
                     "{} is not a preset as `assay --json preset show` prints it: {e}",
@@ -493,10 +498,6 @@ fn confirmed(yes: bool, what: &str) -> Result<(), Error> {
     }
 }
 
-/// The text of `file`.
-fn read_text(file: &std::path::Path) -> Result<String, Error> {
-    std::fs::read_to_string(file).map_err(|e| Error::io("read", file, e))
-}
 
 /// What a deletion prints: `{"deleted": "<id>"}`.
 #[derive(serde::Serialize)]
@@ -529,8 +530,10 @@ impl Render for Status {
             other => other.label().to_owned(),
         };
         format!(
-            "Profile {:?} ({}): {detail}\n",
-            self.profile.name, self.profile.id
+            "Profile {:?} ({}): {}\n",
+            self.profile.name,
+            self.profile.id,
+            display::text(&detail)
         )
     }
 }
@@ -547,8 +550,8 @@ impl Render for ContentList {
                 "{}  {:<28} {}  [{}]\n",
                 c.id,
                 c.kind.as_str(),
-                c.name,
-                c.tags.join(", ")
+                name(&c.name),
+                name(&c.tags.join(", "))
             ));
         }
         if out.is_empty() {
@@ -567,11 +570,11 @@ impl Render for ContentItem {
         let c = &self.0;
         format!(
             "{} ({}, {})\nid: {}\n\n{}\n",
-            c.name,
+            name(&c.name),
             c.kind.as_str(),
-            c.tags.join(", "),
+            name(&c.tags.join(", ")),
             c.id,
-            c.body.trim_end()
+            display::text(c.body.trim_end())
         )
     }
 }
@@ -588,7 +591,7 @@ impl Render for PresetList {
                 format!(
                     "{}  {}  ({} models, {} judges, {} inputs)\n",
                     p.id,
-                    p.name,
+                    name(&p.name),
                     p.config.models.len(),
                     p.config.judges.len(),
                     p.inputs.len()
@@ -605,15 +608,18 @@ struct PresetItem(Preset);
 impl Render for PresetItem {
     fn text(&self) -> String {
         let p = &self.0;
-        let mut out = format!("{}\nid: {}\n", p.name, p.id);
+        let mut out = format!("{}\nid: {}\n", name(&p.name), p.id);
         for m in &p.config.models {
             out.push_str(&format!(
                 "model: {}/{} (temperature {}, max {} tokens)\n",
-                m.provider, m.model, m.temperature, m.max_tokens
+                name(&m.provider),
+                name(&m.model),
+                m.temperature,
+                m.max_tokens
             ));
         }
         for j in &p.config.judges {
-            out.push_str(&format!("judge: {}\n", j.label()));
+            out.push_str(&format!("judge: {}\n", name(&j.label())));
         }
         out.push_str(&format!(
             "iterations: {}, trials: {}, scoring: {}, pairwise: {}\n",
@@ -642,7 +648,7 @@ impl Render for RunList {
                 r.tasks_total,
                 r.total_tokens,
                 cost_text(r.total_cost, r.unknown_cost_calls, i64::MAX, 4),
-                r.title
+                name(&r.title)
             ));
         }
         if out.is_empty() {
@@ -660,8 +666,8 @@ impl Render for RunItem {
     fn text(&self) -> String {
         let r = &self.0;
         let mut out = format!(
-            "{}\nid: {}\nstatus: {} ({})\ntasks: {}, tokens: {}, cost: {}\n\nRankings:\n",
-            r.summary.title,
+            "{}\nid: {}\nstatus: {} ({})\ntasks: {}, tokens: {}, cost: {}\n",
+            name(&r.summary.title),
             r.summary.id,
             r.summary.status,
             r.phase,
@@ -674,12 +680,20 @@ impl Render for RunItem {
                 4
             )
         );
+        if r.summary.estimated_calls > 0 {
+            out.push_str(&format!(
+                "estimated: {} call(s) charged their worst case (the server reported no \
+                 usable usage, or the call timed out)\n",
+                r.summary.estimated_calls
+            ));
+        }
+        out.push_str("\nRankings:\n");
         let rankings = assay_core::rankings::rank(r);
         for m in &rankings.by_model {
             let elo = rankings.ratings.iter().find(|x| x.model == m.model);
             out.push_str(&format!(
                 "  {:<28} mean score {}  sd {}  Elo {}\n",
-                m.model,
+                name(&m.model),
                 fixed(m.stats.mean, 2),
                 fixed(m.stats.std_dev, 2),
                 elo.map_or("—".into(), |x| fixed(x.elo, 1)),
@@ -697,8 +711,8 @@ impl Render for RunItem {
             out.push_str(&format!(
                 "  {}  {:<28} {:<24} mean score {}\n",
                 d.id,
-                d.model,
-                d.input_name.as_deref().unwrap_or("?"),
+                name(&d.model),
+                name(d.input_name.as_deref().unwrap_or("?")),
                 fixed(mean, 2)
             ));
         }

@@ -89,7 +89,9 @@ pub fn report_error(err: &Error, json: bool) -> ExitCode {
         serde_json::json!({ "error": { "code": code.as_str(), "message": err.to_string() } })
             .to_string()
     } else {
-        format!("error: {err}")
+        // Names a person typed and a server's words can hold escape sequences: shown, not
+        // obeyed.
+        format!("error: {}", assay_core::display::text(&err.to_string()))
     };
     let _ = writeln!(std::io::stderr().lock(), "{text}");
     ExitCode::from(exit_code(code))

@@ -1,7 +1,8 @@
 //! Reading passphrases: from stdin when asked to, otherwise from a terminal prompt. Never
 //! from arguments, where other users could read them in the process list.
 
-use std::io::{IsTerminal, Read};
+use assay_core::fs::bounded;
+use std::io::IsTerminal;
 
 use assay_core::Error;
 use assay_core::secrets::Passphrase;
@@ -29,10 +30,11 @@ pub fn read_for_creation(source: Source) -> Result<Passphrase, Error> {
 /// All of stdin as lines (without their `\n` or `\r\n`), for commands that need more than
 /// one passphrase.
 pub fn read_stdin_lines() -> Result<Vec<String>, Error> {
-    let mut text = zeroize::Zeroizing::new(String::new());
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| Error::InvalidInput(format!("could not read passphrases from stdin: {e}")))?;
+    let text = zeroize::Zeroizing::new(bounded::read_text(
+        std::io::stdin(),
+        bounded::MAX_STDIN_SECRET,
+        "standard input",
+    )?);
     Ok(text
         .lines()
         .map(|line| line.strip_suffix('\r').unwrap_or(line).to_owned())
@@ -42,10 +44,11 @@ pub fn read_stdin_lines() -> Result<Vec<String>, Error> {
 fn read(source: Source, prompt: &str, confirm: bool) -> Result<String, Error> {
     match source {
         Source::Stdin => {
-            let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).map_err(|e| {
-                Error::InvalidInput(format!("could not read the passphrase from stdin: {e}"))
-            })?;
+            let mut text = bounded::read_text(
+                std::io::stdin(),
+                bounded::MAX_STDIN_SECRET,
+                "standard input",
+            )?;
             if text.ends_with('\n') {
                 text.pop();
                 if text.ends_with('\r') {

@@ -1,6 +1,7 @@
 //! How `assay provider prices|set-price|clear-price` show an endpoint's prices: the
 //! profile's own first, then the embedded table's.
 
+use assay_core::display::name;
 use assay_core::providers::EndpointPrices;
 
 use crate::output::Render;
@@ -27,7 +28,7 @@ impl Render for Prices {
         for o in &p.overrides {
             out.push_str(&format!(
                 "{:<32} {} / {} / {}  (yours, set {})\n",
-                o.model,
+                name(&o.model),
                 o.price.input,
                 o.price.output,
                 figure(o.price.cached_input),

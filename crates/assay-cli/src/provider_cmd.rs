@@ -1,6 +1,7 @@
 //! `assay provider …`: a profile's endpoints (named places it calls models at), their keys and
 //! limits. Keys come from stdin (`--key-stdin`), never from arguments.
 
+use assay_core::display::name;
 use assay_core::Error;
 use assay_core::domain::endpoint::{Endpoint, EndpointChanges, EndpointKind};
 use assay_core::paths::DataDir;
@@ -292,8 +293,8 @@ impl Render for Models {
         self.0
             .iter()
             .map(|m| match &m.name {
-                Some(name) if name != &m.id => format!("{}  ({name})\n", m.id),
-                _ => format!("{}\n", m.id),
+                Some(n) if n != &m.id => format!("{}  ({})\n", name(&m.id), name(n)),
+                _ => format!("{}\n", name(&m.id)),
             })
             .collect()
     }

@@ -8,6 +8,7 @@
 pub mod app_info;
 pub mod bundle;
 pub mod db;
+pub mod display;
 pub mod domain;
 pub mod engine;
 pub mod error;

@@ -11,7 +11,7 @@
 //!   with every call counted, so tests compare the run's totals with the server's.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -28,11 +28,35 @@ pub struct Counts {
     pub rate_limit_next: AtomicU64,
     /// 429s answered.
     pub limited: AtomicU64,
+    /// How usage is reported: [`Usage::Honest`] unless a test makes the server lie.
+    pub usage: AtomicU8,
+}
+
+/// How the fake reports usage (a hostile server's ways of lying about it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Usage {
+    /// Counted from the text.
+    Honest = 0,
+    /// No `usage` object at all.
+    Omitted = 1,
+    /// Negative and non-numeric counts.
+    Garbage = 2,
+    /// 50,000 prompt and 50,000 completion tokens per call, whatever the limits.
+    Inflated = 3,
+    /// `i64::MAX` prompt tokens.
+    Overflowing = 4,
 }
 
 impl Counts {
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Makes the server report usage this way from now on.
+    #[allow(dead_code, reason = "the e2e suite, which also uses this file, lies not")]
+    pub fn report_usage(&self, usage: Usage) {
+        self.usage.store(usage as u8, Ordering::SeqCst);
     }
 
     pub fn tokens(&self) -> u64 {
@@ -136,23 +160,33 @@ impl Respond for Fake {
         c.prompt_tokens.fetch_add(prompt_tokens, Ordering::SeqCst);
         c.completion_tokens
             .fetch_add(completion_tokens, Ordering::SeqCst);
+        let usage = match c.usage.load(Ordering::SeqCst) {
+            1 => Value::Null,
+            2 => json!({"prompt_tokens": -12, "completion_tokens": "many"}),
+            3 => json!({"prompt_tokens": 50_000, "completion_tokens": 50_000}),
+            4 => json!({"prompt_tokens": i64::MAX, "completion_tokens": 5}),
+            _ => json!({
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens
+            }),
+        };
+        let mut answer = json!({
+            "id": format!("chatcmpl-{}", c.calls()),
+            "object": "chat.completion",
+            "model": model,
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish
+            }],
+        });
+        if !usage.is_null() {
+            answer["usage"] = usage;
+        }
         ResponseTemplate::new(200)
             .set_delay(self.delay)
-            .set_body_json(json!({
-                "id": format!("chatcmpl-{}", c.calls()),
-                "object": "chat.completion",
-                "model": model,
-                "choices": [{
-                    "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": finish
-                }],
-                "usage": {
-                    "prompt_tokens": prompt_tokens,
-                    "completion_tokens": completion_tokens,
-                    "total_tokens": prompt_tokens + completion_tokens
-                }
-            }))
+            .set_body_json(answer)
     }
 }
 

@@ -9,6 +9,7 @@ mod editing;
 mod endpoints;
 mod fake_llm;
 mod full_disk;
+mod hostile;
 mod identity;
 mod library;
 mod lockouts;

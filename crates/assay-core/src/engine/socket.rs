@@ -3,6 +3,12 @@
 //! in another process, or the app, reach a run while it works. One JSON request per
 //! connection, answered by JSON lines.
 //!
+//! Bounds: a request line is at most [`MAX_REQUEST_LINE`] bytes and must arrive within
+//! [`REQUEST_WITHIN`]; a reader that stops reading for [`WRITE_WITHIN`] is dropped; at most
+//! [`MAX_CONNECTIONS`] connections are served at once (each on a thread of its own), and one
+//! past that is told so and closed. So no client, slow or hostile, can grow the run's memory
+//! or threads without bound.
+//!
 //! A request is `{"op": "pause" | "cancel" | "watch", "run_id": "…"}`. Pause and cancel
 //! answer `{"status": "…"}` (or `{"error": {"code", "message"}}`); watch streams
 //! `{"update": …}` lines until the run stops working, or answers `{"outcome": …}` at once
@@ -20,6 +26,18 @@ use crate::error::{Error, ErrorCode, Result};
 
 /// The socket's file name in a profile's directory.
 pub const SOCKET_NAME: &str = "control.sock";
+
+/// The longest request line read; a longer one is refused unread.
+pub const MAX_REQUEST_LINE: u64 = 64 * 1024;
+
+/// How long a connection may take to send its request.
+pub const REQUEST_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long a watcher may leave an answer line unread before it is dropped.
+pub const WRITE_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 64;
 
 /// The socket of the profile in `profile_dir`.
 pub fn socket_path(profile_dir: &Path) -> PathBuf {
@@ -77,10 +95,10 @@ pub use unix::{ControlServer, send, watch};
 
 #[cfg(unix)]
 mod unix {
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::{BufRead, BufReader, Read, Write};
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::net::{UnixListener, UnixStream};
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::thread::JoinHandle;
 
     use super::*;
@@ -106,6 +124,7 @@ mod unix {
                 .map_err(|e| Error::io("restrict the control socket", &path, e))?;
             let stop = Arc::new(AtomicBool::new(false));
             let flag = Arc::clone(&stop);
+            let open = Arc::new(AtomicUsize::new(0));
             let thread = std::thread::Builder::new()
                 .name("assay-control".into())
                 .spawn(move || {
@@ -113,11 +132,33 @@ mod unix {
                         if flag.load(Ordering::SeqCst) {
                             break;
                         }
-                        let Ok(conn) = conn else { continue };
-                        let (db, runs) = (Arc::clone(&db), runs.clone());
-                        let _ = std::thread::Builder::new()
+                        let Ok(mut conn) = conn else { continue };
+                        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                            open.fetch_sub(1, Ordering::SeqCst);
+                            let _ = conn.set_write_timeout(Some(REQUEST_WITHIN));
+                            let _ = write_line(
+                                &mut conn,
+                                &Line::Error {
+                                    code: "BUSY".into(),
+                                    message: format!(
+                                        "the run's control socket serves {MAX_CONNECTIONS} \
+                                         connections at once; try again"
+                                    ),
+                                },
+                            );
+                            continue;
+                        }
+                        let (db, runs, count) =
+                            (Arc::clone(&db), runs.clone(), Arc::clone(&open));
+                        let spawned = std::thread::Builder::new()
                             .name("assay-control-conn".into())
-                            .spawn(move || serve(conn, &db, &runs));
+                            .spawn(move || {
+                                serve(conn, &db, &runs);
+                                count.fetch_sub(1, Ordering::SeqCst);
+                            });
+                        if spawned.is_err() {
+                            open.fetch_sub(1, Ordering::SeqCst);
+                        }
                     }
                 })
                 .map_err(|e| Error::io("start the control socket", &path, e))?;
@@ -141,24 +182,34 @@ mod unix {
         }
     }
 
-    fn serve(conn: UnixStream, db: &Database, runs: &ActiveRuns) {
-        let mut reader = BufReader::new(match conn.try_clone() {
-            Ok(c) => c,
-            Err(_) => return,
-        });
-        let mut out = conn;
-        let mut line = String::new();
-        if reader.read_line(&mut line).is_err() {
-            return;
-        }
-        let send_line = |out: &mut UnixStream, l: &Line| -> bool {
-            let Ok(mut text) = serde_json::to_string(l) else {
-                return false;
-            };
-            text.push('\n');
-            out.write_all(text.as_bytes()).is_ok()
+    fn write_line(out: &mut UnixStream, l: &Line) -> bool {
+        let Ok(mut text) = serde_json::to_string(l) else {
+            return false;
         };
-        let Ok(ask) = serde_json::from_str::<Ask>(&line) else {
+        text.push('\n');
+        out.write_all(text.as_bytes()).is_ok()
+    }
+
+    /// The request line, read within [`REQUEST_WITHIN`] and [`MAX_REQUEST_LINE`] bytes;
+    /// `None` for one too slow, too long or not text.
+    fn request_line(conn: &UnixStream) -> Option<String> {
+        conn.set_read_timeout(Some(REQUEST_WITHIN)).ok()?;
+        let mut bytes = Vec::new();
+        BufReader::new(conn.try_clone().ok()?.take(MAX_REQUEST_LINE + 1))
+            .read_until(b'\n', &mut bytes)
+            .ok()?;
+        if bytes.len() as u64 > MAX_REQUEST_LINE || bytes.last() != Some(&b'\n') {
+            return None;
+        }
+        String::from_utf8(bytes).ok()
+    }
+
+    fn serve(conn: UnixStream, db: &Database, runs: &ActiveRuns) {
+        let _ = conn.set_write_timeout(Some(WRITE_WITHIN));
+        let line = request_line(&conn);
+        let mut out = conn;
+        let send_line = write_line;
+        let Some(ask) = line.and_then(|l| serde_json::from_str::<Ask>(&l).ok()) else {
             let _ = send_line(
                 &mut out,
                 &Line::Error {
@@ -312,4 +363,59 @@ pub fn outcome_of(db: &Database, run_id: &str) -> Result<RunOutcome> {
             what: "run",
             id: run_id.into(),
         })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::os::unix::net::UnixStream;
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn listening() -> (crate::test_support::TestProfile, ControlServer, PathBuf) {
+        let profile = crate::test_support::seeded_profile("socket");
+        let dir = profile.dir.path().join("sock");
+        crate::fs::private::create_dir_all(&dir).expect("dir");
+        let server = ControlServer::listen(&dir, Arc::clone(profile.open.db()), ActiveRuns::default())
+            .expect("listen");
+        (profile, server, socket_path(&dir))
+    }
+
+    fn answer(stream: UnixStream) -> String {
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).expect("read");
+        line
+    }
+
+    #[test]
+    fn a_request_line_past_its_bound_is_refused_without_being_read_whole() {
+        let (_p, _server, path) = listening();
+        let mut stream = UnixStream::connect(&path).expect("connect");
+        // 1 MiB with no newline: the server stops at 64 KiB and answers.
+        let chunk = vec![b'x'; 1024 * 1024];
+        let _ = stream.write_all(&chunk);
+        let line = answer(stream);
+        assert!(line.contains("not a control request"), "{line}");
+    }
+
+    #[test]
+    fn connections_past_the_cap_are_told_so_and_closed() {
+        let (_p, _server, path) = listening();
+        // Idle connections that never send: each holds a slot until its request times out.
+        let idle: Vec<UnixStream> = (0..MAX_CONNECTIONS)
+            .map(|_| UnixStream::connect(&path).expect("connect"))
+            .collect();
+        let extra = UnixStream::connect(&path).expect("connect");
+        let line = answer(extra);
+        assert!(line.contains("BUSY"), "{line}");
+        // An idle connection is closed once its request is overdue.
+        let mut first = idle.into_iter().next().expect("one");
+        let mut rest = Vec::new();
+        first.read_to_end(&mut rest).expect("closed by the server");
+        assert!(
+            String::from_utf8_lossy(&rest).contains("not a control request"),
+            "the overdue request is answered and the connection closed"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! these instead of its own copies.
 
 pub mod atomic;
+pub mod bounded;
 pub mod lock;
 pub mod private;
 pub mod space;

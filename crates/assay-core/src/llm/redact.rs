@@ -94,11 +94,13 @@ impl KeyRedactor {
     }
 }
 
-/// A server's message cut to a length an error line can hold, on a character boundary.
-/// Call it only on text already redacted.
+/// A server's message cut to a length an error line can hold, on a character boundary,
+/// with control characters shown as escapes ([`crate::display::text`]). Call it only on
+/// text already redacted.
 pub fn clip(text: &str) -> String {
     const MAX: usize = 300;
-    let text = text.trim();
+    let text = crate::display::text(text.trim());
+    let text = text.as_ref();
     match text.char_indices().nth(MAX) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_owned(),

@@ -114,8 +114,10 @@ pub fn file_name(run: &RunDetail, format: ReportFormat) -> String {
     format!("{stem}.{}", format.extension())
 }
 
-/// Escapes text for HTML and SVG.
+/// Escapes text for HTML and SVG; control characters show as their escapes
+/// ([`crate::display::text`]).
 pub(crate) fn esc(text: &str) -> String {
+    let text = crate::display::text(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

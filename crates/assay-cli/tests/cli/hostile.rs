@@ -1,0 +1,274 @@
+//! Servers that lie about usage, echo the key, or take too long, and inputs made to crash or
+//! exhaust the engine (issue 21's reproductions): budgets hold, nothing panics or wedges,
+//! and no output shows the key.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::fake_llm::Usage;
+use crate::runs::{Bench, KEY, lines, ok};
+use crate::{assay_in, error_code, stderr};
+
+/// The preset with one generator, one judge and one trial, generating one call at a time.
+fn small(bench: &Bench, name: &str, changes: Value) {
+    let mut config = json!({
+        "models": [{"provider": "local", "model": "fake-gen-a", "temperature": 0.5,
+                    "max_tokens": 400}],
+        "judges": [{"provider": "local", "model": "fake-judge-1"}],
+        "iterations": 1,
+        "eval_iterations": 1,
+        "pairwise_enabled": false,
+        "combine_models": [],
+        "generation_concurrency": 1,
+        "eval_concurrency": 1,
+    });
+    for (k, v) in changes.as_object().expect("object") {
+        config[k] = v.clone();
+    }
+    bench.preset(name, config);
+}
+
+fn run_id(out: &std::process::Output) -> String {
+    lines(out).pop().expect("final line")["run_id"]
+        .as_str()
+        .expect("run id")
+        .to_owned()
+}
+
+#[test]
+fn a_server_that_reports_no_usage_is_charged_each_calls_worst_case_and_the_budget_holds() {
+    let bench = Bench::new(Duration::ZERO);
+    small(&bench, "Quiet", json!({}));
+    bench.counts.report_usage(Usage::Omitted);
+    // A generation call's worst case is about 1,000 prompt tokens at $1/M and 400 answer
+    // tokens at $2/M: $0.0018; a budget of $0.005 pays for two.
+    let out = bench.run(&["start", "Quiet", "--budget-usd", "0.005"]);
+    assert_eq!(out.status.code(), Some(25), "paused: {}", stderr(&out));
+    let id = run_id(&out);
+    let run = bench.show(&id);
+    assert_eq!(run["status"], "paused");
+    let cost = run["total_cost"].as_f64().expect("cost");
+    assert!(cost > 0.0 && cost <= 0.005, "charged, within the budget: {cost}");
+    let estimated = run["estimated_calls"].as_i64().expect("estimated");
+    assert_eq!(
+        estimated as u64,
+        bench.counts.calls(),
+        "every call is charged as an estimate"
+    );
+    assert!(
+        run["pause_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("$0.005")),
+        "the budget shown as set, not rounded to cents: {}",
+        run["pause_reason"]
+    );
+    let events = run["events"].as_array().expect("events");
+    assert!(
+        events.iter().all(|e| e["usage_estimated"] == true),
+        "the timeline marks them: {events:?}"
+    );
+    // Resuming again and again pays for nothing more.
+    let calls = bench.counts.calls();
+    for _ in 0..5 {
+        let out = bench.run(&["resume", &id]);
+        assert_eq!(out.status.code(), Some(25), "{}", stderr(&out));
+    }
+    assert_eq!(bench.counts.calls(), calls, "no resume gets past the budget");
+
+    // Negative and non-numeric counts are no usage either.
+    bench.counts.report_usage(Usage::Garbage);
+    let out = bench.run(&["start", "Quiet", "--budget-usd", "0.005"]);
+    assert_eq!(out.status.code(), Some(25), "{}", stderr(&out));
+    let run = bench.show(&run_id(&out));
+    assert!(run["estimated_calls"].as_i64().expect("estimated") > 0);
+    assert!(run["total_cost"].as_f64().expect("cost") <= 0.005);
+}
+
+#[test]
+fn usage_above_a_calls_limits_is_charged_as_reported_and_pauses_the_run_at_once() {
+    let bench = Bench::new(Duration::ZERO);
+    small(&bench, "Inflated", json!({}));
+    bench.counts.report_usage(Usage::Inflated);
+    // 50,000 + 50,000 tokens: $0.15 a call, against a budget of $0.05.
+    let out = bench.run(&["start", "Inflated", "--budget-usd", "0.05"]);
+    assert_eq!(out.status.code(), Some(25), "{}", stderr(&out));
+    let id = run_id(&out);
+    let run = bench.show(&id);
+    assert_eq!(bench.counts.calls(), 1, "paused after the first answer");
+    assert_eq!(run["total_tokens"], 100_000, "charged as reported");
+    assert!((run["total_cost"].as_f64().expect("cost") - 0.15).abs() < 1e-9);
+    let reason = run["pause_reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("past its budget") && reason.contains("more usage"),
+        "{reason}"
+    );
+    let out = bench.run(&["resume", &id]);
+    assert_eq!(out.status.code(), Some(25));
+    assert_eq!(bench.counts.calls(), 1, "a resume past the budget makes no call");
+
+    let out = bench.run(&["start", "Inflated", "--budget-tokens", "3000"]);
+    assert_eq!(out.status.code(), Some(25), "{}", stderr(&out));
+    let run = bench.show(&run_id(&out));
+    assert_eq!(run["total_tokens"], 100_000);
+    assert_eq!(bench.counts.calls(), 2, "one call, then the pause");
+}
+
+#[test]
+fn usage_numbers_that_would_overflow_neither_panic_nor_wedge_the_run() {
+    let bench = Bench::new(Duration::ZERO);
+    small(&bench, "Huge", json!({}));
+    bench.counts.report_usage(Usage::Overflowing);
+    let out = bench.run(&["start", "Huge", "--budget-usd", "1000"]);
+    let text = stderr(&out);
+    assert!(!text.contains("panicked"), "{text}");
+    assert_eq!(out.status.code(), Some(25), "paused past its budget: {text}");
+    let id = run_id(&out);
+    let run = bench.show(&id);
+    let tokens = run["total_tokens"].as_i64().expect("an integer total");
+    assert!(tokens > 1_000_000_000, "{tokens}");
+    // The server is honest again: the run resumes and finishes.
+    bench.counts.report_usage(Usage::Honest);
+    let out = bench.run(&["resume", &id, "--budget-usd", "100000000"]);
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let run = bench.show(&id);
+    assert_eq!(run["status"], "completed");
+    let file = bench.data.outside("huge.html");
+    ok(assay_in(
+        bench.data.path(),
+        &[
+            "report",
+            &id,
+            "--out",
+            file.to_str().expect("utf-8"),
+            "--profile",
+            "work",
+        ],
+    ));
+}
+
+#[test]
+fn a_call_that_times_out_is_charged_its_worst_case() {
+    let bench = Bench::new(Duration::from_millis(2_500));
+    small(&bench, "Slow", json!({"timeout_secs": 1, "max_retries": 0}));
+    let out = bench.run(&["start", "Slow"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    let run = bench.show(&run_id(&out));
+    let estimated = run["estimated_calls"].as_i64().expect("estimated");
+    assert_eq!(estimated, 3, "each of the 3 timed-out generations: {run}");
+    assert!(
+        run["total_cost"].as_f64().expect("cost") > 0.0,
+        "the provider may have billed them, so they are not $0"
+    );
+}
+
+#[test]
+fn preset_numbers_past_their_bounds_are_refused_on_save_with_their_maximum() {
+    let bench = Bench::new(Duration::ZERO);
+    let mut preset = crate::runs::full_preset("Huge");
+    preset["config"]["iterations"] = json!(4_294_967_295_u64);
+    preset["config"]["eval_concurrency"] = json!(1_000_000);
+    let file = bench.data.outside("huge.json");
+    std::fs::write(&file, preset.to_string()).expect("write");
+    let out = assay_in(
+        bench.data.path(),
+        &[
+            "preset",
+            "save",
+            "--file",
+            file.to_str().expect("utf-8"),
+            "--profile",
+            "work",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("iterations: at most 100") && text.contains("eval_concurrency: at most 64"),
+        "{text}"
+    );
+    let out = assay_in(
+        bench.data.path(),
+        &[
+            "--json",
+            "preset",
+            "save",
+            "--file",
+            "/dev/zero",
+            "--profile",
+            "work",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(error_code(&out), "INVALID_INPUT");
+}
+
+#[test]
+fn a_key_echoed_by_the_server_is_never_shown_anywhere() {
+    let bench = Bench::new(Duration::ZERO);
+    small(&bench, "Echo", json!({}));
+    let echo = format!("{}{KEY}", "x".repeat(255));
+    bench.rt.block_on(async {
+        use wiremock::matchers::any;
+        use wiremock::{Mock, ResponseTemplate};
+        bench.server.reset().await;
+        Mock::given(any())
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(json!({"error": {"message": echo, "type": "auth"}})),
+            )
+            .mount(&bench.server)
+            .await;
+    });
+    let mut shown = String::new();
+    let mut collect = |out: &std::process::Output| {
+        shown.push_str(&String::from_utf8_lossy(&out.stdout));
+        shown.push_str(&String::from_utf8_lossy(&out.stderr));
+    };
+    let test = assay_in(
+        bench.data.path(),
+        &["provider", "test", "local", "--profile", "work"],
+    );
+    assert_eq!(test.status.code(), Some(21), "{}", stderr(&test));
+    collect(&test);
+    collect(&assay_in(
+        bench.data.path(),
+        &["--json", "provider", "test", "local", "--profile", "work"],
+    ));
+    let out = bench.run(&["start", "Echo"]);
+    assert_eq!(out.status.code(), Some(25), "paused on the key: {}", stderr(&out));
+    collect(&out);
+    let id = run_id(&out);
+    collect(&bench.run(&["show", &id]));
+    collect(&assay_in(
+        bench.data.path(),
+        &["run", "show", &id, "--profile", "work"],
+    ));
+    for format in ["html", "json", "csv"] {
+        let file = bench.data.outside(&format!("echo.{format}"));
+        ok(assay_in(
+            bench.data.path(),
+            &[
+                "report",
+                &id,
+                "--format",
+                format,
+                "--out",
+                file.to_str().expect("utf-8"),
+                "--profile",
+                "work",
+            ],
+        ));
+        shown.push_str(&std::fs::read_to_string(&file).expect("report"));
+    }
+    for entry in std::fs::read_dir(bench.data.path().join("logs")).expect("logs/") {
+        let path = entry.expect("entry").path();
+        shown.push_str(&String::from_utf8_lossy(&std::fs::read(&path).expect("log")));
+    }
+    assert!(shown.contains("[key]"), "the echo was seen, redacted");
+    for start in 0..=KEY.len() - 8 {
+        let run = &KEY[start..start + 8];
+        assert!(!shown.contains(run), "{run:?} of the key was shown");
+    }
+}
