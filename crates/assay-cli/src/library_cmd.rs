@@ -1,9 +1,9 @@
 //! `assay profile status`, `assay content …`, `assay preset …`, `assay run …`: each opens the
 //! profile (which runs setup on first open), asks core, and renders the answer.
 
-use assay_core::library::Library;
 use assay_core::display::{self, name};
 use assay_core::fs::bounded;
+use assay_core::library::Library;
 use assay_core::numbers::{cost_text, fixed};
 use clap::{Args, Subcommand};
 
@@ -186,7 +186,9 @@ pub enum RunCommand {
         #[command(flatten)]
         profile: ProfileArg,
     },
-    /// Continue a paused or interrupted run (calls already answered are never made again).
+    /// Continue a paused or interrupted run. Answers received are journaled before they are
+    /// read and never requested again; calls in flight when a process died had no answer and
+    /// are made again (at most the run's concurrency per crash).
     Resume {
         /// The run id.
         run: String,
@@ -497,7 +499,6 @@ fn confirmed(yes: bool, what: &str) -> Result<(), Error> {
         )))
     }
 }
-
 
 /// What a deletion prints: `{"deleted": "<id>"}`.
 #[derive(serde::Serialize)]

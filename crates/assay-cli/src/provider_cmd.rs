@@ -1,8 +1,8 @@
 //! `assay provider …`: a profile's endpoints (named places it calls models at), their keys and
 //! limits. Keys come from stdin (`--key-stdin`), never from arguments.
 
-use assay_core::display::name;
 use assay_core::Error;
+use assay_core::display::name;
 use assay_core::domain::endpoint::{Endpoint, EndpointChanges, EndpointKind};
 use assay_core::paths::DataDir;
 use assay_core::providers::{self, ProviderKey};
@@ -82,12 +82,16 @@ pub enum ProviderCommand {
         profile: ProfileArg,
     },
     /// Check an endpoint's address and key with its cheapest authenticated call (the model
-    /// list), retrying within about 10 seconds. Exit 0 when it works; 21 PROVIDER_AUTH,
-    /// 22 PROVIDER_UNREACHABLE, 23 PROVIDER_RATE_LIMITED or 24 (MODEL_NOT_FOUND,
-    /// OUT_OF_CREDIT, BAD_REQUEST, SERVER_ERROR, …) when it does not.
+    /// list), retrying within about 10 seconds. For an openai-compatible endpoint that checks
+    /// the server, not a model; --model also makes a one-token call to that model. Exit 0
+    /// when it works; 21 PROVIDER_AUTH, 22 PROVIDER_UNREACHABLE, 23 PROVIDER_RATE_LIMITED or
+    /// 24 (MODEL_NOT_FOUND, OUT_OF_CREDIT, BAD_REQUEST, SERVER_ERROR, …) when it does not.
     Test {
         /// The endpoint.
         name: String,
+        /// Also call this model with a one-token request.
+        #[arg(long, value_name = "MODEL")]
+        model: Option<String>,
         #[command(flatten)]
         profile: ProfileArg,
     },
@@ -207,9 +211,13 @@ pub fn run(data_dir: &DataDir, command: ProviderCommand, json: bool) -> Result<u
             let cleared = providers::clear_endpoint_key(&profiles, &open, &name)?;
             output::print(&EndpointItem(cleared), json)?;
         }
-        ProviderCommand::Test { name, profile } => {
+        ProviderCommand::Test {
+            name,
+            model,
+            profile,
+        } => {
             let open = crate::library_cmd::open_in(&profiles, &profile)?;
-            let check = providers::test_endpoint(&profiles, &open, &name)?;
+            let check = providers::test_endpoint(&profiles, &open, &name, model.as_deref())?;
             output::print(&Checked(check), json)?;
         }
         ProviderCommand::Models {
@@ -274,10 +282,21 @@ struct Checked(providers::EndpointCheck);
 
 impl Render for Checked {
     fn text(&self) -> String {
-        format!(
+        let c = &self.0;
+        let mut out = format!(
             "OK: endpoint {} answered in {} ms and lists {} model(s).\n",
-            self.0.name, self.0.latency_ms, self.0.models
-        )
+            c.name, c.latency_ms, c.models
+        );
+        if let Some(model) = &c.model {
+            out.push_str(&format!(
+                "The model {} answered a one-token call.\n",
+                name(model)
+            ));
+        }
+        if let Some(note) = &c.note {
+            out.push_str(&format!("Note: {note}.\n"));
+        }
+        out
     }
 }
 

@@ -24,15 +24,18 @@ static CLEAN: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
-/// Renders `text` to HTML that is safe to show: raw HTML escaped, then sanitised.
+/// Renders `text` to HTML that is safe to show: control characters shown as escapes
+/// ([`crate::display::text`]), raw HTML escaped, then sanitised.
 pub fn to_html(text: &str) -> String {
-    let events =
-        Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|e| {
-            match e {
-                Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-                other => other,
-            }
-        });
+    let text = crate::display::text(text);
+    let events = Parser::new_ext(
+        &text,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .map(|e| match e {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events);
     CLEAN.clean(&out).to_string()

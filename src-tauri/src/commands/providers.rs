@@ -102,7 +102,7 @@ pub async fn endpoint_test(
 ) -> Result<providers::EndpointCheck, IpcError> {
     let open = state.require_session(window.label())?;
     let profiles = state.profiles()?;
-    blocking(move || providers::test_endpoint(&profiles, &open, &name)).await
+    blocking(move || providers::test_endpoint(&profiles, &open, &name, None)).await
 }
 
 /// Each endpoint's concurrency now (lowered after 429s until it recovers).

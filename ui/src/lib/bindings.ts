@@ -97,7 +97,7 @@ export const commands = {
 	 *  Checks an endpoint's address and key (its model list, within about 10 s); a failure is
 	 *  the typed provider error (`PROVIDER_AUTH`, `PROVIDER_UNREACHABLE`, …).
 	 */
-	endpointTest: (name: string) => typedError<EndpointCheck, IpcError>(__TAURI_INVOKE("endpoint_test", { name })),
+	endpointTest: (name: string) => typedError<EndpointCheck_Serialize, IpcError>(__TAURI_INVOKE("endpoint_test", { name })),
 	/**  Each endpoint's concurrency now (lowered after 429s until it recovers). */
 	endpointLoads: () => typedError<EndpointLoad[], IpcError>(__TAURI_INVOKE("endpoint_loads")),
 	/**  An endpoint's models: the cached list, or fetched now when `refresh`. */
@@ -198,6 +198,18 @@ export type CallNote = {
 	/**  Wall time, ms. */
 	latency_ms: number,
 };
+
+/**  What a check that worked has shown. */
+export type CheckScope = 
+/**  A cloud provider listed its models for the key: address and key work. */
+"key" | 
+/**
+ *  An OpenAI-compatible server (a local server, a gateway) answered its model list; no
+ *  model was called, so a gateway whose backend is down still passes.
+ */
+"server" | 
+/**  A model answered a one-token call, too. */
+"model";
 
 /**  One model and criterion across the two runs. */
 export type ComparisonRow = ComparisonRow_Serialize | ComparisonRow_Deserialize;
@@ -441,7 +453,10 @@ export type EndpointChanges_Serialize = {
 };
 
 /**  A key check that worked. */
-export type EndpointCheck = {
+export type EndpointCheck = EndpointCheck_Serialize | EndpointCheck_Deserialize;
+
+/**  A key check that worked. */
+export type EndpointCheck_Deserialize = {
 	/**  The endpoint. */
 	name: string,
 	/**  Always true: a check that failed is an error with its typed reason. */
@@ -450,6 +465,30 @@ export type EndpointCheck = {
 	models: number,
 	/**  How long the check took, ms. */
 	latency_ms: number,
+	/**  What the check has shown works. */
+	checked: CheckScope,
+	/**  The model called, when one was. */
+	model?: string | null,
+	/**  What the check did not show, in a sentence, when there is something. */
+	note?: string | null,
+};
+
+/**  A key check that worked. */
+export type EndpointCheck_Serialize = {
+	/**  The endpoint. */
+	name: string,
+	/**  Always true: a check that failed is an error with its typed reason. */
+	ok: boolean,
+	/**  How many models the endpoint listed. */
+	models: number,
+	/**  How long the check took, ms. */
+	latency_ms: number,
+	/**  What the check has shown works. */
+	checked: CheckScope,
+	/**  The model called, when one was. */
+	model: string | null,
+	/**  What the check did not show, in a sentence, when there is something. */
+	note: string | null,
 };
 
 /**  The API an endpoint speaks. */
@@ -1591,6 +1630,11 @@ export type RunEvent_Deserialize = {
 	cost?: number | null,
 	/**  `succeeded`, `failed` or `retried`. */
 	status: string,
+	/**
+	 *  The tokens and cost are the call's worst case (the server reported no usable usage,
+	 *  or the call timed out after the server may have done the work), not a report.
+	 */
+	usage_estimated?: boolean,
 };
 
 /**  One call on the timeline (also the seed package's event format). */
@@ -1613,6 +1657,11 @@ export type RunEvent_Serialize = {
 	cost: number | null,
 	/**  `succeeded`, `failed` or `retried`. */
 	status: string,
+	/**
+	 *  The tokens and cost are the call's worst case (the server reported no usable usage,
+	 *  or the call timed out after the server may have done the work), not a report.
+	 */
+	usage_estimated?: boolean,
 };
 
 /**  How a run's execution ended: the final line of `--json` output. */
@@ -1710,6 +1759,11 @@ export type RunSummary_Deserialize = {
 	 *  a lower bound and is shown as such, never as the whole cost.
 	 */
 	unknown_cost_calls: number,
+	/**
+	 *  Calls charged their worst case because the server reported no usable usage or the
+	 *  call timed out: `total_tokens` and `total_cost` hold estimates for these.
+	 */
+	estimated_calls: number,
 };
 
 /**  A run in the history list. */
@@ -1735,6 +1789,11 @@ export type RunSummary_Serialize = {
 	 *  a lower bound and is shown as such, never as the whole cost.
 	 */
 	unknown_cost_calls: number,
+	/**
+	 *  Calls charged their worst case because the server reported no usable usage or the
+	 *  call timed out: `total_tokens` and `total_cost` hold estimates for these.
+	 */
+	estimated_calls: number,
 };
 
 /**  A run's state as it works. */
@@ -1762,6 +1821,8 @@ export type RunUpdate_Deserialize = {
 	cost: number | null,
 	/**  Calls whose cost is unknown. */
 	unknown_cost_calls: number,
+	/**  Calls charged their worst case (no usable usage reported, or timed out). */
+	estimated_calls: number,
 	/**  Seconds to go at this pace, once there is a pace to go by. */
 	eta_secs?: number | null,
 	/**  The last failure, if any. */
@@ -1794,6 +1855,8 @@ export type RunUpdate_Serialize = {
 	cost: number | null,
 	/**  Calls whose cost is unknown. */
 	unknown_cost_calls: number,
+	/**  Calls charged their worst case (no usable usage reported, or timed out). */
+	estimated_calls: number,
 	/**  Seconds to go at this pace, once there is a pace to go by. */
 	eta_secs: number | null,
 	/**  The last failure, if any. */

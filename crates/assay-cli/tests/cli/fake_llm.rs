@@ -6,7 +6,8 @@
 //! - A scoring judge (a `json_schema` without `winner`) scores every criterion its schema
 //!   requires with the document's quality; a comparing judge names the better document,
 //!   "A" on a tie. A model whose name has `biased` always answers "A"; one with `junk`
-//!   answers text that is not JSON; one with `long` stops at its token limit.
+//!   answers text that is not JSON; one with `long` stops at its token limit; one with
+//!   `huge` writes 1.5 MiB.
 //! - Usage is reported (prompt tokens = bytes / 4, completion = bytes / 4) and summed here,
 //!   with every call counted, so tests compare the run's totals with the server's.
 
@@ -54,7 +55,10 @@ impl Counts {
     }
 
     /// Makes the server report usage this way from now on.
-    #[allow(dead_code, reason = "the e2e suite, which also uses this file, lies not")]
+    #[allow(
+        dead_code,
+        reason = "the e2e suite, which also uses this file, lies not"
+    )]
     pub fn report_usage(&self, usage: Usage) {
         self.usage.store(usage as u8, Ordering::SeqCst);
     }
@@ -150,8 +154,15 @@ impl Respond for Fake {
             if model.contains("long") {
                 finish = "length";
             }
+            // A model with `huge` in its name writes 1.5 MiB (past the 1 MiB the journal
+            // once cut answers at).
+            let padding = if model.contains("huge") {
+                "The facts, at length. ".repeat(72_000)
+            } else {
+                String::new()
+            };
             format!(
-                "Briefing by {model}. QUALITY={}\n\nThe facts, then a recommendation.",
+                "Briefing by {model}. QUALITY={}\n\nThe facts, then a recommendation.{padding}",
                 quality(&model)
             )
         };

@@ -49,7 +49,10 @@ fn a_server_that_reports_no_usage_is_charged_each_calls_worst_case_and_the_budge
     let run = bench.show(&id);
     assert_eq!(run["status"], "paused");
     let cost = run["total_cost"].as_f64().expect("cost");
-    assert!(cost > 0.0 && cost <= 0.005, "charged, within the budget: {cost}");
+    assert!(
+        cost > 0.0 && cost <= 0.005,
+        "charged, within the budget: {cost}"
+    );
     let estimated = run["estimated_calls"].as_i64().expect("estimated");
     assert_eq!(
         estimated as u64,
@@ -74,7 +77,11 @@ fn a_server_that_reports_no_usage_is_charged_each_calls_worst_case_and_the_budge
         let out = bench.run(&["resume", &id]);
         assert_eq!(out.status.code(), Some(25), "{}", stderr(&out));
     }
-    assert_eq!(bench.counts.calls(), calls, "no resume gets past the budget");
+    assert_eq!(
+        bench.counts.calls(),
+        calls,
+        "no resume gets past the budget"
+    );
 
     // Negative and non-numeric counts are no usage either.
     bench.counts.report_usage(Usage::Garbage);
@@ -105,7 +112,11 @@ fn usage_above_a_calls_limits_is_charged_as_reported_and_pauses_the_run_at_once(
     );
     let out = bench.run(&["resume", &id]);
     assert_eq!(out.status.code(), Some(25));
-    assert_eq!(bench.counts.calls(), 1, "a resume past the budget makes no call");
+    assert_eq!(
+        bench.counts.calls(),
+        1,
+        "a resume past the budget makes no call"
+    );
 
     let out = bench.run(&["start", "Inflated", "--budget-tokens", "3000"]);
     assert_eq!(out.status.code(), Some(25), "{}", stderr(&out));
@@ -122,7 +133,11 @@ fn usage_numbers_that_would_overflow_neither_panic_nor_wedge_the_run() {
     let out = bench.run(&["start", "Huge", "--budget-usd", "1000"]);
     let text = stderr(&out);
     assert!(!text.contains("panicked"), "{text}");
-    assert_eq!(out.status.code(), Some(25), "paused past its budget: {text}");
+    assert_eq!(
+        out.status.code(),
+        Some(25),
+        "paused past its budget: {text}"
+    );
     let id = run_id(&out);
     let run = bench.show(&id);
     let tokens = run["total_tokens"].as_i64().expect("an integer total");
@@ -237,7 +252,12 @@ fn a_key_echoed_by_the_server_is_never_shown_anywhere() {
         &["--json", "provider", "test", "local", "--profile", "work"],
     ));
     let out = bench.run(&["start", "Echo"]);
-    assert_eq!(out.status.code(), Some(25), "paused on the key: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(25),
+        "paused on the key: {}",
+        stderr(&out)
+    );
     collect(&out);
     let id = run_id(&out);
     collect(&bench.run(&["show", &id]));
@@ -264,11 +284,111 @@ fn a_key_echoed_by_the_server_is_never_shown_anywhere() {
     }
     for entry in std::fs::read_dir(bench.data.path().join("logs")).expect("logs/") {
         let path = entry.expect("entry").path();
-        shown.push_str(&String::from_utf8_lossy(&std::fs::read(&path).expect("log")));
+        shown.push_str(&String::from_utf8_lossy(
+            &std::fs::read(&path).expect("log"),
+        ));
     }
     assert!(shown.contains("[key]"), "the echo was seen, redacted");
     for start in 0..=KEY.len() - 8 {
         let run = &KEY[start..start + 8];
         assert!(!shown.contains(run), "{run:?} of the key was shown");
     }
+}
+
+#[test]
+fn an_answer_over_one_mebibyte_journaled_before_a_crash_is_read_again_whole() {
+    let bench = Bench::new(Duration::ZERO);
+    small(
+        &bench,
+        "Huge answer",
+        json!({
+            "models": [{"provider": "local", "model": "fake-gen-huge-a", "temperature": 0.5,
+                        "max_tokens": 400}],
+            "evaluation_enabled": false,
+            "judges": []
+        }),
+    );
+    let out = crate::assay()
+        .env("ASSAY_CRASH_AT", "after-journal")
+        .arg("--data-dir")
+        .arg(bench.data.path())
+        .args(["--json", "run", "start", "Huge answer", "--profile", "work"])
+        .output()
+        .expect("run");
+    assert!(
+        !out.status.success(),
+        "the process aborted after journaling"
+    );
+    let calls = bench.counts.calls();
+    assert_eq!(calls, 1);
+    let runs = crate::json(&bench.run(&["list"]));
+    let id = runs[0]["id"].as_str().expect("the run").to_owned();
+    let out = bench.run(&["resume", &id]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        bench.counts.calls(),
+        3,
+        "the journaled answer is not asked again"
+    );
+    let run = bench.show(&id);
+    let longest = run["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .map(|d| d["body"].as_str().expect("body").len())
+        .max()
+        .expect("a document");
+    assert!(longest > 1_500_000, "kept whole: {longest} bytes");
+    assert!(
+        run["failures"].as_array().is_none_or(Vec::is_empty),
+        "{}",
+        run["failures"]
+    );
+}
+
+#[test]
+fn a_model_name_with_terminal_escapes_is_shown_escaped_not_obeyed() {
+    let bench = Bench::new(Duration::ZERO);
+    let sneaky = "fake-gen\u{1b}[2J\u{1b}[31m-a";
+    small(
+        &bench,
+        "Sneaky",
+        json!({
+            "models": [{"provider": "local", "model": sneaky, "temperature": 0.5,
+                        "max_tokens": 400}],
+        }),
+    );
+    let out = bench.run(&["start", "Sneaky"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = run_id(&out);
+    let mut shown = Vec::new();
+    for args in [
+        vec!["run", "show", id.as_str(), "--profile", "work"],
+        vec!["run", "list", "--profile", "work"],
+        vec!["preset", "show", "Sneaky", "--profile", "work"],
+    ] {
+        let out = assay_in(bench.data.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        shown.extend_from_slice(&out.stdout);
+    }
+    let text = String::from_utf8_lossy(&shown);
+    assert!(
+        !text.contains('\u{1b}'),
+        "no raw escape reaches the terminal: {text:?}"
+    );
+    assert!(text.contains("\\u{1b}[2J"), "the escape is shown: {text}");
+    let file = bench.data.outside("sneaky.html");
+    ok(assay_in(
+        bench.data.path(),
+        &[
+            "report",
+            &id,
+            "--out",
+            file.to_str().expect("utf-8"),
+            "--profile",
+            "work",
+        ],
+    ));
+    let html = std::fs::read_to_string(&file).expect("report");
+    assert!(!html.contains('\u{1b}'), "nor the report");
 }

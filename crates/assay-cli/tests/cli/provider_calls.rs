@@ -430,3 +430,60 @@ fn a_gateway_whose_ca_the_system_trusts_is_reached_and_an_untrusted_one_is_not()
     assert_eq!(untrusted.status.code(), Some(22), "{}", stderr(&untrusted));
     assert_eq!(error_code(&untrusted), "PROVIDER_UNREACHABLE");
 }
+
+#[test]
+fn testing_a_compatible_server_says_it_checked_the_server_and_model_calls_one() {
+    let rt = runtime();
+    let server = rt.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1/models"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+            .mount(&server)
+            .await;
+        // The gateway's backend is down: every model call fails.
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .respond_with(ResponseTemplate::new(502).set_body_json(json!({
+                "error": {"message": "upstream connect error"}})))
+            .mount(&server)
+            .await;
+        server
+    });
+    let data = profile_with("openai-compatible", &format!("{}/v1", server.uri()));
+    let out = test_endpoint(&data);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let check = json(&out);
+    assert_eq!(check["checked"], "server", "{check}");
+    assert!(
+        check["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("not a model")),
+        "{check}"
+    );
+    let text = assay_in(
+        data.path(),
+        &["provider", "test", "local", "--profile", "work"],
+    );
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("checked the server, not a model"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
+    // With a model, the one-token call finds the backend down.
+    let out = assay_in(
+        data.path(),
+        &[
+            "--json",
+            "provider",
+            "test",
+            "local",
+            "--model",
+            "m",
+            "--profile",
+            "work",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(24), "{}", stderr(&out));
+    assert_eq!(error_code(&out), "SERVER_ERROR");
+}

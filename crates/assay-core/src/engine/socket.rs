@@ -148,8 +148,7 @@ mod unix {
                             );
                             continue;
                         }
-                        let (db, runs, count) =
-                            (Arc::clone(&db), runs.clone(), Arc::clone(&open));
+                        let (db, runs, count) = (Arc::clone(&db), runs.clone(), Arc::clone(&open));
                         let spawned = std::thread::Builder::new()
                             .name("assay-control-conn".into())
                             .spawn(move || {
@@ -377,8 +376,9 @@ mod tests {
         let profile = crate::test_support::seeded_profile("socket");
         let dir = profile.dir.path().join("sock");
         crate::fs::private::create_dir_all(&dir).expect("dir");
-        let server = ControlServer::listen(&dir, Arc::clone(profile.open.db()), ActiveRuns::default())
-            .expect("listen");
+        let server =
+            ControlServer::listen(&dir, Arc::clone(profile.open.db()), ActiveRuns::default())
+                .expect("listen");
         (profile, server, socket_path(&dir))
     }
 

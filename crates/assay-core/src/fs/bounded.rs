@@ -29,8 +29,7 @@ pub fn read_text(reader: impl Read, max: u64, what: &str) -> Result<String> {
             size(max)
         )));
     }
-    String::from_utf8(bytes)
-        .map_err(|_| Error::InvalidInput(format!("{what} is not UTF-8 text")))
+    String::from_utf8(bytes).map_err(|_| Error::InvalidInput(format!("{what} is not UTF-8 text")))
 }
 
 /// The text of the file at `path`, at most `max` bytes.

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::{endpoint, endpoint_key, now};
+use crate::domain::endpoint::EndpointKind;
 use crate::error::Result;
 use crate::llm::{self, EndpointClient, ModelInfo, RetryPolicy};
 use crate::profile::{OpenProfile, Profiles};
@@ -58,6 +59,19 @@ pub fn endpoint_loads(open: &OpenProfile) -> Result<Vec<EndpointLoad>> {
         .collect())
 }
 
+/// What a check that worked has shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckScope {
+    /// A cloud provider listed its models for the key: address and key work.
+    Key,
+    /// An OpenAI-compatible server (a local server, a gateway) answered its model list; no
+    /// model was called, so a gateway whose backend is down still passes.
+    Server,
+    /// A model answered a one-token call, too.
+    Model,
+}
+
 /// A key check that worked.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct EndpointCheck {
@@ -69,6 +83,25 @@ pub struct EndpointCheck {
     pub models: u32,
     /// How long the check took, ms.
     pub latency_ms: u64,
+    /// What the check has shown works.
+    pub checked: CheckScope,
+    /// The model called, when one was.
+    pub model: Option<String>,
+    /// What the check did not show, in a sentence, when there is something.
+    pub note: Option<String>,
+}
+
+/// The one-token call that checks a model answers.
+fn ping(model: &str) -> llm::CallRequest {
+    llm::CallRequest {
+        model: model.to_owned(),
+        system: "Answer with one word.".into(),
+        user: "Say OK.".into(),
+        temperature: None,
+        max_output_tokens: 1,
+        timeout: CHECK_WITHIN,
+        schema: None,
+    }
 }
 
 /// The endpoint's models as last fetched.
@@ -83,12 +116,25 @@ pub struct ModelList {
 }
 
 /// Checks endpoint `name`'s address and key with the cheapest authenticated call (its model
-/// list), retrying within about 10 seconds in all; the list it gets is cached. A failure is
-/// `Error::Provider` with its typed reason.
-pub fn test_endpoint(profiles: &Profiles, open: &OpenProfile, name: &str) -> Result<EndpointCheck> {
+/// list), retrying within about 10 seconds in all; the list it gets is cached. With `model`,
+/// a one-token call to that model follows, so the check shows the model answers too. A
+/// failure is `Error::Provider` with its typed reason.
+pub fn test_endpoint(
+    profiles: &Profiles,
+    open: &OpenProfile,
+    name: &str,
+    model: Option<&str>,
+) -> Result<EndpointCheck> {
+    let kind = endpoint(open, name)?.kind;
     let client = client(profiles, open, name)?.with_retry(RetryPolicy::bounded(CHECK_WITHIN));
     let started = Instant::now();
-    let outcome = llm::block_on(client.models())?;
+    let outcome = llm::block_on(async {
+        let models = client.models().await?;
+        if let Some(model) = model {
+            client.generate(&ping(model)).await?;
+        }
+        Ok::<_, crate::error::Error>(models)
+    })?;
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let models = match outcome {
         Ok(models) => models,
@@ -103,11 +149,26 @@ pub fn test_endpoint(profiles: &Profiles, open: &OpenProfile, name: &str) -> Res
     };
     save(open, client.name(), &models)?;
     log::info!("endpoint check of profile {} passed", open.record().id);
+    let (checked, note) = match (model, kind) {
+        (Some(_), _) => (CheckScope::Model, None),
+        (None, EndpointKind::OpenaiCompatible) => (
+            CheckScope::Server,
+            Some(
+                "this checked the server, not a model: no model was called, so a gateway \
+                 whose backend is down passes; add --model (or Check as judge) to call one"
+                    .to_owned(),
+            ),
+        ),
+        (None, _) => (CheckScope::Key, None),
+    };
     Ok(EndpointCheck {
         name: client.name().to_owned(),
         ok: true,
         models: u32::try_from(models.len()).unwrap_or(u32::MAX),
         latency_ms,
+        checked,
+        model: model.map(str::to_owned),
+        note,
     })
 }
 

@@ -13,8 +13,8 @@ mod calls;
 mod prices;
 
 pub use calls::{
-    EndpointCheck, EndpointLoad, ModelList, cached_models, client, endpoint_loads, refresh_models,
-    test_endpoint,
+    CheckScope, EndpointCheck, EndpointLoad, ModelList, cached_models, client, endpoint_loads,
+    refresh_models, test_endpoint,
 };
 pub use prices::{
     EndpointPrices, PriceOrigin, PriceOverride, PriceQuote, Pricer, clear_price, endpoint_prices,

@@ -35,7 +35,8 @@ CREATE TABLE runs_new (
     budget_usd         REAL,
     budget_tokens      INTEGER,
     allow_unpriced     INTEGER NOT NULL DEFAULT 0,
-    pause_reason       TEXT
+    pause_reason       TEXT,
+    estimated_calls    INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 INSERT INTO runs_new SELECT * FROM runs;
 DROP TABLE runs;
