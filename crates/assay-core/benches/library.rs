@@ -46,9 +46,12 @@ fn main() {
     let library = Library::of(&open).expect("ready");
     let mut first_page = Vec::new();
     let mut deep_page = Vec::new();
+    // 51 pages of 200 deep (10,200 runs) at the default size; as deep as a smaller
+    // history allows (ASSAY_BENCH_RUNS), so a quick run at a tiny size works too.
+    let depth = (runs / 200).saturating_sub(2).min(50);
     let deep_anchor = {
         let mut page = library.runs(200, None).expect("page");
-        for _ in 0..50 {
+        for _ in 0..depth {
             let next = library.runs(200, page.last()).expect("page");
             page = next;
         }
@@ -62,7 +65,7 @@ fn main() {
         let start = Instant::now();
         let page = library.runs(50, Some(&deep_anchor)).expect("page");
         deep_page.push(start.elapsed());
-        assert_eq!(page.len(), 50);
+        assert!(!page.is_empty(), "a page after the anchor");
     }
 
     println!(
@@ -83,7 +86,10 @@ fn main() {
         fill_time.as_secs_f64()
     );
     report("list 50 runs, first page", &mut first_page);
-    report("list 50 runs after 10,200 (keyset page)", &mut deep_page);
+    report(
+        &format!("list 50 runs after {} (keyset page)", (depth + 1) * 200),
+        &mut deep_page,
+    );
 
     for entry in keyring.list().unwrap_or_default() {
         let _ = keyring.delete(&entry);
@@ -120,7 +126,8 @@ fn fill(open: &assay_core::profile::OpenProfile, runs: usize, per_run: usize) {
                      VALUES (?1, ?2, ?3, 'done', 'completed', ?4, ?5, ?5, ?6, ?7)",
                 )?;
                 let mut task = tx.prepare_cached(
-                    "INSERT INTO tasks (id, run_id, provider, model, iteration, status) VALUES (?1, ?2, 'openai', ?3, ?4, 'succeeded')",
+                    "INSERT INTO tasks (id, run_id, kind, task_key, provider, model, label, iteration, status, attempts)
+                     VALUES (?1, ?2, 'generate', ?1, 'openai', ?3, 'openai/' || ?3, ?4, 'succeeded', 1)",
                 )?;
                 let mut doc = tx.prepare_cached(
                     "INSERT INTO documents (id, run_id, task_id, body, tokens_in, tokens_out, status, created_at)
