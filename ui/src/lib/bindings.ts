@@ -2043,6 +2043,8 @@ export type TimelineCall_Deserialize = {
 	tokens: number,
 	/**  USD; `None` when unknown. */
 	cost?: number | null,
+	/**  The tokens and cost are the call's worst case, not a report. */
+	estimated: boolean,
 };
 
 /**  One call on the chart. */
@@ -2065,6 +2067,8 @@ export type TimelineCall_Serialize = {
 	tokens: number,
 	/**  USD; `None` when unknown. */
 	cost: number | null,
+	/**  The tokens and cost are the call's worst case, not a report. */
+	estimated: boolean,
 };
 
 /**  One endpoint's calls. */

@@ -27,6 +27,8 @@ pub struct TimelineCall {
     pub tokens: i64,
     /// USD; `None` when unknown.
     pub cost: Option<f64>,
+    /// The tokens and cost are the call's worst case, not a report.
+    pub estimated: bool,
 }
 
 /// One endpoint's calls.
@@ -97,8 +99,9 @@ pub fn layout(run: &RunDetail) -> Timeline {
             status: e.status.clone(),
             actor: e.actor.clone(),
             target: e.target.clone(),
-            tokens: e.tokens_in + e.tokens_out,
+            tokens: e.tokens_in.saturating_add(e.tokens_out),
             cost: e.cost,
+            estimated: e.usage_estimated,
         });
     }
     let mut total: f64 = 1.0;
