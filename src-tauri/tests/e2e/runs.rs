@@ -244,3 +244,46 @@ async fn closing_the_window_mid_run_asks_and_quitting_leaves_the_run_interrupted
     );
     assert!(counts.calls() < 18, "it stopped early: {}", counts.calls());
 }
+
+#[tokio::test]
+async fn calls_a_server_reported_no_usage_for_are_shown_charged_at_their_worst_case() {
+    let (server, counts) = fake_llm::serve(Duration::from_millis(50)).await;
+    counts.report_usage(fake_llm::Usage::Omitted);
+    let dir = tempfile::tempdir().expect("temp");
+    prepare(dir.path(), "Estimates", &format!("{}/v1", server.uri()));
+    with_app_in("estimated", dir.path(), async |app| {
+        app.click("open-profile").await?;
+        start_small_run(app).await?;
+        app.wait_for_text("run-status", "completed (done)").await?;
+        let note = app.text("run-estimated").await?;
+        ensure!(
+            note.contains("18 calls charged at their worst case"),
+            "the overview says the cost is made of estimates: {note}"
+        );
+        for theme in ["light", "dark"] {
+            app.click("nav-settings").await?;
+            app.set_value("pref-theme", theme).await?;
+            app.text("prefs-saved").await?;
+            app.click("nav-runs").await?;
+            app.text("run-list").await?;
+            app.click("open-run").await?;
+            app.text("run-estimated").await?;
+            app.screenshot(&format!("run-estimated-{theme}")).await?;
+            app.click("tab-timeline").await?;
+            app.text("timeline-chart").await?;
+            app.script(
+                "document.querySelector(\"[data-testid='timeline-bar']\").dispatchEvent(new MouseEvent('mouseenter'));",
+            )
+            .await?;
+            let hover = app.text("timeline-hover").await?;
+            ensure!(
+                hover.contains("(estimated: worst case charged)"),
+                "a call's card says its charge is an estimate: {hover}"
+            );
+            app.screenshot(&format!("timeline-estimated-{theme}")).await?;
+            app.click("back-to-runs").await?;
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -36,6 +36,10 @@ pub struct Counts {
 /// How the fake reports usage (a hostile server's ways of lying about it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
+#[allow(
+    dead_code,
+    reason = "the e2e suite, which also uses this file, uses one of them"
+)]
 pub enum Usage {
     /// Counted from the text.
     Honest = 0,
