@@ -1,9 +1,11 @@
 -- assay:rebuild
--- Budgets that hold whatever a server reports (issue 21):
+-- Budgets that hold whatever a server reports (issue 21), and judges' answers that explain
+-- themselves when they do not read (issue 22):
 -- - call_journal keeps a whole answer, up to the client's 32 MiB read limit (was cut at
 --   1 MiB, so an answer above that could not be read again after a crash), and says when
 --   its usage is an estimate: the server reported none (or nothing usable), or the call
 --   timed out after the server may have done the work, so it is charged its worst case.
+-- - call_journal keeps, for a judge's answer that did not read, its text and its problems.
 -- - run_events say the same of each call on the timeline.
 -- - runs count the calls charged at an estimate.
 
@@ -26,6 +28,10 @@ CREATE TABLE call_journal_new (
     applied         INTEGER NOT NULL DEFAULT 0 CHECK (applied IN (0, 1)),
     -- 1 when tokens and cost are the call's worst case, not what the server reported
     usage_estimated INTEGER NOT NULL DEFAULT 0 CHECK (usage_estimated IN (0, 1)),
+    -- a judge's answer that did not read: its text and what was wrong with it (a JSON
+    -- array of {code, message}), kept for every attempt of a failed task
+    answer_text     TEXT,
+    problems        TEXT    CHECK (problems IS NULL OR json_valid(problems)),
     UNIQUE (task_id, attempt)
 ) STRICT;
 INSERT INTO call_journal_new (id, run_id, task_id, attempt, started_at, ended_at, outcome,

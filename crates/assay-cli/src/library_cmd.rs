@@ -701,21 +701,39 @@ impl Render for RunItem {
             ));
         }
         out.push_str("\nDocuments:\n");
-        for d in &r.documents {
-            let scores: Vec<i64> = r
-                .scores
-                .iter()
-                .filter(|s| s.document_id == d.id)
-                .map(|s| s.score)
-                .collect();
-            let mean = scores.iter().sum::<i64>() as f64 / scores.len().max(1) as f64;
+        for (d, record) in r.documents.iter().zip(&rankings.document_records) {
             out.push_str(&format!(
                 "  {}  {:<28} {:<24} mean score {}\n",
                 d.id,
                 name(&d.model),
                 name(d.input_name.as_deref().unwrap_or("?")),
-                fixed(mean, 2)
+                record
+                    .mean_score
+                    .map_or_else(|| "— (unscored)".to_owned(), |m| fixed(m, 2))
             ));
+        }
+        if let Some(sentence) = r.unscored.sentence() {
+            out.push_str(&format!("  {sentence}\n"));
+        }
+        if !r.failures.is_empty() {
+            out.push_str(&format!("\nFailures ({}):\n", r.failures.len()));
+            for f in &r.failures {
+                out.push_str(&format!(
+                    "  {} · {} · #{} · {}\n",
+                    f.kind,
+                    name(&f.label),
+                    f.iteration,
+                    name(f.input_name.as_deref().unwrap_or("?"))
+                ));
+                if f.problems.is_empty() {
+                    let why = f.error.split("\n---\n").next().unwrap_or_default();
+                    out.push_str(&format!("    {}\n", display::text(why)));
+                }
+                for p in &f.problems {
+                    let code = p.code.as_str().to_owned();
+                    out.push_str(&format!("    {code}: {}\n", display::text(&p.message)));
+                }
+            }
         }
         out.push_str(&format!(
             "\n{} scores, {} pairwise verdicts, {} timeline events\n",

@@ -4,6 +4,7 @@
 pub mod content;
 pub mod criteria;
 pub mod endpoint;
+pub mod judge_problem;
 pub mod link;
 pub mod name;
 pub mod preset;

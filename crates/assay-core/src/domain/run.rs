@@ -213,6 +213,46 @@ pub struct RunDetail {
     pub pause_reason: Option<String>,
     /// Its failed tasks, each with why (an unreadable judge answer with its text).
     pub failures: Vec<TaskFailure>,
+    /// Documents no judge scored, and why: an unscored document is never a zero.
+    pub unscored: Unscored,
+}
+
+/// How many documents have no stored score, by why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct Unscored {
+    /// Documents without a score.
+    pub documents: i64,
+    /// Their scoring failed (the judge's answers did not read, or the call failed).
+    pub failed: i64,
+    /// The run does not score (scoring is off in its preset).
+    pub skipped: i64,
+    /// The run has not scored them yet (paused, cancelled or interrupted first).
+    pub not_reached: i64,
+}
+
+impl Unscored {
+    /// The sentence a view shows, or `None` when every document is scored.
+    pub fn sentence(&self) -> Option<String> {
+        if self.documents == 0 {
+            return None;
+        }
+        let mut why = Vec::new();
+        for (n, what) in [
+            (self.failed, "scoring failed"),
+            (self.skipped, "scoring is off"),
+            (self.not_reached, "not scored yet"),
+        ] {
+            if n > 0 {
+                why.push(format!("{n} {what}"));
+            }
+        }
+        let s = if self.documents == 1 { "" } else { "s" };
+        Some(format!(
+            "{} document{s} unscored ({}); left out of means and rankings",
+            self.documents,
+            why.join(", ")
+        ))
+    }
 }
 
 /// A task that failed.
@@ -226,10 +266,27 @@ pub struct TaskFailure {
     pub iteration: i64,
     /// The input document's name, if it still exists.
     pub input_name: Option<String>,
+    /// The document it scored or compared first, if any.
+    pub document_id: Option<String>,
     /// Why, with the model's text when its answer could not be read.
     pub error: String,
-    /// Attempts made.
-    pub attempts: i64,
+    /// What was wrong with the last answer, when a judge's answer did not read: shown first.
+    pub problems: Vec<super::judge_problem::Problem>,
+    /// Every attempt, in order: each answer's text and problems, or the call's failure.
+    pub attempts: Vec<FailedAttempt>,
+}
+
+/// One attempt of a failed task.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+pub struct FailedAttempt {
+    /// Its number, from 1.
+    pub attempt: i64,
+    /// `answer` (the server answered) or `failed` (the call failed).
+    pub outcome: String,
+    /// The answer's text (a judge's that did not read), or the call's failure.
+    pub text: String,
+    /// What was wrong with the answer; empty for a failed call or an answer that read.
+    pub problems: Vec<super::judge_problem::Problem>,
 }
 
 /// One kind of task's progress.

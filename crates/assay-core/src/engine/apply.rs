@@ -6,6 +6,7 @@
 use rusqlite::Transaction;
 
 use super::charge::Charge;
+use super::judge_answers::{self, Problem};
 use super::judging::{self, Side};
 use super::plan::{self, TaskSpec};
 use crate::domain::run::{PairwiseVerdict, RunConfigSnapshot, RunEvent, Score};
@@ -80,7 +81,7 @@ pub fn apply(
     record_usage(tx, ctx.run_id, task, answer)?;
     store::tasks::mark_applied(tx, &answer.journal_id)?;
     let outcome = match task.kind.as_str() {
-        "generate" | "combine" => {
+        "generate" | "combine" => Unread::Read({
             let doc_id = uuid::Uuid::new_v4().to_string();
             exec::insert_result_document(
                 tx,
@@ -104,15 +105,26 @@ pub fn apply(
             )?;
             let specs = plan::scoring_tasks(ctx.snapshot, &task.input_id, &doc_id);
             Applied::Succeeded(plan_tasks(tx, ctx.run_id, &specs)?, Some(doc_id))
-        }
+        }),
         "score" => read_scores(tx, ctx, task, &answer.text)?,
         _ => read_verdict(tx, ctx, task, &answer.text)?,
     };
     let outcome = match outcome {
-        Applied::Repair if repaired => {
-            Applied::Failed("the judge's answer could not be read, even after a repair".into())
+        Unread::Read(applied) => applied,
+        Unread::Problems(mut problems) => {
+            if answer.finish == FinishReason::Length {
+                problems.insert(0, Problem::truncated(ctx.snapshot.config.judge_max_tokens));
+            }
+            store::tasks::keep_problems(tx, &answer.journal_id, &answer.text, &problems)?;
+            if repaired {
+                Applied::Failed(format!(
+                    "the judge's answer could not be read, even after a repair: {}",
+                    judge_answers::summary(&problems)
+                ))
+            } else {
+                Applied::Repair
+            }
         }
-        other => other,
     };
     event(
         tx,
@@ -288,12 +300,18 @@ pub fn plan_with_sources(
     Ok(out)
 }
 
+/// A judge's answer read, or what was wrong with it.
+enum Unread {
+    Read(Applied),
+    Problems(Vec<Problem>),
+}
+
 fn read_scores(
     tx: &Transaction<'_>,
     ctx: Context<'_>,
     task: &exec::TaskRow,
     text: &str,
-) -> Result<Applied> {
+) -> Result<Unread> {
     let criteria = ctx
         .snapshot
         .texts
@@ -301,7 +319,9 @@ fn read_scores(
         .map(|t| t.criteria.as_slice())
         .unwrap_or_default();
     let Some(doc) = task.doc_a.as_deref() else {
-        return Ok(Applied::Failed("the document scored is gone".into()));
+        return Ok(Unread::Read(Applied::Failed(
+            "the document scored is gone".into(),
+        )));
     };
     match judging::read_scores(text, criteria) {
         Ok(scores) => {
@@ -319,9 +339,9 @@ fn read_scores(
                     },
                 )?;
             }
-            Ok(Applied::Succeeded(Vec::new(), None))
+            Ok(Unread::Read(Applied::Succeeded(Vec::new(), None)))
         }
-        Err(_) => Ok(Applied::Repair),
+        Err(problems) => Ok(Unread::Problems(problems)),
     }
 }
 
@@ -330,9 +350,11 @@ fn read_verdict(
     ctx: Context<'_>,
     task: &exec::TaskRow,
     text: &str,
-) -> Result<Applied> {
+) -> Result<Unread> {
     let (Some(a), Some(b)) = (task.doc_a.as_deref(), task.doc_b.as_deref()) else {
-        return Ok(Applied::Failed("a document compared is gone".into()));
+        return Ok(Unread::Read(Applied::Failed(
+            "a document compared is gone".into(),
+        )));
     };
     let shown_first = if task.shown_first.as_deref() == Some("B") {
         Side::B
@@ -358,9 +380,9 @@ fn read_verdict(
                     reason,
                 },
             )?;
-            Ok(Applied::Succeeded(Vec::new(), None))
+            Ok(Unread::Read(Applied::Succeeded(Vec::new(), None)))
         }
-        Err(_) => Ok(Applied::Repair),
+        Err(problems) => Ok(Unread::Problems(problems)),
     }
 }
 

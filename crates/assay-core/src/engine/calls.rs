@@ -140,20 +140,27 @@ pub fn prepare(
         None
     };
     if let Some(raw) = earlier {
-        let text = dialect
-            .read_answer(raw.as_bytes())
-            .map_or_else(|_| raw.clone(), |a| a.text);
-        let problem = if task.kind == "score" {
+        let read = dialect.read_answer(raw.as_bytes()).ok();
+        let text = read
+            .as_ref()
+            .map_or_else(|| raw.clone(), |a| a.text.clone());
+        let cut = read
+            .as_ref()
+            .is_some_and(|a| a.finish == crate::llm::FinishReason::Length);
+        let mut problems = if task.kind == "score" {
             judging::read_scores(&text, &texts.criteria).err()
         } else {
             judging::read_verdict(&text).err()
         }
-        .unwrap_or_else(|| "the answer was not in the format asked".into());
+        .unwrap_or_default();
+        if cut {
+            problems.insert(0, judging::Problem::truncated(config.judge_max_tokens));
+        }
         let original = Prompt {
             system: request.system.clone(),
             user: request.user.clone(),
         };
-        let repair = prompts::repair(&original, &text, &problem);
+        let repair = prompts::repair(&original, &text, &problems);
         return Ok(Prepared::Call(PreparedCall {
             request: CallRequest {
                 system: repair.system,

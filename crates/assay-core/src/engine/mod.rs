@@ -24,6 +24,7 @@ pub mod control;
 pub mod estimate;
 mod execute;
 pub mod expand;
+pub mod judge_answers;
 pub mod judging;
 pub mod lifecycle;
 pub mod plan;

@@ -102,6 +102,7 @@ pub(crate) fn run(
         progress: Default::default(),
         pause_reason: None,
         failures: Vec::new(),
+        unscored: Default::default(),
     }
 }
 

@@ -1,4 +1,6 @@
-//! CSV export: one row per score and one per pairwise verdict, told apart by `kind`. Rows are
+//! CSV export: one row per score, one per pairwise verdict and one per problem of a failed
+//! task, told apart by `kind` (a `failure` row has the task's kind in `criterion`, the
+//! problem's code in `winner` and its sentence in `reason`). Rows are
 //! ordered by what they are (input, model, iteration, criterion or judge, trial, order shown),
 //! never by ids, so the same results give the same bytes in any profile.
 
@@ -92,6 +94,46 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             &iteration_b.to_string(),
         ];
         line(&mut out, &row);
+    }
+    // A failed task: one row per problem of its last answer, or one row with its error.
+    for f in &data.run.failures {
+        let input = f.input_name.as_deref().unwrap_or("");
+        let rows: Vec<(String, String)> = if f.problems.is_empty() {
+            vec![(
+                String::new(),
+                f.error
+                    .split("\n---\n")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )]
+        } else {
+            f.problems
+                .iter()
+                .map(|p| {
+                    let code = p.code.as_str().to_owned();
+                    (code, p.message.clone())
+                })
+                .collect()
+        };
+        for (code, message) in rows {
+            let row = [
+                "failure",
+                input,
+                &f.label,
+                "",
+                &f.kind,
+                "",
+                &f.iteration.to_string(),
+                "",
+                &code,
+                "",
+                &message,
+                &f.iteration.to_string(),
+                "",
+            ];
+            line(&mut out, &row);
+        }
     }
     out
 }

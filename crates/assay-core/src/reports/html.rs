@@ -252,6 +252,7 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     timeline(&mut h, run);
 
     judgements::verdicts(&mut h, run);
+    failures(&mut h, run);
     h.push_str("<h2>Documents</h2>");
     for (d, record) in run.documents.iter().zip(
         r.document_records
@@ -281,6 +282,69 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     }
     h.push_str("</body></html>\n");
     h
+}
+
+/// Each failed task: what was wrong first, then every attempt's text folded under it.
+fn failures(h: &mut String, run: &RunDetail) {
+    if run.failures.is_empty() {
+        return;
+    }
+    let _ = write!(
+        h,
+        "<h2>Failures</h2><p>{} task{} failed.</p>",
+        run.failures.len(),
+        if run.failures.len() == 1 { "" } else { "s" }
+    );
+    for f in &run.failures {
+        let _ = write!(
+            h,
+            "<section class=\"failure\"><h3>{} · {} · {} {} · {}</h3>",
+            esc(&f.kind),
+            esc(&f.label),
+            if f.kind == "score" || f.kind == "compare" {
+                "trial"
+            } else {
+                "iteration"
+            },
+            f.iteration,
+            esc(f.input_name.as_deref().unwrap_or("?"))
+        );
+        if f.problems.is_empty() {
+            let why = f.error.split("\n---\n").next().unwrap_or_default();
+            let _ = write!(h, "<p>{}</p>", esc(why));
+        } else {
+            h.push_str("<ul>");
+            for p in &f.problems {
+                let code = p.code.as_str().to_owned();
+                let _ = write!(
+                    h,
+                    "<li><code>{}</code> {}</li>",
+                    esc(&code),
+                    esc(&p.message)
+                );
+            }
+            h.push_str("</ul>");
+        }
+        for a in &f.attempts {
+            let _ = write!(
+                h,
+                "<details><summary>attempt {} ({}{})</summary><pre>{}</pre></details>",
+                a.attempt,
+                esc(&a.outcome),
+                if a.problems.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", {} problem{}",
+                        a.problems.len(),
+                        if a.problems.len() == 1 { "" } else { "s" }
+                    )
+                },
+                esc(&a.text)
+            );
+        }
+        h.push_str("</section>");
+    }
 }
 
 fn cells(run: &RunDetail, criteria: &[String], judge: Option<&str>) -> Vec<Vec<Option<f64>>> {

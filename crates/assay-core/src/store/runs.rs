@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use super::all;
 use crate::domain::from_json;
 use crate::domain::run::{
-    GeneratedDocument, PairwiseVerdict, PhaseProgress, RunDetail, RunEvent, RunProgress,
-    RunSummary, Score, TaskFailure,
+    FailedAttempt, GeneratedDocument, PairwiseVerdict, PhaseProgress, RunDetail, RunEvent,
+    RunProgress, RunSummary, Score, TaskFailure, Unscored,
 };
 use crate::error::Result;
 
@@ -93,27 +93,102 @@ pub fn detail(conn: &Connection, id: &str) -> Result<Option<RunDetail>> {
         progress: progress(conn, id)?,
         pause_reason,
         failures: failures(conn, id)?,
+        unscored: unscored(conn, id)?,
     }))
 }
 
+/// Documents of run `run_id` without a stored score, by why.
+fn unscored(conn: &Connection, run_id: &str) -> Result<Unscored> {
+    let (documents, failed): (i64, i64) = conn.query_row(
+        "SELECT count(*),
+                coalesce(sum(EXISTS (SELECT 1 FROM tasks t WHERE t.run_id = d.run_id
+                     AND t.kind = 'score' AND t.doc_a_id = d.id AND t.status = 'failed')), 0)
+         FROM documents d
+         WHERE d.run_id = ?1 AND d.status = 'succeeded'
+           AND NOT EXISTS (SELECT 1 FROM eval_scores s WHERE s.document_id = d.id)",
+        [run_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let scoring_on = conn
+        .query_row(
+            "SELECT coalesce(json_extract(config_snapshot, '$.config.evaluation_enabled'), 1)
+             FROM runs WHERE id = ?1",
+            [run_id],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .unwrap_or(1)
+        == 1;
+    Ok(if scoring_on {
+        Unscored {
+            documents,
+            failed,
+            skipped: 0,
+            not_reached: documents - failed,
+        }
+    } else {
+        Unscored {
+            documents,
+            failed: 0,
+            skipped: documents,
+            not_reached: 0,
+        }
+    })
+}
+
 fn failures(conn: &Connection, run_id: &str) -> Result<Vec<TaskFailure>> {
-    all(
+    let tasks: Vec<(String, TaskFailure)> = all(
         conn,
-        "SELECT t.kind, t.label, t.iteration, c.name, coalesce(t.error, ''), t.attempts
+        "SELECT t.id, t.kind, t.label, t.iteration, c.name, coalesce(t.error, ''), t.doc_a_id
          FROM tasks t LEFT JOIN contents c ON c.id = t.input_content_id
          WHERE t.run_id = ?1 AND t.status = 'failed' ORDER BY t.rowid",
         [run_id],
         |r| {
-            Ok(TaskFailure {
-                kind: r.get(0)?,
-                label: r.get(1)?,
-                iteration: r.get(2)?,
-                input_name: r.get(3)?,
-                error: r.get(4)?,
-                attempts: r.get(5)?,
-            })
+            Ok((
+                r.get(0)?,
+                TaskFailure {
+                    kind: r.get(1)?,
+                    label: r.get(2)?,
+                    iteration: r.get(3)?,
+                    input_name: r.get(4)?,
+                    error: r.get(5)?,
+                    document_id: r.get(6)?,
+                    problems: Vec::new(),
+                    attempts: Vec::new(),
+                },
+            ))
         },
-    )
+    )?;
+    let mut out = Vec::with_capacity(tasks.len());
+    for (task_id, mut failure) in tasks {
+        failure.attempts = all(
+            conn,
+            "SELECT attempt, outcome, coalesce(answer_text, CASE WHEN outcome = 'failed'
+                    THEN coalesce(error_code, '') || ': ' || raw ELSE '' END), problems
+             FROM call_journal WHERE task_id = ?1 ORDER BY attempt",
+            [&task_id],
+            |r| {
+                let problems: Option<String> = r.get(3)?;
+                Ok(FailedAttempt {
+                    attempt: r.get(0)?,
+                    outcome: r.get(1)?,
+                    text: r.get(2)?,
+                    problems: problems
+                        .and_then(|p| serde_json::from_str(&p).ok())
+                        .unwrap_or_default(),
+                })
+            },
+        )?;
+        failure.problems = failure
+            .attempts
+            .iter()
+            .rev()
+            .find(|a| a.outcome == "answer")
+            .map(|a| a.problems.clone())
+            .unwrap_or_default();
+        out.push(failure);
+    }
+    Ok(out)
 }
 
 fn progress(conn: &Connection, run_id: &str) -> Result<RunProgress> {

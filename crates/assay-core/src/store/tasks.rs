@@ -150,6 +150,23 @@ pub fn mark_applied(tx: &Transaction<'_>, journal_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Keeps, on a journaled judge's answer that did not read, its text and its problems (in the
+/// transaction that applies it), so a failed task shows every attempt's.
+pub fn keep_problems(
+    tx: &Transaction<'_>,
+    journal_id: &str,
+    text: &str,
+    problems: &[crate::domain::judge_problem::Problem],
+) -> Result<()> {
+    let json = serde_json::to_string(problems)
+        .map_err(|e| crate::error::Error::InvalidInput(format!("could not encode: {e}")))?;
+    tx.execute(
+        "UPDATE call_journal SET answer_text = ?2, problems = ?3 WHERE id = ?1",
+        params![journal_id, text, json],
+    )?;
+    Ok(())
+}
+
 /// The answers of `run_id` journaled but not yet applied: to parse again after a crash,
 /// never to request again.
 pub fn unapplied_answers(conn: &Connection, run_id: &str) -> Result<Vec<JournalEntry>> {

@@ -41,7 +41,9 @@ impl Dialect for Anthropic {
             body["tools"] = json!([{
                 "name": ANSWER_TOOL,
                 "description": "Give your answer in this form.",
-                "input_schema": schema,
+                // A tool's schema takes `enum`; string lengths are not part of what it
+                // holds a model to, so `maxLength` is left to the prompt.
+                "input_schema": super::without(schema, &["maxLength"]),
             }]);
             body["tool_choice"] = json!({"type": "tool", "name": ANSWER_TOOL});
         }

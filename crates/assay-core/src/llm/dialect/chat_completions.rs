@@ -71,6 +71,13 @@ impl Dialect for ChatCompletions {
             body["temperature"] = json!(t);
         }
         if let Some(schema) = call.schema.as_ref().filter(|_| with_schema) {
+            // OpenAI's strict mode (and so OpenRouter, which passes it on) takes `enum` but
+            // not `maxLength`; a compatible server (llama.cpp, vLLM, Ollama) turns the whole
+            // schema into a grammar, bounds included.
+            let schema = match self.flavour {
+                Flavour::Compatible => schema.clone(),
+                Flavour::OpenAi | Flavour::OpenRouter => super::without(schema, &["maxLength"]),
+            };
             let mut format = json!({"name": "answer", "schema": schema});
             if self.flavour != Flavour::Compatible {
                 format["strict"] = json!(true);

@@ -132,8 +132,12 @@ impl Dialect for Gemini {
 
 /// A JSON Schema as Gemini's `responseSchema` takes it: the OpenAPI subset (type, format,
 /// description, nullable, enum, properties, required, items, bounds), with upper-case types.
+/// A JSON schema as Gemini's `responseSchema` takes it (an OpenAPI 3.0 subset): upper-case
+/// types; `enum` only on strings, so an integer enum becomes its `minimum` and `maximum`;
+/// `maxLength` kept; and `propertyOrdering` (Gemini otherwise orders properties
+/// alphabetically) following `required`, so a judge's reason comes before its score.
 fn openapi_schema(schema: &Value) -> Value {
-    const KEPT: [&str; 10] = [
+    const KEPT: [&str; 11] = [
         "type",
         "format",
         "description",
@@ -144,11 +148,47 @@ fn openapi_schema(schema: &Value) -> Value {
         "maximum",
         "minItems",
         "maxItems",
+        "maxLength",
     ];
     let Value::Object(fields) = schema else {
         return schema.clone();
     };
     let mut out = Map::new();
+    let numeric_enum = fields
+        .get("type")
+        .is_some_and(|t| t == "integer" || t == "number");
+    if numeric_enum && let Some(values) = fields.get("enum").and_then(Value::as_array) {
+        let numbers: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+        let low = numbers.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if low.is_finite() && high.is_finite() {
+            let whole = |n: f64| {
+                if n.fract() == 0.0 {
+                    json!(n as i64)
+                } else {
+                    json!(n)
+                }
+            };
+            out.insert("minimum".into(), whole(low));
+            out.insert("maximum".into(), whole(high));
+        }
+    }
+    if let (Some(Value::Object(props)), Some(Value::Array(required))) =
+        (fields.get("properties"), fields.get("required"))
+    {
+        let mut order: Vec<Value> = required
+            .iter()
+            .filter(|r| r.as_str().is_some_and(|r| props.contains_key(r)))
+            .cloned()
+            .collect();
+        order.extend(
+            props
+                .keys()
+                .filter(|k| !required.iter().any(|r| r == *k))
+                .map(|k| json!(k)),
+        );
+        out.insert("propertyOrdering".into(), Value::Array(order));
+    }
     for (key, value) in fields {
         match key.as_str() {
             "type" => {
@@ -173,6 +213,7 @@ fn openapi_schema(schema: &Value) -> Value {
             "items" => {
                 out.insert(key.clone(), openapi_schema(value));
             }
+            "enum" if numeric_enum => {}
             k if KEPT.contains(&k) => {
                 out.insert(key.clone(), value.clone());
             }
@@ -196,7 +237,18 @@ mod tests {
         assert_eq!(
             openapi_schema(&schema),
             json!({"type": "OBJECT", "properties": {"winner": {"type": "STRING",
-                   "enum": ["A", "B"]}}, "required": ["winner"]})
+                   "enum": ["A", "B"]}}, "required": ["winner"],
+                   "propertyOrdering": ["winner"]})
+        );
+        let score = json!({"type": "object", "required": ["reason", "score"], "properties": {
+            "reason": {"type": "string", "maxLength": 600},
+            "score": {"type": "integer", "enum": [1, 2, 3, 4, 5]}}});
+        assert_eq!(
+            openapi_schema(&score),
+            json!({"type": "OBJECT", "required": ["reason", "score"],
+                   "propertyOrdering": ["reason", "score"], "properties": {
+                   "reason": {"type": "STRING", "maxLength": 600},
+                   "score": {"type": "INTEGER", "minimum": 1, "maximum": 5}}})
         );
     }
 

@@ -270,6 +270,38 @@ pub(crate) fn bad_response(what: &str) -> ServerError {
     }
 }
 
+/// `schema` without the keywords `dropped`, at every depth (the ones a provider's structured
+/// output does not take).
+pub(crate) fn without(schema: &serde_json::Value, dropped: &[&str]) -> serde_json::Value {
+    match schema {
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .filter(|(k, _)| !dropped.contains(&k.as_str()))
+            .map(|(k, v)| {
+                // Property names are data, not keywords: only their schemas are walked.
+                let v = if k == "properties" {
+                    match v {
+                        serde_json::Value::Object(props) => serde_json::Value::Object(
+                            props
+                                .iter()
+                                .map(|(name, s)| (name.clone(), without(s, dropped)))
+                                .collect(),
+                        ),
+                        other => other.clone(),
+                    }
+                } else {
+                    without(v, dropped)
+                };
+                (k.clone(), v)
+            })
+            .collect(),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(|i| without(i, dropped)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 /// A JSON number as a token count: a whole number from 0 (written as an integer or as a
 /// float such as `12.0`), capped at [`MAX_REPORTED_TOKENS`]. A negative, fractional or
 /// non-numeric count is no count: the call's usage is then unknown, and the run charges
