@@ -697,6 +697,18 @@ export type ExportedBundle = {
 	includes_provider_keys: boolean,
 };
 
+/**  One attempt of a failed task. */
+export type FailedAttempt = {
+	/**  Its number, from 1. */
+	attempt: number,
+	/**  `answer` (the server answered) or `failed` (the call failed). */
+	outcome: string,
+	/**  The answer's text (a judge's that did not read), or the call's failure. */
+	text: string,
+	/**  What was wrong with the answer; empty for a failed call or an answer that read. */
+	problems: Problem[],
+};
+
 /**  A generated document with the task that produced it. */
 export type GeneratedDocument = GeneratedDocument_Serialize | GeneratedDocument_Deserialize;
 
@@ -1269,6 +1281,35 @@ export type Price_Serialize = {
 	cached_input: number | null,
 };
 
+/**  One problem: its code and a sentence saying exactly what was wrong. */
+export type Problem = {
+	/**  The stable code. */
+	code: ProblemCode,
+	/**  What was wrong, in a sentence. */
+	message: string,
+};
+
+/**  What was wrong with a judge's answer. */
+export type ProblemCode = 
+/**  No JSON object could be read from the answer. */
+"NOT_JSON" | 
+/**  The answer was cut at its token limit. */
+"TRUNCATED" | 
+/**  A criterion has no score. */
+"MISSING_CRITERION" | 
+/**  A score names no criterion of the run. */
+"UNKNOWN_CRITERION" | 
+/**  A criterion is scored twice. */
+"DUPLICATE_CRITERION" | 
+/**  A score outside the scale. */
+"OUT_OF_RANGE" | 
+/**  A value of the wrong type (a score that is not a number, a reason that is not text). */
+"WRONG_TYPE" | 
+/**  A score or verdict without its reason. */
+"MISSING_REASON" | 
+/**  A comparison's winner is not `A` or `B`. */
+"BAD_WINNER";
+
 /**  One row of the registry. */
 export type ProfileRecord = ProfileRecord_Serialize | ProfileRecord_Deserialize;
 
@@ -1517,6 +1558,8 @@ export type RunDetail_Deserialize = {
 	pause_reason?: string | null,
 	/**  Its failed tasks, each with why (an unreadable judge answer with its text). */
 	failures: TaskFailure_Deserialize[],
+	/**  Documents no judge scored, and why: an unscored document is never a zero. */
+	unscored: Unscored,
 } & RunSummary_Deserialize;
 
 /**  A run with everything it produced. */
@@ -1545,6 +1588,8 @@ export type RunDetail_Serialize = {
 	pause_reason: string | null,
 	/**  Its failed tasks, each with why (an unreadable judge answer with its text). */
 	failures: TaskFailure_Serialize[],
+	/**  Documents no judge scored, and why: an unscored document is never a zero. */
+	unscored: Unscored,
 } & RunSummary_Serialize;
 
 /**  A run's planned work and worst-case cost. */
@@ -1986,10 +2031,14 @@ export type TaskFailure_Deserialize = {
 	iteration: number,
 	/**  The input document's name, if it still exists. */
 	input_name?: string | null,
+	/**  The document it scored or compared first, if any. */
+	document_id?: string | null,
 	/**  Why, with the model's text when its answer could not be read. */
 	error: string,
-	/**  Attempts made. */
-	attempts: number,
+	/**  What was wrong with the last answer, when a judge's answer did not read: shown first. */
+	problems: Problem[],
+	/**  Every attempt, in order: each answer's text and problems, or the call's failure. */
+	attempts: FailedAttempt[],
 };
 
 /**  A task that failed. */
@@ -2002,10 +2051,14 @@ export type TaskFailure_Serialize = {
 	iteration: number,
 	/**  The input document's name, if it still exists. */
 	input_name: string | null,
+	/**  The document it scored or compared first, if any. */
+	document_id: string | null,
 	/**  Why, with the model's text when its answer could not be read. */
 	error: string,
-	/**  Attempts made. */
-	attempts: number,
+	/**  What was wrong with the last answer, when a judge's answer did not read: shown first. */
+	problems: Problem[],
+	/**  Every attempt, in order: each answer's text and problems, or the call's failure. */
+	attempts: FailedAttempt[],
 };
 
 /**  The app's colours. */
@@ -2142,6 +2195,18 @@ export type TransferProgress = {
 	done: number,
 	/**  Bytes this phase will take, or 0 when it has no byte count. */
 	total: number,
+};
+
+/**  How many documents have no stored score, by why. */
+export type Unscored = {
+	/**  Documents without a score. */
+	documents: number,
+	/**  Their scoring failed (the judge's answers did not read, or the call failed). */
+	failed: number,
+	/**  The run does not score (scoring is off in its preset). */
+	skipped: number,
+	/**  The run has not scored them yet (paused, cancelled or interrupted first). */
+	not_reached: number,
 };
 
 /**  One provider and model's totals. */

@@ -6,8 +6,8 @@
 //! - A scoring judge (a `json_schema` without `winner`) scores every criterion its schema
 //!   requires with the document's quality; a comparing judge names the better document,
 //!   "A" on a tie. A model whose name has `biased` always answers "A"; one with `junk`
-//!   answers text that is not JSON; one with `long` stops at its token limit; one with
-//!   `huge` writes 1.5 MiB.
+//!   answers text that is not JSON; one with `wild` scores 22; one with `long` stops at its
+//!   token limit; one with `huge` writes 1.5 MiB.
 //! - Usage is reported (prompt tokens = bytes / 4, completion = bytes / 4) and summed here,
 //!   with every call counted, so tests compare the run's totals with the server's.
 
@@ -140,7 +140,12 @@ impl Respond for Fake {
             };
             json!({"winner": winner, "reason": "It is the better briefing."}).to_string()
         } else if schema.is_object() {
-            let q = qualities(&user).first().copied().unwrap_or(3).clamp(1, 5);
+            // A judge with `wild` in its name scores 22, outside the scale.
+            let q = if model.contains("wild") {
+                22
+            } else {
+                qualities(&user).first().copied().unwrap_or(3).clamp(1, 5)
+            };
             let scores: serde_json::Map<String, Value> = schema["required"]
                 .as_array()
                 .into_iter()

@@ -392,3 +392,58 @@ fn a_model_name_with_terminal_escapes_is_shown_escaped_not_obeyed() {
     let html = std::fs::read_to_string(&file).expect("report");
     assert!(!html.contains('\u{1b}'), "nor the report");
 }
+
+#[test]
+fn a_score_outside_the_scale_is_a_named_problem_in_every_view_never_clamped() {
+    let bench = Bench::new(Duration::ZERO);
+    small(
+        &bench,
+        "Wild",
+        json!({"judges": [{"provider": "local", "model": "fake-wild-judge"}]}),
+    );
+    let out = bench.run(&["start", "Wild"]);
+    assert_eq!(out.status.code(), Some(25), "{}", stderr(&out));
+    let id = run_id(&out);
+    let run = bench.show(&id);
+    assert!(
+        run["scores"].as_array().expect("scores").is_empty(),
+        "22 is never stored"
+    );
+    let problems = &run["failures"][0]["problems"];
+    assert_eq!(problems[0]["code"], "OUT_OF_RANGE", "{problems}");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("score 22 is outside 1–5")),
+        "{problems}"
+    );
+    let html = bench.data.outside("wild.html");
+    let csv = bench.data.outside("wild.csv");
+    for (file, format) in [(&html, "html"), (&csv, "csv")] {
+        ok(assay_in(
+            bench.data.path(),
+            &[
+                "report",
+                &id,
+                "--format",
+                format,
+                "--out",
+                file.to_str().expect("utf-8"),
+                "--profile",
+                "work",
+            ],
+        ));
+    }
+    let html = std::fs::read_to_string(html).expect("html");
+    assert!(
+        html.contains("<h2>Failures</h2>"),
+        "the report has a Failures section"
+    );
+    assert!(html.contains("OUT_OF_RANGE"), "with the problem's code");
+    let csv = std::fs::read_to_string(csv).expect("csv");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("failure,") && l.contains("OUT_OF_RANGE")),
+        "{csv}"
+    );
+}

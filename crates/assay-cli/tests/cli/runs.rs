@@ -521,6 +521,45 @@ fn a_judge_that_answers_junk_gets_one_repair_then_its_tasks_fail_with_the_text_k
         failures[0]
     );
     assert_eq!(
+        failures[0]["problems"][0]["code"], "NOT_JSON",
+        "the problem comes first: {}",
+        failures[0]
+    );
+    let attempts = failures[0]["attempts"].as_array().expect("attempts");
+    assert_eq!(attempts.len(), 2, "the answer and its repair: {attempts:?}");
+    for a in attempts {
+        assert_eq!(a["problems"][0]["code"], "NOT_JSON", "{a}");
+        assert!(
+            a["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("I think the first one is better")),
+            "{a}"
+        );
+    }
+    assert_eq!(
+        run["unscored"],
+        json!({"documents": 3, "failed": 3, "skipped": 0, "not_reached": 0}),
+        "every document's scoring failed"
+    );
+    let text = assay_in(
+        bench.data.path(),
+        &["run", "show", &run_id, "--profile", "work"],
+    );
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        !text.contains("mean score 0.00"),
+        "no unscored document is a 0: {text}"
+    );
+    assert!(text.contains("— (unscored)"), "{text}");
+    assert!(
+        text.contains("3 documents unscored (3 scoring failed)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("NOT_JSON: the answer holds no JSON object"),
+        "{text}"
+    );
+    assert_eq!(
         run["unknown_cost_calls"], 0,
         "the junk was paid for, and counted"
     );

@@ -171,7 +171,8 @@ pub fn rank(run: &RunDetail) -> RunRankings {
 }
 
 /// Where a verdict stands in the order Elo plays matches: input, the two documents' models
-/// and iterations, judge, trial and which was shown first. Every field is a result's own
+/// and iterations (the pair oriented by model, then iteration), judge, trial and which was
+/// shown first. Every field is a result's own
 /// content, never an id, so the same results rank the same in any profile; and two verdicts
 /// of one run never share a key (a run has one document per input, model and iteration, and
 /// one verdict per pair, judge and trial), so the order is total.
@@ -201,7 +202,16 @@ fn pairwise_ratings(
         if a.model == b.model {
             continue;
         }
-        let score_a = v.score_a;
+        // The pair as stored is in id order (the smaller id is `doc_a`); put it in an order
+        // of its content instead (model label, then iteration), so the same results play
+        // their matches in the same order whatever ids they were given.
+        let swap = (a.model.as_str(), a.iteration) > (b.model.as_str(), b.iteration);
+        let (a, b, score_a, shown_first) = if swap {
+            let shown = if v.shown_first == "A" { "B" } else { "A" };
+            (b, a, 1.0 - v.score_a, shown)
+        } else {
+            (a, b, v.score_a, v.shown_first)
+        };
         let key = (
             a.input_name.as_deref().unwrap_or(""),
             a.model.as_str(),
@@ -210,7 +220,7 @@ fn pairwise_ratings(
             b.iteration,
             v.judge,
             v.trial,
-            v.shown_first,
+            shown_first,
         );
         let m = Match {
             a: index[a.model.as_str()],

@@ -250,3 +250,65 @@ fn each_document_has_its_mean_score_and_pairwise_record() {
         "unscored has no mean, not 0"
     );
 }
+
+#[test]
+fn the_same_results_rank_byte_identically_whatever_their_ids() {
+    // Three models, two inputs, two iterations, verdicts that vary pair by pair.
+    let models = ["m/a", "m/b", "m/c"];
+    let make = |prefix: &str, flip: bool| {
+        let mut docs = Vec::new();
+        for input in ["in1", "in2"] {
+            for (mi, m) in models.iter().enumerate() {
+                for it in 1..=2 {
+                    // Ids whose order differs between the two runs.
+                    let n = if flip {
+                        99 - (mi * 4 + it)
+                    } else {
+                        mi * 4 + it
+                    };
+                    let mut d = doc(&format!("{prefix}{input}-{n:02}"), m, input);
+                    d.iteration = it as i64;
+                    docs.push(d);
+                }
+            }
+        }
+        let mut verdicts = Vec::new();
+        for (i, x) in docs.iter().enumerate() {
+            for y in docs.iter().skip(i + 1) {
+                if x.input_id != y.input_id || x.model == y.model {
+                    continue;
+                }
+                // The preferred one depends on the pair: not a plain quality order.
+                let mixed = (x.iteration * 2 + y.iteration + i as i64) % 3 != 0;
+                let prefers_x = mixed ^ (x.model.as_str() > y.model.as_str());
+                let (first, second, winner) = if x.id < y.id {
+                    (x, y, if prefers_x { "A" } else { "B" })
+                } else {
+                    (y, x, if prefers_x { "B" } else { "A" })
+                };
+                for shown in ["A", "B"] {
+                    let mut v = verdict(&first.id, &second.id, "j1", Some(winner));
+                    v.shown_first = shown.into();
+                    verdicts.push(v);
+                }
+            }
+        }
+        if flip {
+            verdicts.reverse();
+        }
+        run(docs, vec![], verdicts)
+    };
+    let one = rank(&make("x", false));
+    let two = rank(&make("y", true));
+    let elo = |r: &RunRankings| -> Vec<(String, u64, u64)> {
+        r.ratings
+            .iter()
+            .map(|x| (x.model.clone(), x.elo.to_bits(), x.bt_strength.to_bits()))
+            .collect()
+    };
+    assert_eq!(elo(&one), elo(&two), "Elo and Bradley–Terry, bit for bit");
+    assert!(
+        one.ratings.iter().any(|r| (r.elo - 1000.0).abs() > 1.0),
+        "the verdicts moved the ratings"
+    );
+}
