@@ -95,6 +95,18 @@ pub enum ProviderCommand {
         #[command(flatten)]
         profile: ProfileArg,
     },
+    /// Check a model as a judge: one scoring and one comparison request on a short built-in
+    /// sample, each read as a run reads it (one repair allowed). Exit 0 when both answers
+    /// were valid (first try or repaired), 24 BAD_RESPONSE otherwise (the problems named);
+    /// 21–24 for a provider failure as `test`.
+    CheckJudge {
+        /// The endpoint.
+        endpoint: String,
+        /// The model.
+        model: String,
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
     /// List the models an endpoint offers (fetched now and cached; --cached shows the last
     /// list fetched without calling).
     Models {
@@ -233,6 +245,43 @@ pub fn run(data_dir: &DataDir, command: ProviderCommand, json: bool) -> Result<u
             };
             output::print(&Models(list.models), json)?;
         }
+        ProviderCommand::CheckJudge {
+            endpoint,
+            model,
+            profile,
+        } => {
+            let open = crate::library_cmd::open_in(&profiles, &profile)?;
+            let check =
+                assay_core::engine::judge_check::check(&profiles, &open, &endpoint, &model)?;
+            output::print(&JudgeChecked(check.clone()), json)?;
+            if !check.passed() {
+                let problems: Vec<String> = [
+                    ("scoring", &check.scoring),
+                    ("comparison", &check.comparison),
+                ]
+                .iter()
+                .filter(|(_, p)| !p.valid)
+                .map(|(what, p)| {
+                    format!(
+                        "{what}: {}",
+                        assay_core::engine::judge_answers::summary(&p.problems)
+                    )
+                })
+                .collect();
+                return Err(Error::Provider {
+                    endpoint: check.endpoint,
+                    failure: assay_core::error::ProviderFailure {
+                        kind: assay_core::error::FailureKind::BadResponse,
+                        status: None,
+                        detail: Some(format!(
+                            "{} did not give a valid judge's answer, even after a repair ({})",
+                            check.model,
+                            problems.join("; ")
+                        )),
+                    },
+                });
+            }
+        }
         ProviderCommand::Prices { name, profile } => {
             let open = crate::library_cmd::open_in(&profiles, &profile)?;
             output::print(
@@ -295,6 +344,33 @@ impl Render for Checked {
         }
         if let Some(note) = &c.note {
             out.push_str(&format!("Note: {note}.\n"));
+        }
+        out
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct JudgeChecked(assay_core::engine::judge_check::JudgeCheck);
+
+impl Render for JudgeChecked {
+    fn text(&self) -> String {
+        let c = &self.0;
+        let mut out = format!("{} at {} as a judge:\n", name(&c.model), c.endpoint);
+        for (what, p) in [("scoring", &c.scoring), ("comparison", &c.comparison)] {
+            let verdict = match (p.valid, p.attempts) {
+                (true, 1) => "valid on the first try".to_owned(),
+                (true, _) => "valid after the repair".to_owned(),
+                (false, _) => "not valid, even after the repair".to_owned(),
+            };
+            out.push_str(&format!("  {what}: {verdict} ({} ms)\n", p.ms));
+            for problem in &p.problems {
+                out.push_str(&format!(
+                    "    {}: {}\n",
+                    problem.code.as_str(),
+                    assay_core::display::text(&problem.message)
+                ));
+            }
         }
         out
     }

@@ -447,3 +447,63 @@ fn a_score_outside_the_scale_is_a_named_problem_in_every_view_never_clamped() {
         "{csv}"
     );
 }
+
+#[test]
+fn check_judge_says_whether_a_model_answers_as_a_judge() {
+    let bench = Bench::new(Duration::ZERO);
+    let check = |model: &str| {
+        assay_in(
+            bench.data.path(),
+            &[
+                "--json",
+                "provider",
+                "check-judge",
+                "local",
+                model,
+                "--profile",
+                "work",
+            ],
+        )
+    };
+    let out = check("fake-judge-1");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = crate::json(&out);
+    assert_eq!(
+        (got["endpoint"].as_str(), got["model"].as_str()),
+        (Some("local"), Some("fake-judge-1"))
+    );
+    for part in ["scoring", "comparison"] {
+        assert_eq!(got[part]["valid"], true, "{got}");
+        assert_eq!(got[part]["attempts"], 1, "{got}");
+        assert_eq!(got[part]["problems"], json!([]), "{got}");
+        assert!(got[part]["ms"].is_u64(), "{got}");
+    }
+    let out = check("fake-junk");
+    assert_eq!(out.status.code(), Some(24), "{}", stderr(&out));
+    assert_eq!(error_code(&out), "BAD_RESPONSE");
+    let got = crate::json(&out);
+    assert_eq!(got["scoring"]["valid"], false);
+    assert_eq!(got["scoring"]["attempts"], 2, "the repair was tried");
+    assert_eq!(got["scoring"]["problems"][0]["code"], "NOT_JSON", "{got}");
+    assert_eq!(
+        got["comparison"]["problems"][0]["code"], "NOT_JSON",
+        "{got}"
+    );
+    let text = assay_in(
+        bench.data.path(),
+        &[
+            "provider",
+            "check-judge",
+            "local",
+            "fake-junk",
+            "--profile",
+            "work",
+        ],
+    );
+    let shown = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        shown.contains("not valid, even after the repair"),
+        "{shown}"
+    );
+    assert!(shown.contains("NOT_JSON"), "{shown}");
+}

@@ -25,6 +25,7 @@ pub mod estimate;
 mod execute;
 pub mod expand;
 pub mod judge_answers;
+pub mod judge_check;
 pub mod judging;
 pub mod lifecycle;
 pub mod plan;
