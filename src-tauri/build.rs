@@ -35,6 +35,7 @@ fn main() {
         "endpoint_key_set",
         "endpoint_key_clear",
         "endpoint_test",
+        "endpoint_check_judge",
         "endpoint_loads",
         "endpoint_models",
         "price_list",

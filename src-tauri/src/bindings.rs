@@ -50,6 +50,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::providers::endpoint_key_set,
             commands::providers::endpoint_key_clear,
             commands::providers::endpoint_test,
+            commands::providers::endpoint_check_judge,
             commands::providers::endpoint_loads,
             commands::providers::endpoint_models,
             commands::providers::price_list,

@@ -105,6 +105,22 @@ pub async fn endpoint_test(
     blocking(move || providers::test_endpoint(&profiles, &open, &name, None)).await
 }
 
+/// Checks `model` at endpoint `name` as a judge: one scoring and one comparison request on a
+/// built-in sample, each read as a run reads it (one repair allowed). A provider failure is
+/// the typed provider error; answers that do not read are in the check, with their problems.
+#[tauri::command]
+#[specta::specta]
+pub async fn endpoint_check_judge(
+    window: Window,
+    state: State<'_, AppState>,
+    name: String,
+    model: String,
+) -> Result<assay_core::engine::judge_check::JudgeCheck, IpcError> {
+    let open = state.require_session(window.label())?;
+    let profiles = state.profiles()?;
+    blocking(move || assay_core::engine::judge_check::check(&profiles, &open, &name, &model)).await
+}
+
 /// Each endpoint's concurrency now (lowered after 429s until it recovers).
 #[tauri::command]
 #[specta::specta]

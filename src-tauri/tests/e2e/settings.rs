@@ -280,3 +280,52 @@ async fn the_profile_is_exported_from_settings_through_the_native_dialog() {
     assert_eq!(manifest.profile_name, "Outbound");
     assert!(!manifest.includes_provider_keys);
 }
+
+#[tokio::test]
+async fn a_model_is_checked_as_a_judge_from_settings() {
+    let (server, _counts) = crate::fake_llm::serve(std::time::Duration::from_millis(20)).await;
+    crate::harness::with_app("judge-check", async |app| {
+        app.type_into("profile-name", "Judges").await?;
+        app.click("create-submit").await?;
+        app.text("run-list").await?;
+        app.click("nav-settings").await?;
+        app.type_into("endpoint-add-name", "local").await?;
+        app.type_into("endpoint-add-url", &format!("{}/v1", server.uri()))
+            .await?;
+        app.click("endpoint-add").await?;
+        app.text("provider-local").await?;
+        let in_row = |id: &str| {
+            format!(
+                "document.querySelector(\"[data-testid='provider-local'] [data-testid='{id}']\")"
+            )
+        };
+        app.script(&format!("{}.click()", in_row("endpoint-judge")))
+            .await?;
+        for (model, valid) in [("fake-junk", false), ("fake-judge-1", true)] {
+            app.set_value("judge-model", model).await?;
+            app.click("judge-check-run").await?;
+            let result = app.text("judge-check-result").await?;
+            if valid {
+                ensure!(
+                    result.matches("valid on the first try").count() == 2,
+                    "both requests read at once: {result}"
+                );
+            } else {
+                ensure!(
+                    result.contains("not valid, even after the repair")
+                        && result.contains("NOT_JSON"),
+                    "the problem is named: {result}"
+                );
+                for theme in ["light", "dark"] {
+                    app.script(&format!(
+                        "document.documentElement.dataset.theme = '{theme}'"
+                    ))
+                    .await?;
+                    app.screenshot(&format!("judge-check-{theme}")).await?;
+                }
+            }
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -98,6 +98,12 @@ export const commands = {
 	 *  the typed provider error (`PROVIDER_AUTH`, `PROVIDER_UNREACHABLE`, …).
 	 */
 	endpointTest: (name: string) => typedError<EndpointCheck_Serialize, IpcError>(__TAURI_INVOKE("endpoint_test", { name })),
+	/**
+	 *  Checks `model` at endpoint `name` as a judge: one scoring and one comparison request on a
+	 *  built-in sample, each read as a run reads it (one repair allowed). A provider failure is
+	 *  the typed provider error; answers that do not read are in the check, with their problems.
+	 */
+	endpointCheckJudge: (name: string, model: string) => typedError<JudgeCheck, IpcError>(__TAURI_INVOKE("endpoint_check_judge", { name, model })),
 	/**  Each endpoint's concurrency now (lowered after 429s until it recovers). */
 	endpointLoads: () => typedError<EndpointLoad[], IpcError>(__TAURI_INVOKE("endpoint_loads")),
 	/**  An endpoint's models: the cached list, or fetched now when `refresh`. */
@@ -794,6 +800,30 @@ export type JudgeAgreement = {
 	judges: number,
 	/**  What it means, in words (Krippendorff's thresholds: 0.8 and 0.667). */
 	meaning: string,
+};
+
+/**  A model checked as a judge. */
+export type JudgeCheck = {
+	/**  The endpoint. */
+	endpoint: string,
+	/**  The model. */
+	model: string,
+	/**  The scoring request. */
+	scoring: JudgeCheckPart,
+	/**  The comparison request. */
+	comparison: JudgeCheckPart,
+};
+
+/**  How one kind of judge request went. */
+export type JudgeCheckPart = {
+	/**  The answer was valid, on the first try or after the repair. */
+	valid: boolean,
+	/**  Requests made: 1 (valid at once), or 2 (a repair was asked). */
+	attempts: number,
+	/**  What was wrong with the last answer; empty when it was valid. */
+	problems: Problem[],
+	/**  Time for all its requests, ms. */
+	ms: number,
 };
 
 /**  How one judge's scores differ from the other judges'. */
