@@ -254,8 +254,19 @@ impl output::Render for Estimate {
             None => format!("unknown (no price for {})", e.unpriced.join(", ")),
         };
         format!(
-            "calls: {} generate, {} score, {} compare, {} combine\ncost: {cost}\ntokens: at most {}\n",
-            t.generate.total, t.score.total, t.compare.total, t.combine.total, e.worst_case_tokens
+            "calls: {} generate, {} score, {} compare, {} combine\ncost: {cost}\ntokens: at most {}\n\
+             judge answers: at most {} tokens each ({})\n",
+            t.generate.total,
+            t.score.total,
+            t.compare.total,
+            t.combine.total,
+            e.worst_case_tokens,
+            e.judge_max_tokens,
+            if e.judge_max_tokens_auto {
+                "enough for every criterion's reason; set judge_max_tokens to change it"
+            } else {
+                "the preset's judge_max_tokens"
+            }
         )
     }
 }

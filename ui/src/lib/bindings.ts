@@ -1088,8 +1088,11 @@ export type PresetConfig_Deserialize = {
 	budget_usd?: number | null,
 	/**  Stop (pause) the run before a call that could take its tokens past this. */
 	budget_tokens?: number | null,
-	/**  A judge's output token limit per call. */
-	judge_max_tokens?: number,
+	/**
+	 *  A judge's output token limit per call.
+	 *  `None` (or `null`): computed from the number of criteria ([`judge_tokens_for`]).
+	 */
+	judge_max_tokens?: number | null,
 };
 
 /**  The `presets.config` column. */
@@ -1124,8 +1127,11 @@ export type PresetConfig_Serialize = {
 	budget_usd: number | null,
 	/**  Stop (pause) the run before a call that could take its tokens past this. */
 	budget_tokens: number | null,
-	/**  A judge's output token limit per call. */
-	judge_max_tokens: number,
+	/**
+	 *  A judge's output token limit per call.
+	 *  `None` (or `null`): computed from the number of criteria ([`judge_tokens_for`]).
+	 */
+	judge_max_tokens: number | null,
 };
 
 /**  A preset to create, or the new state of one being edited. */
@@ -1636,6 +1642,10 @@ export type RunEstimate_Deserialize = {
 	worst_case_usd?: number | null,
 	/**  The most tokens the calls could use. */
 	worst_case_tokens: number,
+	/**  The output token limit each judge call gets. */
+	judge_max_tokens: number,
+	/**  Whether that limit was computed from the number of criteria (the preset sets none). */
+	judge_max_tokens_auto: boolean,
 	/**  `endpoint/model` of each model without a known price. */
 	unpriced: string[],
 };
@@ -1651,6 +1661,10 @@ export type RunEstimate_Serialize = {
 	worst_case_usd: number | null,
 	/**  The most tokens the calls could use. */
 	worst_case_tokens: number,
+	/**  The output token limit each judge call gets. */
+	judge_max_tokens: number,
+	/**  Whether that limit was computed from the number of criteria (the preset sets none). */
+	judge_max_tokens_auto: boolean,
 	/**  `endpoint/model` of each model without a known price. */
 	unpriced: string[],
 };

@@ -34,15 +34,26 @@ impl ModelSpec {
 /// How many of each input's best documents go to the combine models, by default.
 pub const DEFAULT_COMBINE_TOP_K: u32 = 2;
 
-/// A judge's output token limit, by default.
+/// A judge's output token limit when a preset does not set one, for a comparison (one
+/// reason) or a check; a scoring call's is [`judge_tokens_for`] its criteria.
 pub const DEFAULT_JUDGE_MAX_TOKENS: u32 = 1024;
+
+/// Output tokens each criterion's answer may take: a reason of up to 600 characters (about
+/// 150 tokens) and its score in JSON, with room to spare.
+pub const JUDGE_TOKENS_PER_CRITERION: u32 = 200;
+
+/// The output token limit a judge gets for `criteria` criteria when the preset sets none:
+/// 200 for the object itself and [`JUDGE_TOKENS_PER_CRITERION`] for each criterion, so every
+/// criterion's reason fits (4 criteria: 1,000; 10: 2,200).
+pub fn judge_tokens_for(criteria: usize) -> u32 {
+    let n = u32::try_from(criteria.max(1)).unwrap_or(u32::MAX);
+    JUDGE_TOKENS_PER_CRITERION
+        .saturating_mul(n)
+        .saturating_add(200)
+}
 
 fn default_combine_top_k() -> u32 {
     DEFAULT_COMBINE_TOP_K
-}
-
-fn default_judge_max_tokens() -> u32 {
-    DEFAULT_JUDGE_MAX_TOKENS
 }
 
 /// A judge model.
@@ -101,8 +112,9 @@ pub struct PresetConfig {
     #[serde(default)]
     pub budget_tokens: Option<u64>,
     /// A judge's output token limit per call.
-    #[serde(default = "default_judge_max_tokens")]
-    pub judge_max_tokens: u32,
+    /// `None` (or `null`): computed from the number of criteria ([`judge_tokens_for`]).
+    #[serde(default)]
+    pub judge_max_tokens: Option<u32>,
 }
 
 /// Whether `name` can be an endpoint's name (whether that endpoint exists is checked against
@@ -112,6 +124,13 @@ fn endpoint_name(name: &str) -> bool {
 }
 
 impl PresetConfig {
+    /// A judge's output token limit in a run over `criteria` criteria: the preset's, or one
+    /// that fits every criterion's reason.
+    pub fn judge_tokens(&self, criteria: usize) -> u32 {
+        self.judge_max_tokens
+            .unwrap_or_else(|| judge_tokens_for(criteria))
+    }
+
     /// Every (endpoint, model) the preset calls: generators, combine models and judges.
     pub fn called_models(&self) -> impl Iterator<Item = (&str, &str)> {
         self.models
@@ -206,7 +225,10 @@ impl PresetConfig {
                 "must be at least 1 (leave it out for no budget)",
             );
         }
-        if !(16..=100_000).contains(&self.judge_max_tokens) {
+        if self
+            .judge_max_tokens
+            .is_some_and(|n| !(16..=100_000).contains(&n))
+        {
             bad("judge_max_tokens", "must be between 16 and 100000");
         }
         if (self.evaluation_enabled || self.pairwise_enabled) && self.judges.is_empty() {
@@ -343,7 +365,7 @@ mod tests {
             combine_top_k: DEFAULT_COMBINE_TOP_K,
             budget_usd: None,
             budget_tokens: None,
-            judge_max_tokens: DEFAULT_JUDGE_MAX_TOKENS,
+            judge_max_tokens: None,
         }
     }
 
@@ -391,7 +413,7 @@ mod tests {
         c.judges.clear();
         c.budget_usd = Some(-1.0);
         c.budget_tokens = Some(0);
-        c.judge_max_tokens = 1;
+        c.judge_max_tokens = Some(1);
         let problems = c.problems();
         for field in [
             "combine_models[0].label",

@@ -235,7 +235,7 @@ mod tests {
             combine_top_k: 2,
             budget_usd: None,
             budget_tokens: None,
-            judge_max_tokens: 1024,
+            judge_max_tokens: None,
         }
     }
 

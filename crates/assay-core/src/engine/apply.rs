@@ -113,7 +113,11 @@ pub fn apply(
         Unread::Read(applied) => applied,
         Unread::Problems(mut problems) => {
             if answer.finish == FinishReason::Length {
-                problems.insert(0, Problem::truncated(ctx.snapshot.config.judge_max_tokens));
+                let criteria = ctx.snapshot.texts.as_ref().map_or(0, |t| t.criteria.len());
+                problems.insert(
+                    0,
+                    Problem::truncated(ctx.snapshot.config.judge_tokens(criteria)),
+                );
             }
             store::tasks::keep_problems(tx, &answer.journal_id, &answer.text, &problems)?;
             if repaired {

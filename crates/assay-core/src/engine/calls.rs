@@ -59,7 +59,7 @@ pub fn prepare(
         system: prompt.system,
         user: prompt.user,
         temperature: None,
-        max_output_tokens: config.judge_max_tokens,
+        max_output_tokens: config.judge_tokens(texts.criteria.len()),
         timeout,
         schema: Some(schema),
     };
@@ -154,7 +154,10 @@ pub fn prepare(
         }
         .unwrap_or_default();
         if cut {
-            problems.insert(0, judging::Problem::truncated(config.judge_max_tokens));
+            problems.insert(
+                0,
+                judging::Problem::truncated(config.judge_tokens(texts.criteria.len())),
+            );
         }
         let original = Prompt {
             system: request.system.clone(),

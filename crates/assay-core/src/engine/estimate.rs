@@ -22,6 +22,10 @@ pub struct RunEstimate {
     pub worst_case_usd: Option<f64>,
     /// The most tokens the calls could use.
     pub worst_case_tokens: i64,
+    /// The output token limit each judge call gets.
+    pub judge_max_tokens: u32,
+    /// Whether that limit was computed from the number of criteria (the preset sets none).
+    pub judge_max_tokens_auto: bool,
     /// `endpoint/model` of each model without a known price.
     pub unpriced: Vec<String>,
 }
@@ -116,18 +120,19 @@ pub fn estimate(open: &OpenProfile, reference: &str) -> Result<RunEstimate> {
         );
         add(&m.provider, &m.model, &req, inputs);
     }
+    let judge_tokens = c.judge_tokens(texts.criteria.len());
     let judge_count = c.judges.len().max(1) as i64;
     for j in &c.judges {
         let scoring = request(
             texts.scoring_instructions.len() + 2000,
             input_bytes + longest_doc,
-            c.judge_max_tokens,
+            judge_tokens,
         );
         add(&j.provider, &j.model, &scoring, score / judge_count);
         let comparing = request(
             texts.comparison_instructions.len() + 2000,
             input_bytes + 2 * longest_doc,
-            c.judge_max_tokens,
+            judge_tokens,
         );
         add(&j.provider, &j.model, &comparing, compare / judge_count);
     }
@@ -140,6 +145,8 @@ pub fn estimate(open: &OpenProfile, reference: &str) -> Result<RunEstimate> {
         },
         worst_case_usd: usd,
         worst_case_tokens: tokens,
+        judge_max_tokens: judge_tokens,
+        judge_max_tokens_auto: c.judge_max_tokens.is_none(),
         unpriced: unpriced_models(open, &preset)?,
     })
 }

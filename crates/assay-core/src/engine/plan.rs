@@ -375,7 +375,7 @@ mod tests {
             combine_top_k: 2,
             budget_usd: None,
             budget_tokens: None,
-            judge_max_tokens: 1024,
+            judge_max_tokens: None,
         };
         let preset = Preset {
             id: "p".into(),

@@ -88,7 +88,7 @@ pub(crate) fn run(
                 combine_top_k: 2,
                 budget_usd: None,
                 budget_tokens: None,
-                judge_max_tokens: 1024,
+                judge_max_tokens: None,
             },
             roles: PresetRoles::default(),
             inputs: Vec::new(),

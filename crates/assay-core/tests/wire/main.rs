@@ -4,6 +4,7 @@
 
 mod errors;
 mod formats;
+mod judges;
 mod keys;
 mod limits;
 mod raw_server;
