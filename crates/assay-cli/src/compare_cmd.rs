@@ -44,6 +44,11 @@ impl Render for Compared {
     fn text(&self) -> String {
         let c = &self.0;
         let mut out = format!("A: {}\nB: {}\n", c.run_a, c.run_b);
+        if let Some(note) = &c.note {
+            out.push_str(note);
+            out.push('\n');
+            return out;
+        }
         let num =
             |v: Option<f64>, f: fn(f64, usize) -> String| v.map_or_else(|| "—".into(), |v| f(v, 2));
         for r in &c.rows {

@@ -700,6 +700,12 @@ impl Render for RunItem {
                 elo.map_or("—".into(), |x| fixed(x.elo, 1)),
             ));
         }
+        for note in [&rankings.notes.pairwise, &rankings.notes.agreement]
+            .into_iter()
+            .flatten()
+        {
+            out.push_str(&format!("  {note}\n"));
+        }
         out.push_str("\nDocuments:\n");
         for (d, record) in r.documents.iter().zip(&rankings.document_records) {
             out.push_str(&format!(

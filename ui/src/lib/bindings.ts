@@ -1473,6 +1473,34 @@ export type RankChange_Serialize = {
 	rank_b: number | null,
 };
 
+/**
+ *  Sentences that explain results a run cannot have: shown instead of `—` and neutral
+ *  ratings.
+ */
+export type RankingNotes = RankingNotes_Serialize | RankingNotes_Deserialize;
+
+/**
+ *  Sentences that explain results a run cannot have: shown instead of `—` and neutral
+ *  ratings.
+ */
+export type RankingNotes_Deserialize = {
+	/**  Why there are no model-level pairwise ratings although documents were compared. */
+	pairwise?: string | null,
+	/**  Why the judges' agreement cannot be measured although documents were scored. */
+	agreement?: string | null,
+};
+
+/**
+ *  Sentences that explain results a run cannot have: shown instead of `—` and neutral
+ *  ratings.
+ */
+export type RankingNotes_Serialize = {
+	/**  Why there are no model-level pairwise ratings although documents were compared. */
+	pairwise: string | null,
+	/**  Why the judges' agreement cannot be measured although documents were scored. */
+	agreement: string | null,
+};
+
 /**  Output formats. */
 export type ReportFormat = 
 /**  One self-contained HTML file. */
@@ -1514,6 +1542,10 @@ export type RunComparison_Deserialize = {
 	rows: ComparisonRow_Deserialize[],
 	/**  Per model, sorted by model. */
 	ranking: RankChange_Deserialize[],
+	/**  Models (contestant labels) that took part in both runs. */
+	shared_models: number,
+	/**  Why nothing can be compared, when the runs share no model. */
+	note?: string | null,
 };
 
 /**  Two runs compared. */
@@ -1526,6 +1558,10 @@ export type RunComparison_Serialize = {
 	rows: ComparisonRow_Serialize[],
 	/**  Per model, sorted by model. */
 	ranking: RankChange_Serialize[],
+	/**  Models (contestant labels) that took part in both runs. */
+	shared_models: number,
+	/**  Why nothing can be compared, when the runs share no model. */
+	note: string | null,
 };
 
 /**  The `runs.config_snapshot` column: what the run used, frozen when it started. */
@@ -1798,6 +1834,8 @@ export type RunRankings_Deserialize = {
 	judge_agreement?: JudgeAgreement | null,
 	/**  Each document's mean score and pairwise record, in `run.documents` order. */
 	document_records: DocumentRecord_Deserialize[],
+	/**  Why a number that cannot mean anything here is not shown, in a sentence each. */
+	notes: RankingNotes_Deserialize,
 };
 
 /**  Everything ranked for one run. */
@@ -1820,6 +1858,8 @@ export type RunRankings_Serialize = {
 	judge_agreement: JudgeAgreement | null,
 	/**  Each document's mean score and pairwise record, in `run.documents` order. */
 	document_records: DocumentRecord_Serialize[],
+	/**  Why a number that cannot mean anything here is not shown, in a sentence each. */
+	notes: RankingNotes_Serialize,
 };
 
 /**  A run in the history list. */

@@ -507,3 +507,68 @@ fn check_judge_says_whether_a_model_answers_as_a_judge() {
     );
     assert!(shown.contains("NOT_JSON"), "{shown}");
 }
+
+#[test]
+fn a_one_model_run_and_runs_without_a_shared_model_say_why_instead_of_dashes() {
+    let bench = Bench::new(Duration::ZERO);
+    // One generator, two iterations, compared with each other.
+    small(
+        &bench,
+        "One model",
+        json!({"iterations": 2, "pairwise_enabled": true}),
+    );
+    let out = bench.run(&["start", "One model"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let one = run_id(&out);
+    let text = assay_in(
+        bench.data.path(),
+        &["run", "show", &one, "--profile", "work"],
+    );
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        text.contains("Model-level ratings need two models"),
+        "the one-model run says why there is no model rating: {text}"
+    );
+    assert!(text.contains("only local/fake-judge-1 scored"), "{text}");
+    let html = bench.data.outside("one.html");
+    ok(assay_in(
+        bench.data.path(),
+        &[
+            "report",
+            &one,
+            "--out",
+            html.to_str().expect("utf-8"),
+            "--profile",
+            "work",
+        ],
+    ));
+    let html = std::fs::read_to_string(html).expect("report");
+    assert!(html.contains("Model-level ratings need two models"));
+    assert!(!html.contains("Elo (K = 32"), "no neutral Elo chart");
+
+    // Another generator: the two runs share no model.
+    small(
+        &bench,
+        "Other model",
+        json!({"models": [{"provider": "local", "model": "fake-gen-b", "temperature": 0.5,
+                           "max_tokens": 400}]}),
+    );
+    let out = bench.run(&["start", "Other model"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let other = run_id(&out);
+    let out = bench.run(&["compare", &one, &other]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let compared = crate::json(&out);
+    assert_eq!(compared["shared_models"], 0, "{compared}");
+    assert!(
+        compared["rows"].as_array().is_some_and(|r| !r.is_empty()),
+        "the JSON keeps its rows (with nulls)"
+    );
+    let text = assay_in(
+        bench.data.path(),
+        &["run", "compare", &one, &other, "--profile", "work"],
+    );
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.contains("no model in common"), "{text}");
+    assert!(!text.contains("—"), "no table of dashes: {text}");
+}

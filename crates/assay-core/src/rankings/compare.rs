@@ -51,6 +51,10 @@ pub struct RunComparison {
     pub rows: Vec<ComparisonRow>,
     /// Per model, sorted by model.
     pub ranking: Vec<RankChange>,
+    /// Models (contestant labels) that took part in both runs.
+    pub shared_models: u32,
+    /// Why nothing can be compared, when the runs share no model.
+    pub note: Option<String>,
 }
 
 /// A run's criteria names: those it sent (a run made by the engine), else those scored.
@@ -183,11 +187,26 @@ pub fn compare(a: &RunDetail, b: &RunDetail) -> Result<RunComparison> {
             rank_b: rb.get(m).copied(),
         })
         .collect();
+    let in_a: BTreeSet<&str> = a.documents.iter().map(|d| d.model.as_str()).collect();
+    let shared = b
+        .documents
+        .iter()
+        .map(|d| d.model.as_str())
+        .collect::<BTreeSet<_>>()
+        .intersection(&in_a)
+        .count();
+    let note = (shared == 0).then(|| {
+        "The two runs have no model in common, so no model's scores can be compared; each \
+         run's own rankings are in its report."
+            .to_owned()
+    });
     Ok(RunComparison {
         run_a: a.summary.id.clone(),
         run_b: b.summary.id.clone(),
         rows,
         ranking,
+        shared_models: u32::try_from(shared).unwrap_or(u32::MAX),
+        note,
     })
 }
 

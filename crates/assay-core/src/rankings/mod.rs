@@ -18,7 +18,7 @@ pub mod records;
 pub mod stats;
 pub mod trials;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::domain::run::{GeneratedDocument, RunDetail};
 use pairwise::Match;
@@ -111,6 +111,56 @@ pub struct RunRankings {
     pub judge_agreement: Option<agreement::JudgeAgreement>,
     /// Each document's mean score and pairwise record, in `run.documents` order.
     pub document_records: Vec<records::DocumentRecord>,
+    /// Why a number that cannot mean anything here is not shown, in a sentence each.
+    pub notes: RankingNotes,
+}
+
+/// Sentences that explain results a run cannot have: shown instead of `—` and neutral
+/// ratings.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, specta::Type)]
+pub struct RankingNotes {
+    /// Why there are no model-level pairwise ratings although documents were compared.
+    pub pairwise: Option<String>,
+    /// Why the judges' agreement cannot be measured although documents were scored.
+    pub agreement: Option<String>,
+}
+
+/// The notes of `run`, given the rankings computed so far.
+fn notes(run: &RunDetail, matrix: &WinMatrix, agreement_measured: bool) -> RankingNotes {
+    let between_models = matrix
+        .wins
+        .iter()
+        .flatten()
+        .chain(matrix.ties.iter().flatten())
+        .any(|n| *n > 0);
+    let pairwise = (!run.pairwise.is_empty() && !between_models).then(|| {
+        let models: BTreeSet<&str> = run.documents.iter().map(|d| d.model.as_str()).collect();
+        let which = models.iter().copied().collect::<Vec<_>>().join(", ");
+        format!(
+            "Model-level ratings need two models compared with each other; this run compared \
+             documents of {which} only with each other, so it has no win matrix, Elo or \
+             Bradley–Terry between models. What the verdicts decided is each input's best \
+             document and each document's won–lost–tied record."
+        )
+    });
+    let judges: BTreeSet<&str> = run.scores.iter().map(|s| s.judge.as_str()).collect();
+    let agreement = match judges.len() {
+        0 => None,
+        _ if agreement_measured => None,
+        1 => Some(format!(
+            "Judges' agreement needs two judges scoring the same documents; only {} scored.",
+            judges.iter().next().copied().unwrap_or_default()
+        )),
+        _ => Some(
+            "No document was scored on the same criterion by two judges, so their agreement \
+             cannot be measured."
+                .to_owned(),
+        ),
+    };
+    RankingNotes {
+        pairwise,
+        agreement,
+    }
 }
 
 /// Computes every ranking of `run` from its raw scores and verdicts.
@@ -157,6 +207,8 @@ pub fn rank(run: &RunDetail) -> RunRankings {
     });
 
     let (win_matrix, ratings) = pairwise_ratings(run, &docs);
+    let judge_agreement = agreement::judge_agreement(run);
+    let notes = notes(run, &win_matrix, judge_agreement.is_some());
     RunRankings {
         by_model_criterion,
         by_model,
@@ -165,8 +217,9 @@ pub fn rank(run: &RunDetail) -> RunRankings {
         ratings,
         position_consistency: trials::position_consistency(&run.pairwise),
         best_documents: best::best_documents(run),
-        judge_agreement: agreement::judge_agreement(run),
+        judge_agreement,
         document_records: records::document_records(run),
+        notes,
     }
 }
 

@@ -312,3 +312,39 @@ fn the_same_results_rank_byte_identically_whatever_their_ids() {
         "the verdicts moved the ratings"
     );
 }
+
+#[test]
+fn results_a_run_cannot_have_are_explained_not_shown_as_neutral_numbers() {
+    // One generator: its documents compared with each other.
+    let one_model = rank(&run(
+        vec![doc("a1", "m/a", "in1"), doc("a2", "m/a", "in1")],
+        vec![score("a1", "Accuracy", "j1", 4)],
+        vec![verdict("a1", "a2", "j1", Some("A"))],
+    ));
+    let note = one_model.notes.pairwise.expect("a note");
+    assert!(
+        note.contains("need two models") && note.contains("m/a"),
+        "{note}"
+    );
+    let agreement = one_model.notes.agreement.expect("one judge");
+    assert!(agreement.contains("only j1 scored"), "{agreement}");
+    // Two judges who never scored the same document and criterion.
+    let apart = rank(&run(
+        vec![doc("a1", "m/a", "in1"), doc("b1", "m/b", "in1")],
+        vec![
+            score("a1", "Accuracy", "j1", 4),
+            score("b1", "Accuracy", "j2", 3),
+        ],
+        vec![verdict("a1", "b1", "j1", Some("A"))],
+    ));
+    assert_eq!(apart.notes.pairwise, None, "two models were compared");
+    assert!(
+        apart
+            .notes
+            .agreement
+            .as_deref()
+            .is_some_and(|n| n.contains("by two judges")),
+        "{:?}",
+        apart.notes
+    );
+}

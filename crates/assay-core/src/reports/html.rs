@@ -160,57 +160,15 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             esc(&a.meaning)
         );
     }
-
-    h.push_str(
-        "<h2>Pairwise</h2><h3>Wins (row beat column), ties in brackets</h3><p class=\"meta\">\
-         Each cell counts comparison trials between a document of the row's model and one of \
-         the column's, over every input and judge: how many the row's document won, and in \
-         brackets how many were a tie (a judge that picked differently in the two orders of a \
-         trial counts as a tie). The row's losses are the column's wins.</p><table><tr><th></th>",
-    );
-    for m in &r.win_matrix.models {
-        let _ = write!(h, "<th>{}</th>", esc(m));
+    if let Some(note) = &r.notes.agreement {
+        let _ = write!(h, "<p data-note>{}</p>", esc(note));
     }
-    h.push_str("</tr>");
-    for (i, m) in r.win_matrix.models.iter().enumerate() {
-        let _ = write!(h, "<tr><th>{}</th>", esc(m));
-        for j in 0..r.win_matrix.models.len() {
-            if i == j {
-                h.push_str("<td class=\"num\">—</td>");
-            } else {
-                let _ = write!(
-                    h,
-                    "<td class=\"num\">{} ({})</td>",
-                    r.win_matrix.wins[i][j], r.win_matrix.ties[i][j]
-                );
-            }
+    match &r.notes.pairwise {
+        Some(note) => {
+            let _ = write!(h, "<h2>Pairwise</h2><p data-note>{}</p>", esc(note));
         }
-        h.push_str("</tr>");
+        None => model_ratings(&mut h, r),
     }
-    h.push_str("</table><h3>Elo (K = 32, start 1000)</h3>");
-    let elo: Vec<Bar> = r
-        .ratings
-        .iter()
-        .map(|x| Bar {
-            label: x.model.clone(),
-            value: x.elo,
-            interval: None,
-            text: fixed(x.elo, 1),
-        })
-        .collect();
-    h.push_str(&charts::bars(&elo, 1000.0, 1000.0));
-    h.push_str("<h3>Bradley–Terry strength, 95% bootstrap interval</h3>");
-    let bt: Vec<Bar> = r
-        .ratings
-        .iter()
-        .map(|x| Bar {
-            label: x.model.clone(),
-            value: x.bt_strength,
-            interval: Some((x.bt_low, x.bt_high)),
-            text: fixed(x.bt_strength, 2),
-        })
-        .collect();
-    h.push_str(&charts::bars(&bt, 0.0, 1.0));
     if !r.position_consistency.is_empty() {
         h.push_str(
             "<h3>Position consistency</h3><p>Each trial asks a judge both orders; two verdicts \
@@ -282,6 +240,60 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
     }
     h.push_str("</body></html>\n");
     h
+}
+
+/// The win matrix between models and their Elo and Bradley–Terry ratings.
+fn model_ratings(h: &mut String, r: &crate::rankings::RunRankings) {
+    h.push_str(
+        "<h2>Pairwise</h2><h3>Wins (row beat column), ties in brackets</h3><p class=\"meta\">\
+         Each cell counts comparison trials between a document of the row's model and one of \
+         the column's, over every input and judge: how many the row's document won, and in \
+         brackets how many were a tie (a judge that picked differently in the two orders of a \
+         trial counts as a tie). The row's losses are the column's wins.</p><table><tr><th></th>",
+    );
+    for m in &r.win_matrix.models {
+        let _ = write!(h, "<th>{}</th>", esc(m));
+    }
+    h.push_str("</tr>");
+    for (i, m) in r.win_matrix.models.iter().enumerate() {
+        let _ = write!(h, "<tr><th>{}</th>", esc(m));
+        for j in 0..r.win_matrix.models.len() {
+            if i == j {
+                h.push_str("<td class=\"num\">—</td>");
+            } else {
+                let _ = write!(
+                    h,
+                    "<td class=\"num\">{} ({})</td>",
+                    r.win_matrix.wins[i][j], r.win_matrix.ties[i][j]
+                );
+            }
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table><h3>Elo (K = 32, start 1000)</h3>");
+    let elo: Vec<Bar> = r
+        .ratings
+        .iter()
+        .map(|x| Bar {
+            label: x.model.clone(),
+            value: x.elo,
+            interval: None,
+            text: fixed(x.elo, 1),
+        })
+        .collect();
+    h.push_str(&charts::bars(&elo, 1000.0, 1000.0));
+    h.push_str("<h3>Bradley–Terry strength, 95% bootstrap interval</h3>");
+    let bt: Vec<Bar> = r
+        .ratings
+        .iter()
+        .map(|x| Bar {
+            label: x.model.clone(),
+            value: x.bt_strength,
+            interval: Some((x.bt_low, x.bt_high)),
+            text: fixed(x.bt_strength, 2),
+        })
+        .collect();
+    h.push_str(&charts::bars(&bt, 0.0, 1.0));
 }
 
 /// Each failed task: what was wrong first, then every attempt's text folded under it.
