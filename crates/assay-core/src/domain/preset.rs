@@ -38,13 +38,14 @@ pub const DEFAULT_COMBINE_TOP_K: u32 = 2;
 /// reason) or a check; a scoring call's is [`judge_tokens_for`] its criteria.
 pub const DEFAULT_JUDGE_MAX_TOKENS: u32 = 1024;
 
-/// Output tokens each criterion's answer may take: a reason of up to 600 characters (about
-/// 150 tokens) and its score in JSON, with room to spare.
-pub const JUDGE_TOKENS_PER_CRITERION: u32 = 200;
+/// Output tokens each criterion's answer may take: a reason of up to 300 characters even at
+/// one token a character (a small model filling it with digits), its key and its score in
+/// JSON.
+pub const JUDGE_TOKENS_PER_CRITERION: u32 = 350;
 
 /// The output token limit a judge gets for `criteria` criteria when the preset sets none:
 /// 200 for the object itself and [`JUDGE_TOKENS_PER_CRITERION`] for each criterion, so every
-/// criterion's reason fits (4 criteria: 1,000; 10: 2,200).
+/// criterion's reason fits (4 criteria: 1,600; 10: 3,700).
 pub fn judge_tokens_for(criteria: usize) -> u32 {
     let n = u32::try_from(criteria.max(1)).unwrap_or(u32::MAX);
     JUDGE_TOKENS_PER_CRITERION

@@ -17,8 +17,9 @@ pub use super::judge_answers::{
 use crate::domain::criteria::Criterion;
 
 /// The longest reason a judge may give, in characters: one or two sentences with room to
-/// spare. Sent as `maxLength` where the provider's structured output enforces it.
-pub const REASON_MAX_CHARS: u64 = 600;
+/// spare (a small model filling a long reason with digits spends a token a character, so
+/// the bound also keeps every criterion within its share of the token limit). Sent as `maxLength` where the provider's structured output enforces it.
+pub const REASON_MAX_CHARS: u64 = 300;
 
 /// A reason, bounded, asked for before the score or verdict it explains (judges that reason
 /// first judge better; the key sorts first, and Gemini gets an explicit order).
