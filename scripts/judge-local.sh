@@ -73,7 +73,12 @@ for kind in ("score", "compare"):
     k = p[kind]
     share = 100.0 * k["done"] / k["total"] if k["total"] else 0.0
     print(f"{kind}: {k['done']} of {k['total']} stored ({share:.0f}%), {k['failed']} failed")
-codes = collections.Counter(pr["code"] for f in r["failures"] for a in f.get("attempts", []) if isinstance(a, dict) for pr in a.get("problems", []))
+codes = collections.Counter(
+    pr["code"]
+    for f in r["failures"]
+    for a in (f["attempts"] if isinstance(f.get("attempts"), list) else [])
+    for pr in a.get("problems", [])
+)
 if codes:
     print("problems over every attempt:", dict(codes))
 print(f"status {r['status']}, {sys.argv[2]} s")
