@@ -30,6 +30,11 @@ fn model(name: &str) -> ModelSpec {
 /// A profile `name` in `dir` with endpoint `local` at `base` (priced) and preset "Small run":
 /// 2 generators × 3 inputs, 1 judge, both steps, no combine (18 calls).
 fn prepare(dir: &std::path::Path, name: &str, base: &str) {
+    prepare_judged(dir, name, base, "fake-judge-1");
+}
+
+/// [`prepare`] with `judge` as the preset's judge.
+fn prepare_judged(dir: &std::path::Path, name: &str, base: &str, judge: &str) {
     let profiles = profiles_in(dir);
     let record = profiles
         .create(name, KeyProtection::Keyring)
@@ -49,7 +54,7 @@ fn prepare(dir: &std::path::Path, name: &str, base: &str) {
     config.models = vec![model("fake-gen-a"), model("fake-gen-b")];
     config.judges = vec![JudgeSpec {
         provider: "local".into(),
-        model: "fake-judge-1".into(),
+        model: judge.into(),
     }];
     config.iterations = 1;
     config.eval_iterations = 1;
@@ -118,20 +123,17 @@ async fn a_preset_runs_from_the_app_to_finished_results() {
         app.text("run-again").await?;
         app.screenshot("run-finished").await?;
 
-        // Compare with the seeded run (the same criteria): a row per model and criterion, the
-        // deltas signed, and the two runs' documents side by side.
+        // Compare with the seeded run (the same criteria, other models): one sentence says
+        // nothing pairs, instead of a table of dashes; the ranks and the two runs' documents
+        // side by side stay.
         app.click("tab-compare").await?;
         app.text("compare-with").await?;
         app.script(
             "const s = document.querySelector(\"[data-testid='compare-with']\"); const o = Array.from(s.options).find(o => o.text.startsWith('Decision briefings')); s.value = o.value; s.dispatchEvent(new Event('change', { bubbles: true }));",
         )
         .await?;
-        app.text("compare-rows").await?;
-        let rows = app.texts("compare-row").await?;
-        ensure!(
-            rows.iter().any(|r| r.contains("local/fake-gen-a")),
-            "this run's models are compared: {rows:?}"
-        );
+        let note = app.text("compare-note").await?;
+        ensure!(note.contains("no model in common"), "{note}");
         app.text("compare-ranking").await?;
         app.text("compare-documents").await?;
         app.screenshot("compare").await?;
@@ -282,6 +284,45 @@ async fn calls_a_server_reported_no_usage_for_are_shown_charged_at_their_worst_c
             );
             app.screenshot(&format!("timeline-estimated-{theme}")).await?;
             app.click("back-to-runs").await?;
+        }
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_judge_whose_answers_do_not_read_shows_its_problems_and_unscored_documents() {
+    let (server, _counts) = fake_llm::serve(Duration::from_millis(20)).await;
+    let dir = tempfile::tempdir().expect("temp");
+    prepare_judged(
+        dir.path(),
+        "Junk",
+        &format!("{}/v1", server.uri()),
+        "fake-junk",
+    );
+    with_app_in("junk-judge", dir.path(), async |app| {
+        app.click("open-profile").await?;
+        start_small_run(app).await?;
+        app.wait_for_text("run-status", "completed_with_errors (done)")
+            .await?;
+        let unscored = app.text("run-unscored").await?;
+        ensure!(
+            unscored.starts_with("6 documents unscored (6 scoring failed)"),
+            "the overview says why no document has a score: {unscored}"
+        );
+        app.script("document.querySelector(\"[data-testid='run-failures']\").open = true")
+            .await?;
+        let problems = app.texts("failure-problem").await?;
+        ensure!(
+            problems.iter().all(|p| p.starts_with("NOT_JSON")) && !problems.is_empty(),
+            "each failure names its problem first: {problems:?}"
+        );
+        for theme in ["light", "dark"] {
+            app.script(&format!(
+                "document.documentElement.dataset.theme = '{theme}'"
+            ))
+            .await?;
+            app.screenshot(&format!("judge-failures-{theme}")).await?;
         }
         Ok(())
     })

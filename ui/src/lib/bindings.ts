@@ -1631,7 +1631,7 @@ export type RunDetail_Deserialize = {
 	/**  Its failed tasks, each with why (an unreadable judge answer with its text). */
 	failures: TaskFailure_Deserialize[],
 	/**  Documents no judge scored, and why: an unscored document is never a zero. */
-	unscored: Unscored,
+	unscored: Unscored_Deserialize,
 } & RunSummary_Deserialize;
 
 /**  A run with everything it produced. */
@@ -1661,7 +1661,7 @@ export type RunDetail_Serialize = {
 	/**  Its failed tasks, each with why (an unreadable judge answer with its text). */
 	failures: TaskFailure_Serialize[],
 	/**  Documents no judge scored, and why: an unscored document is never a zero. */
-	unscored: Unscored,
+	unscored: Unscored_Serialize,
 } & RunSummary_Serialize;
 
 /**  A run's planned work and worst-case cost. */
@@ -2282,7 +2282,10 @@ export type TransferProgress = {
 };
 
 /**  How many documents have no stored score, by why. */
-export type Unscored = {
+export type Unscored = Unscored_Serialize | Unscored_Deserialize;
+
+/**  How many documents have no stored score, by why. */
+export type Unscored_Deserialize = {
 	/**  Documents without a score. */
 	documents: number,
 	/**  Their scoring failed (the judge's answers did not read, or the call failed). */
@@ -2291,6 +2294,22 @@ export type Unscored = {
 	skipped: number,
 	/**  The run has not scored them yet (paused, cancelled or interrupted first). */
 	not_reached: number,
+	/**  The same in a sentence, for every view; `None` when every document is scored. */
+	summary?: string | null,
+};
+
+/**  How many documents have no stored score, by why. */
+export type Unscored_Serialize = {
+	/**  Documents without a score. */
+	documents: number,
+	/**  Their scoring failed (the judge's answers did not read, or the call failed). */
+	failed: number,
+	/**  The run does not score (scoring is off in its preset). */
+	skipped: number,
+	/**  The run has not scored them yet (paused, cancelled or interrupted first). */
+	not_reached: number,
+	/**  The same in a sentence, for every view; `None` when every document is scored. */
+	summary: string | null,
 };
 
 /**  One provider and model's totals. */

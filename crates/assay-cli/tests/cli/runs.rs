@@ -538,7 +538,8 @@ fn a_judge_that_answers_junk_gets_one_repair_then_its_tasks_fail_with_the_text_k
     }
     assert_eq!(
         run["unscored"],
-        json!({"documents": 3, "failed": 3, "skipped": 0, "not_reached": 0}),
+        json!({"documents": 3, "failed": 3, "skipped": 0, "not_reached": 0,
+               "summary": "3 documents unscored (3 scoring failed); left out of means and rankings"}),
         "every document's scoring failed"
     );
     let text = assay_in(

@@ -218,7 +218,7 @@ pub struct RunDetail {
 }
 
 /// How many documents have no stored score, by why.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct Unscored {
     /// Documents without a score.
     pub documents: i64,
@@ -228,9 +228,24 @@ pub struct Unscored {
     pub skipped: i64,
     /// The run has not scored them yet (paused, cancelled or interrupted first).
     pub not_reached: i64,
+    /// The same in a sentence, for every view; `None` when every document is scored.
+    pub summary: Option<String>,
 }
 
 impl Unscored {
+    /// The counts, with their sentence.
+    pub fn new(documents: i64, failed: i64, skipped: i64, not_reached: i64) -> Self {
+        let mut out = Self {
+            documents,
+            failed,
+            skipped,
+            not_reached,
+            summary: None,
+        };
+        out.summary = out.sentence();
+        out
+    }
+
     /// The sentence a view shows, or `None` when every document is scored.
     pub fn sentence(&self) -> Option<String> {
         if self.documents == 0 {

@@ -120,19 +120,9 @@ fn unscored(conn: &Connection, run_id: &str) -> Result<Unscored> {
         .unwrap_or(1)
         == 1;
     Ok(if scoring_on {
-        Unscored {
-            documents,
-            failed,
-            skipped: 0,
-            not_reached: documents - failed,
-        }
+        Unscored::new(documents, failed, 0, documents - failed)
     } else {
-        Unscored {
-            documents,
-            failed: 0,
-            skipped: documents,
-            not_reached: 0,
-        }
+        Unscored::new(documents, 0, documents, 0)
     })
 }
 
