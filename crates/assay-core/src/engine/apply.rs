@@ -39,6 +39,18 @@ pub struct Answer {
     pub ended_at: String,
 }
 
+impl Answer {
+    /// What the answer's call is charged.
+    pub fn charge(&self) -> Charge {
+        Charge {
+            tokens_in: self.tokens_in,
+            tokens_out: self.tokens_out,
+            cost: self.cost,
+            estimated: self.estimated,
+        }
+    }
+}
+
 /// What applying an answer did to its task.
 #[derive(Debug)]
 pub enum Applied {
@@ -396,18 +408,7 @@ fn record_usage(
     task: &exec::TaskRow,
     answer: &Answer,
 ) -> Result<()> {
-    charge_usage(
-        tx,
-        run_id,
-        task,
-        &answer.ended_at,
-        &Charge {
-            tokens_in: answer.tokens_in,
-            tokens_out: answer.tokens_out,
-            cost: answer.cost,
-            estimated: answer.estimated,
-        },
-    )
+    charge_usage(tx, run_id, task, &answer.ended_at, &answer.charge())
 }
 
 /// Adds a call's charge to the run's totals and the day's usage.

@@ -280,12 +280,7 @@ impl Executor<'_> {
             .db()
             .write(|tx| apply::apply(tx, ctx, task, answer, repaired))?;
         crate::faults::crash_point("after-apply");
-        self.count_charge(&Charge {
-            tokens_in: answer.tokens_in,
-            tokens_out: answer.tokens_out,
-            cost: answer.cost,
-            estimated: answer.estimated,
-        });
+        self.count_charge(&answer.charge());
         let name = match applied {
             Applied::Succeeded(new, document) => {
                 if let Some(doc) = document {
