@@ -107,7 +107,8 @@ screenshots: e2e
 	for t in light dark; do for s in run-estimated timeline-estimated; do \
 	  cp target/tmp/e2e/estimated/$$s-$$t.png docs/screenshots/$$s-$$t.png; done; \
 	  cp target/tmp/e2e/judge-check/judge-check-$$t.png docs/screenshots/judge-check-$$t.png; \
-	  cp target/tmp/e2e/junk-judge/judge-failures-$$t.png docs/screenshots/judge-failures-$$t.png; done
+	  cp target/tmp/e2e/junk-judge/judge-failures-$$t.png docs/screenshots/judge-failures-$$t.png; \
+	  cp target/tmp/e2e/echo/echo-redacted-$$t.png docs/screenshots/echo-redacted-$$t.png; done
 	cp target/tmp/e2e/smoke/main-window.png docs/screenshots/main-window.png
 	cp target/tmp/e2e/first-launch/home.png docs/screenshots/home.png
 	cp target/tmp/e2e/key-missing/key-missing.png docs/screenshots/key-missing.png

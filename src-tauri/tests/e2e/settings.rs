@@ -329,3 +329,73 @@ async fn a_model_is_checked_as_a_judge_from_settings() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_server_that_echoes_the_key_in_its_error_never_gets_it_onto_the_screen() {
+    // A local server answering every call with 401 and the key, after 255 characters.
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(401).set_body_json(
+            serde_json::json!({"error": {"message": format!("{}{KEY}", "x".repeat(255))}}),
+        ))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("temp");
+    let data = dir.path().to_path_buf();
+    with_app_in("echo", dir.path(), async |app| {
+        app.type_into("profile-name", "Echo").await?;
+        app.click("create-submit").await?;
+        app.text("run-list").await?;
+        app.click("nav-settings").await?;
+        app.type_into("endpoint-add-name", "echo").await?;
+        app.type_into("endpoint-add-url", &format!("{}/v1", server.uri()))
+            .await?;
+        app.click("endpoint-add").await?;
+        app.text("provider-echo").await?;
+        let in_row = |id: &str| {
+            format!(
+                "document.querySelector(\"[data-testid='provider-echo'] [data-testid='{id}']\")"
+            )
+        };
+        app.script(&format!("{}.click()", in_row("key-set")))
+            .await?;
+        app.type_into("key-input", KEY).await?;
+        app.click("key-save").await?;
+        wait_for_mask(app, "echo", "•••• abcd").await?;
+        app.script(&format!("{}.click()", in_row("endpoint-test")))
+            .await?;
+        let result = wait_for_script(
+            app,
+            &format!(
+                "const r = {}; return r ? r.innerText : ''",
+                in_row("test-result")
+            ),
+            |t| t.contains("PROVIDER_AUTH"),
+        )
+        .await?;
+        ensure!(
+            result.contains("[key]"),
+            "the echo is shown redacted: {result}"
+        );
+        let page = app
+            .script("return document.documentElement.outerHTML")
+            .await?;
+        let page = page.as_str().unwrap_or_default().to_owned();
+        let mut logs = String::new();
+        for entry in std::fs::read_dir(data.join("logs"))? {
+            logs.push_str(&String::from_utf8_lossy(&std::fs::read(entry?.path())?));
+        }
+        for start in 0..=KEY.len() - 8 {
+            let run = &KEY[start..start + 8];
+            ensure!(!page.contains(run), "the page shows {run:?} of the key");
+            ensure!(!logs.contains(run), "the log holds {run:?} of the key");
+        }
+        for theme in ["light", "dark"] {
+            app.script(&format!("document.documentElement.dataset.theme = '{theme}'"))
+                .await?;
+            app.screenshot(&format!("echo-redacted-{theme}")).await?;
+        }
+        Ok(())
+    })
+    .await;
+}

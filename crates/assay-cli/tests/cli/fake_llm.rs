@@ -6,8 +6,9 @@
 //! - A scoring judge (a `json_schema` without `winner`) scores every criterion its schema
 //!   requires with the document's quality; a comparing judge names the better document,
 //!   "A" on a tie. A model whose name has `biased` always answers "A"; one with `junk`
-//!   answers text that is not JSON; one with `wild` scores 22; one with `long` stops at its
-//!   token limit; one with `huge` writes 1.5 MiB.
+//!   answers text that is not JSON; one with `wild` scores 22; one with `cut` stops its
+//!   judge's answer at the token limit; one with `long` stops at its token limit; one with
+//!   `huge` writes 1.5 MiB.
 //! - Usage is reported (prompt tokens = bytes / 4, completion = bytes / 4) and summed here,
 //!   with every call counted, so tests compare the run's totals with the server's.
 
@@ -131,6 +132,10 @@ impl Respond for Fake {
         let mut finish = "stop";
         let content = if model.contains("junk") && !schema.is_null() {
             "I think the first one is better, honestly.".to_owned()
+        } else if model.contains("cut") && !schema.is_null() {
+            // A judge that reaches its token limit mid-answer.
+            finish = "length";
+            r#"{"Accuracy": {"reason": "The briefing states the outage wind"#.to_owned()
         } else if schema["properties"]["winner"].is_object() {
             let q = qualities(&user);
             let winner = if model.contains("biased") || q.first() >= q.get(1) {

@@ -572,3 +572,29 @@ fn a_one_model_run_and_runs_without_a_shared_model_say_why_instead_of_dashes() {
     assert!(text.contains("no model in common"), "{text}");
     assert!(!text.contains("—"), "no table of dashes: {text}");
 }
+
+#[test]
+fn a_judge_cut_at_its_token_limit_is_told_which_limit_and_what_to_raise() {
+    let bench = Bench::new(Duration::ZERO);
+    small(
+        &bench,
+        "Cut",
+        json!({"judges": [{"provider": "local", "model": "fake-cut-judge"}],
+               "judge_max_tokens": 64}),
+    );
+    let out = bench.run(&["start", "Cut"]);
+    assert_eq!(out.status.code(), Some(25), "{}", stderr(&out));
+    let run = bench.show(&run_id(&out));
+    let problems = &run["failures"][0]["problems"];
+    assert_eq!(problems[0]["code"], "TRUNCATED", "{problems}");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("64 tokens") && m.contains("judge_max_tokens")),
+        "{problems}"
+    );
+    assert_eq!(
+        problems[1]["code"], "NOT_JSON",
+        "what the cut left: {problems}"
+    );
+}
