@@ -391,8 +391,10 @@ async fn a_server_that_echoes_the_key_in_its_error_never_gets_it_onto_the_screen
             ensure!(!logs.contains(run), "the log holds {run:?} of the key");
         }
         for theme in ["light", "dark"] {
-            app.script(&format!("document.documentElement.dataset.theme = '{theme}'"))
-                .await?;
+            app.script(&format!(
+                "document.documentElement.dataset.theme = '{theme}'"
+            ))
+            .await?;
             app.screenshot(&format!("echo-redacted-{theme}")).await?;
         }
         Ok(())
