@@ -709,17 +709,37 @@ impl Render for RunItem {
         out.push_str("\nDocuments:\n");
         for (d, record) in r.documents.iter().zip(&rankings.document_records) {
             out.push_str(&format!(
-                "  {}  {:<28} {:<24} mean score {}\n",
+                "  {}  {:<28} {:<24} mean score {}{}\n",
                 d.id,
                 name(&d.model),
                 name(d.input_name.as_deref().unwrap_or("?")),
                 record
                     .mean_score
-                    .map_or_else(|| "— (unscored)".to_owned(), |m| fixed(m, 2))
+                    .map_or_else(|| "— (unscored)".to_owned(), |m| fixed(m, 2)),
+                if record.wins + record.losses + record.ties > 0 {
+                    format!(
+                        "  compared {}–{}–{} (won–lost–tied)",
+                        record.wins, record.losses, record.ties
+                    )
+                } else {
+                    String::new()
+                }
             ));
         }
-        if let Some(sentence) = r.unscored.sentence() {
+        if let Some(sentence) = &r.unscored.summary {
             out.push_str(&format!("  {sentence}\n"));
+        }
+        if !rankings.best_documents.is_empty() {
+            out.push_str("\nBest document per input:\n");
+            for b in &rankings.best_documents {
+                out.push_str(&format!(
+                    "  {:<32} {} #{} ({})\n",
+                    name(&b.input),
+                    name(&b.model),
+                    b.iteration,
+                    b.decided_by.describe()
+                ));
+            }
         }
         if !r.failures.is_empty() {
             out.push_str(&format!("\nFailures ({}):\n", r.failures.len()));

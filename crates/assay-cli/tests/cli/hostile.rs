@@ -530,6 +530,11 @@ fn a_one_model_run_and_runs_without_a_shared_model_say_why_instead_of_dashes() {
         "the one-model run says why there is no model rating: {text}"
     );
     assert!(text.contains("only local/fake-judge-1 scored"), "{text}");
+    assert!(
+        text.contains("compared") && text.contains("(won–lost–tied)"),
+        "each document's record within the model: {text}"
+    );
+    assert!(text.contains("Best document per input:"), "{text}");
     let html = bench.data.outside("one.html");
     ok(assay_in(
         bench.data.path(),
