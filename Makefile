@@ -8,7 +8,7 @@ CARGO ?= cargo
 APP := target/debug/assay-desktop
 TEST_ENV := scripts/test-env.sh
 
-.PHONY: run test setup-app setup-test ui build lint fmt clippy ui-check ui-test nextest \
+.PHONY: bench-smoke run test setup-app setup-test ui build lint fmt clippy ui-check ui-test nextest \
         e2e bindings screenshots dev clean bench bench-client bench-engine bench-bundle soak fuzz \
         package package-test memory judge-local
 
@@ -18,8 +18,14 @@ run: setup-app ui
 	$(APP)
 
 ## test: install what is missing, then run every check CI runs
-test: setup-test ui lint ui-check ui-test nextest
+test: setup-test ui lint ui-check ui-test nextest bench-smoke
 	@echo "make test: all checks passed"
+
+## bench-smoke: build every benchmark and run each once at a tiny size (debug build), so a
+## change that breaks one fails the tests; the figures mean nothing at this size
+bench-smoke:
+	ASSAY_BENCH_SMOKE=1 ASSAY_BENCH_RUNS=300 ASSAY_BENCH_CALLS=20 ASSAY_BENCH_BUNDLE_MIB=1 \
+	  ASSAY_BENCH_ROUNDS=1 $(TEST_ENV) $(CARGO) test --workspace --bench '*'
 
 setup-app:
 	scripts/setup.sh app

@@ -128,8 +128,11 @@ fn main() {
         provider: "bench".into(),
         model: "bench-judge".into(),
     }];
-    config.iterations = 34;
-    config.eval_iterations = 9;
+    // `make test`'s smoke run (ASSAY_BENCH_SMOKE=1): 120 tasks, so a change that breaks the
+    // benchmark fails the tests.
+    let smoke = std::env::var_os("ASSAY_BENCH_SMOKE").is_some();
+    config.iterations = if smoke { 2 } else { 34 };
+    config.eval_iterations = if smoke { 1 } else { 9 };
     config.evaluation_enabled = true;
     config.pairwise_enabled = false;
     config.combine_models = Vec::new();

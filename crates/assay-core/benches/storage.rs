@@ -25,12 +25,19 @@ use assay_core::profile::{KeyProtection, Profiles};
 use assay_core::secrets::{KeyringStore, SecretStore};
 use rusqlite::Connection;
 
-const OPENS: usize = 200;
-const CREATES: usize = 20;
-const ROWS: usize = 100_000;
-const WORKLOAD_REPEATS: usize = 9;
+/// Whether this is `make test`'s smoke run (`ASSAY_BENCH_SMOKE=1`): every step once at a
+/// tiny size, so a change that breaks the benchmark fails the tests.
+fn smoke() -> bool {
+    std::env::var_os("ASSAY_BENCH_SMOKE").is_some()
+}
+
+/// `full` normally, `tiny` in the smoke run.
+fn size(full: usize, tiny: usize) -> usize {
+    if smoke() { tiny } else { full }
+}
 
 fn main() {
+    let (opens, creates, repeats) = (size(200, 3), size(20, 2), size(9, 1));
     let dir = tempfile::tempdir().expect("temp data dir");
     let keyring = Arc::new(KeyringStore::for_data_dir_id(
         &uuid::Uuid::new_v4().to_string(),
@@ -38,7 +45,7 @@ fn main() {
     let profiles = Profiles::open_with(dir.path(), keyring.clone()).expect("profiles");
 
     let mut create_to_open = Vec::new();
-    for i in 0..CREATES {
+    for i in 0..creates {
         let start = Instant::now();
         let p = profiles
             .create(&format!("bench {i}"), KeyProtection::Keyring)
@@ -49,7 +56,7 @@ fn main() {
     }
 
     let mut warm = Vec::new();
-    for _ in 0..OPENS {
+    for _ in 0..opens {
         let start = Instant::now();
         let open = profiles.open_profile("bench 0", None).expect("open");
         first_query(&open);
@@ -60,7 +67,7 @@ fn main() {
     let mut switch = switch_between_two_seeded_profiles(&profiles);
 
     let (mut plain, mut cipher) = (Vec::new(), Vec::new());
-    for _ in 0..WORKLOAD_REPEATS {
+    for _ in 0..repeats {
         plain.push(write_workload(&dir.path().join("plain.db"), None));
         cipher.push(write_workload(
             &dir.path().join("cipher.db"),
@@ -89,11 +96,17 @@ fn main() {
         &mut switch,
     );
     report(
-        &format!("plain SQLite: {ROWS} inserts in one transaction"),
+        &format!(
+            "plain SQLite: {} inserts in one transaction",
+            size(100_000, 1_000)
+        ),
         &mut plain,
     );
     report(
-        &format!("SQLCipher:    {ROWS} inserts in one transaction"),
+        &format!(
+            "SQLCipher:    {} inserts in one transaction",
+            size(100_000, 1_000)
+        ),
         &mut cipher,
     );
     let ratio = median(&mut cipher).as_secs_f64() / median(&mut plain).as_secs_f64();
@@ -114,8 +127,9 @@ fn switch_between_two_seeded_profiles(profiles: &Profiles) -> Vec<Duration> {
         drop(profiles.open_profile(name, None).expect("first open seeds"));
     }
     let mut held = profiles.open_profile("switch a", None).expect("open a");
-    let mut samples = Vec::with_capacity(OPENS);
-    for i in 0..OPENS {
+    let opens = size(200, 3);
+    let mut samples = Vec::with_capacity(opens);
+    for i in 0..opens {
         let target = if i % 2 == 0 { "switch b" } else { "switch a" };
         let start = Instant::now();
         let next = profiles
@@ -171,7 +185,7 @@ fn write_workload(path: &std::path::Path, key: Option<&[u8; 32]>) -> Duration {
         let mut stmt = tx
             .prepare("INSERT INTO docs (title, body) VALUES (?1, ?2)")
             .expect("prepare");
-        for i in 0..ROWS {
+        for i in 0..size(100_000, 1_000) {
             stmt.execute(rusqlite::params![format!("document {i}"), body])
                 .expect("insert");
         }
