@@ -18,7 +18,7 @@ run: setup-app ui
 	$(APP)
 
 ## test: install what is missing, then run every check CI runs
-test: setup-test ui lint ui-check ui-test nextest bench-smoke
+test: setup-test ui lint ui-check ui-test bench-smoke nextest
 	@echo "make test: all checks passed"
 
 ## bench-smoke: build every benchmark and run each once at a tiny size (debug build), so a

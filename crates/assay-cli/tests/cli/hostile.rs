@@ -439,6 +439,10 @@ fn a_score_outside_the_scale_is_a_named_problem_in_every_view_never_clamped() {
         html.contains("<h2>Failures</h2>"),
         "the report has a Failures section"
     );
+    assert!(
+        html.contains("3 documents unscored (3 scoring failed)"),
+        "the report says why documents have no score"
+    );
     assert!(html.contains("OUT_OF_RANGE"), "with the problem's code");
     let csv = std::fs::read_to_string(csv).expect("csv");
     assert!(

@@ -74,6 +74,9 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
         )
     );
 
+    if let Some(unscored) = &run.unscored.summary {
+        let _ = write!(h, "<p data-note>{}.</p>", esc(unscored));
+    }
     h.push_str("<h2>Rankings</h2><table><tr><th>model</th><th>mean score</th><th>sd</th><th>min–max</th><th>Elo</th><th>Bradley–Terry (95% CI)</th></tr>");
     for rating in &r.ratings {
         let stats = r.by_model.iter().find(|m| m.model == rating.model);
