@@ -29,6 +29,25 @@ fn small(bench: &Bench, name: &str, changes: Value) {
     bench.preset(name, config);
 }
 
+/// Writes run `id`'s report in `format` outside the data dir and returns its text.
+fn report(bench: &Bench, id: &str, format: &str) -> String {
+    let file = bench.data.outside(&format!("{id}.{format}"));
+    ok(assay_in(
+        bench.data.path(),
+        &[
+            "report",
+            id,
+            "--format",
+            format,
+            "--out",
+            file.to_str().expect("utf-8"),
+            "--profile",
+            "work",
+        ],
+    ));
+    std::fs::read_to_string(&file).expect("report")
+}
+
 fn run_id(out: &std::process::Output) -> String {
     lines(out).pop().expect("final line")["run_id"]
         .as_str()
@@ -149,18 +168,7 @@ fn usage_numbers_that_would_overflow_neither_panic_nor_wedge_the_run() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let run = bench.show(&id);
     assert_eq!(run["status"], "completed");
-    let file = bench.data.outside("huge.html");
-    ok(assay_in(
-        bench.data.path(),
-        &[
-            "report",
-            &id,
-            "--out",
-            file.to_str().expect("utf-8"),
-            "--profile",
-            "work",
-        ],
-    ));
+    report(&bench, &id, "html");
 }
 
 #[test]
@@ -266,21 +274,7 @@ fn a_key_echoed_by_the_server_is_never_shown_anywhere() {
         &["run", "show", &id, "--profile", "work"],
     ));
     for format in ["html", "json", "csv"] {
-        let file = bench.data.outside(&format!("echo.{format}"));
-        ok(assay_in(
-            bench.data.path(),
-            &[
-                "report",
-                &id,
-                "--format",
-                format,
-                "--out",
-                file.to_str().expect("utf-8"),
-                "--profile",
-                "work",
-            ],
-        ));
-        shown.push_str(&std::fs::read_to_string(&file).expect("report"));
+        shown.push_str(&report(&bench, &id, format));
     }
     for entry in std::fs::read_dir(bench.data.path().join("logs")).expect("logs/") {
         let path = entry.expect("entry").path();
@@ -377,19 +371,7 @@ fn a_model_name_with_terminal_escapes_is_shown_escaped_not_obeyed() {
         "no raw escape reaches the terminal: {text:?}"
     );
     assert!(text.contains("\\u{1b}[2J"), "the escape is shown: {text}");
-    let file = bench.data.outside("sneaky.html");
-    ok(assay_in(
-        bench.data.path(),
-        &[
-            "report",
-            &id,
-            "--out",
-            file.to_str().expect("utf-8"),
-            "--profile",
-            "work",
-        ],
-    ));
-    let html = std::fs::read_to_string(&file).expect("report");
+    let html = report(&bench, &id, "html");
     assert!(!html.contains('\u{1b}'), "nor the report");
 }
 
@@ -417,24 +399,7 @@ fn a_score_outside_the_scale_is_a_named_problem_in_every_view_never_clamped() {
             .is_some_and(|m| m.ends_with("score 22 is outside 1–5")),
         "{problems}"
     );
-    let html = bench.data.outside("wild.html");
-    let csv = bench.data.outside("wild.csv");
-    for (file, format) in [(&html, "html"), (&csv, "csv")] {
-        ok(assay_in(
-            bench.data.path(),
-            &[
-                "report",
-                &id,
-                "--format",
-                format,
-                "--out",
-                file.to_str().expect("utf-8"),
-                "--profile",
-                "work",
-            ],
-        ));
-    }
-    let html = std::fs::read_to_string(html).expect("html");
+    let html = report(&bench, &id, "html");
     assert!(
         html.contains("<h2>Failures</h2>"),
         "the report has a Failures section"
@@ -444,7 +409,7 @@ fn a_score_outside_the_scale_is_a_named_problem_in_every_view_never_clamped() {
         "the report says why documents have no score"
     );
     assert!(html.contains("OUT_OF_RANGE"), "with the problem's code");
-    let csv = std::fs::read_to_string(csv).expect("csv");
+    let csv = report(&bench, &id, "csv");
     assert!(
         csv.lines()
             .any(|l| l.starts_with("failure,") && l.contains("OUT_OF_RANGE")),
@@ -539,19 +504,7 @@ fn a_one_model_run_and_runs_without_a_shared_model_say_why_instead_of_dashes() {
         "each document's record within the model: {text}"
     );
     assert!(text.contains("Best document per input:"), "{text}");
-    let html = bench.data.outside("one.html");
-    ok(assay_in(
-        bench.data.path(),
-        &[
-            "report",
-            &one,
-            "--out",
-            html.to_str().expect("utf-8"),
-            "--profile",
-            "work",
-        ],
-    ));
-    let html = std::fs::read_to_string(html).expect("report");
+    let html = report(&bench, &one, "html");
     assert!(html.contains("Model-level ratings need two models"));
     assert!(!html.contains("Elo (K = 32"), "no neutral Elo chart");
 

@@ -336,43 +336,45 @@ pub struct PresetRoles {
     pub combine_instructions: Option<String>,
 }
 
+/// A small valid configuration for tests: one model, one judge, both steps.
+#[cfg(test)]
+pub(crate) fn sample_config() -> PresetConfig {
+    PresetConfig {
+        models: vec![ModelSpec {
+            provider: "openai".into(),
+            model: "m".into(),
+            temperature: 0.7,
+            max_tokens: 100,
+            label: None,
+        }],
+        judges: vec![JudgeSpec {
+            provider: "google".into(),
+            model: "j".into(),
+        }],
+        iterations: 1,
+        eval_iterations: 1,
+        evaluation_enabled: true,
+        pairwise_enabled: true,
+        pairwise_top_n: None,
+        generation_concurrency: 2,
+        eval_concurrency: 2,
+        max_retries: 1,
+        timeout_secs: 60,
+        combine_models: Vec::new(),
+        combine_top_k: DEFAULT_COMBINE_TOP_K,
+        budget_usd: None,
+        budget_tokens: None,
+        judge_max_tokens: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn valid() -> PresetConfig {
-        PresetConfig {
-            models: vec![ModelSpec {
-                provider: "openai".into(),
-                model: "m".into(),
-                temperature: 0.7,
-                max_tokens: 100,
-                label: None,
-            }],
-            judges: vec![JudgeSpec {
-                provider: "google".into(),
-                model: "j".into(),
-            }],
-            iterations: 1,
-            eval_iterations: 1,
-            evaluation_enabled: true,
-            pairwise_enabled: true,
-            pairwise_top_n: None,
-            generation_concurrency: 2,
-            eval_concurrency: 2,
-            max_retries: 1,
-            timeout_secs: 60,
-            combine_models: Vec::new(),
-            combine_top_k: DEFAULT_COMBINE_TOP_K,
-            budget_usd: None,
-            budget_tokens: None,
-            judge_max_tokens: None,
-        }
-    }
-
     #[test]
     fn a_preset_written_before_combine_budgets_and_labels_reads_with_their_defaults() {
-        let mut json = serde_json::to_value(valid()).expect("json");
+        let mut json = serde_json::to_value(sample_config()).expect("json");
         for field in [
             "combine_models",
             "combine_top_k",
@@ -383,13 +385,13 @@ mod tests {
             json.as_object_mut().expect("object").remove(field);
         }
         let old: PresetConfig = serde_json::from_value(json).expect("an old preset loads");
-        assert_eq!(old, valid());
+        assert_eq!(old, sample_config());
         assert_eq!(old.models[0].contestant(), "openai/m");
     }
 
     #[test]
     fn labels_are_unique_and_combine_and_budgets_are_checked() {
-        let mut c = valid();
+        let mut c = sample_config();
         let mut twin = c.models[0].clone();
         twin.temperature = 0.2;
         c.models.push(twin.clone());
@@ -435,8 +437,8 @@ mod tests {
 
     #[test]
     fn validation_errors_name_the_field() {
-        valid().validate().expect("valid");
-        let mut c = valid();
+        sample_config().validate().expect("valid");
+        let mut c = sample_config();
         c.models[0].temperature = 3.0;
         assert!(
             c.validate()
@@ -444,7 +446,7 @@ mod tests {
                 .to_string()
                 .starts_with("models[0].temperature")
         );
-        let mut c = valid();
+        let mut c = sample_config();
         c.judges.clear();
         assert!(
             c.validate()
@@ -456,7 +458,7 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let mut c = valid();
+        let mut c = sample_config();
         c.models[0].temperature = 3.0;
         c.models[0].max_tokens = 0;
         c.judges[0].model = " ".into();
@@ -488,7 +490,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_in_stored_json_are_rejected() {
-        let mut json = serde_json::to_value(valid()).expect("json");
+        let mut json = serde_json::to_value(sample_config()).expect("json");
         json["surprise"] = serde_json::json!(1);
         assert!(serde_json::from_value::<PresetConfig>(json).is_err());
     }

@@ -207,36 +207,10 @@ pub fn size_problem(config: &PresetConfig, inputs: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::preset::{JudgeSpec, ModelSpec};
+    use crate::domain::preset::ModelSpec;
 
     fn config() -> PresetConfig {
-        PresetConfig {
-            models: vec![ModelSpec {
-                provider: "openai".into(),
-                model: "m".into(),
-                temperature: 0.0,
-                max_tokens: 100,
-                label: None,
-            }],
-            judges: vec![JudgeSpec {
-                provider: "openai".into(),
-                model: "j".into(),
-            }],
-            iterations: 1,
-            eval_iterations: 1,
-            evaluation_enabled: true,
-            pairwise_enabled: true,
-            pairwise_top_n: None,
-            generation_concurrency: 2,
-            eval_concurrency: 2,
-            max_retries: 1,
-            timeout_secs: 60,
-            combine_models: Vec::new(),
-            combine_top_k: 2,
-            budget_usd: None,
-            budget_tokens: None,
-            judge_max_tokens: None,
-        }
+        crate::domain::preset::sample_config()
     }
 
     #[test]

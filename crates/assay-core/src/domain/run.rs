@@ -304,6 +304,15 @@ pub struct FailedAttempt {
     pub problems: Vec<super::judge_problem::Problem>,
 }
 
+impl RunConfigSnapshot {
+    /// A judge's output token limit in this run: the preset's, or one that fits every
+    /// criterion's reason ([`super::preset::PresetConfig::judge_tokens`]).
+    pub fn judge_tokens(&self) -> u32 {
+        let criteria = self.texts.as_ref().map_or(0, |t| t.criteria.len());
+        self.config.judge_tokens(criteria)
+    }
+}
+
 /// One kind of task's progress.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,

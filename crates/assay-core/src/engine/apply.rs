@@ -123,14 +123,9 @@ pub fn apply(
     };
     let outcome = match outcome {
         Unread::Read(applied) => applied,
-        Unread::Problems(mut problems) => {
-            if answer.finish == FinishReason::Length {
-                let criteria = ctx.snapshot.texts.as_ref().map_or(0, |t| t.criteria.len());
-                problems.insert(
-                    0,
-                    Problem::truncated(ctx.snapshot.config.judge_tokens(criteria)),
-                );
-            }
+        Unread::Problems(problems) => {
+            let problems =
+                judge_answers::noting_cut(problems, answer.finish, ctx.snapshot.judge_tokens());
             store::tasks::keep_problems(tx, &answer.journal_id, &answer.text, &problems)?;
             if repaired {
                 Applied::Failed(format!(

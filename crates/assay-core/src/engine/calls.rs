@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::judging;
 use super::prompts::{self, Prompt};
+use super::{judge_answers, judging};
 use crate::domain::run::{RunConfigSnapshot, SnapshotTexts};
 use crate::error::{Error, Result};
 use crate::llm::CallRequest;
@@ -59,7 +59,7 @@ pub fn prepare(
         system: prompt.system,
         user: prompt.user,
         temperature: None,
-        max_output_tokens: config.judge_tokens(texts.criteria.len()),
+        max_output_tokens: snapshot.judge_tokens(),
         timeout,
         schema: Some(schema),
     };
@@ -144,21 +144,14 @@ pub fn prepare(
         let text = read
             .as_ref()
             .map_or_else(|| raw.clone(), |a| a.text.clone());
-        let cut = read
-            .as_ref()
-            .is_some_and(|a| a.finish == crate::llm::FinishReason::Length);
-        let mut problems = if task.kind == "score" {
+        let problems = if task.kind == "score" {
             judging::read_scores(&text, &texts.criteria).err()
         } else {
             judging::read_verdict(&text).err()
         }
         .unwrap_or_default();
-        if cut {
-            problems.insert(
-                0,
-                judging::Problem::truncated(config.judge_tokens(texts.criteria.len())),
-            );
-        }
+        let finish = read.map_or(crate::llm::FinishReason::Stop, |a| a.finish);
+        let problems = judge_answers::noting_cut(problems, finish, snapshot.judge_tokens());
         let original = Prompt {
             system: request.system.clone(),
             user: request.user.clone(),

@@ -120,7 +120,7 @@ pub fn estimate(open: &OpenProfile, reference: &str) -> Result<RunEstimate> {
         );
         add(&m.provider, &m.model, &req, inputs);
     }
-    let judge_tokens = c.judge_tokens(texts.criteria.len());
+    let judge_tokens = snapshot.judge_tokens();
     let judge_count = c.judges.len().max(1) as i64;
     for j in &c.judges {
         let scoring = request(

@@ -13,6 +13,16 @@ use serde_json::{Map, Value};
 
 use crate::domain::criteria::Criterion;
 pub use crate::domain::judge_problem::{Problem, ProblemCode};
+use crate::llm::FinishReason;
+
+/// `problems` with `TRUNCATED` first when the answer stopped at its token limit of `limit`
+/// (what was cut away is usually why the rest did not read).
+pub fn noting_cut(mut problems: Vec<Problem>, finish: FinishReason, limit: u32) -> Vec<Problem> {
+    if finish == FinishReason::Length {
+        problems.insert(0, Problem::truncated(limit));
+    }
+    problems
+}
 
 /// The problems as one line, for a task's error and the repair prompt.
 pub fn summary(problems: &[Problem]) -> String {

@@ -11,7 +11,7 @@ use crate::domain::judge_problem::Problem;
 use crate::domain::preset::DEFAULT_JUDGE_MAX_TOKENS;
 use crate::domain::run::SnapshotTexts;
 use crate::error::Result;
-use crate::llm::{self, CallRequest, EndpointClient, FinishReason};
+use crate::llm::{self, CallRequest, EndpointClient};
 use crate::profile::{OpenProfile, Profiles};
 
 /// How one kind of judge request went.
@@ -137,11 +137,8 @@ async fn part(
         let answer = client.generate(&request(&asked)).await?;
         let problems = match read(&answer.text) {
             Ok(()) => Vec::new(),
-            Err(mut problems) => {
-                if answer.finish == FinishReason::Length {
-                    problems.insert(0, Problem::truncated(DEFAULT_JUDGE_MAX_TOKENS));
-                }
-                problems
+            Err(problems) => {
+                super::judge_answers::noting_cut(problems, answer.finish, DEFAULT_JUDGE_MAX_TOKENS)
             }
         };
         if problems.is_empty() || attempts == 2 {

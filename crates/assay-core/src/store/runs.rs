@@ -1,6 +1,8 @@
 //! `runs` and what a run produced: `tasks`, `documents`, `eval_scores`, `pairwise_results`
 //! and `run_events`.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::all;
@@ -149,36 +151,46 @@ fn failures(conn: &Connection, run_id: &str) -> Result<Vec<TaskFailure>> {
             ))
         },
     )?;
-    let mut out = Vec::with_capacity(tasks.len());
-    for (task_id, mut failure) in tasks {
-        failure.attempts = all(
-            conn,
-            "SELECT attempt, outcome, coalesce(answer_text, CASE WHEN outcome = 'failed'
-                    THEN coalesce(error_code, '') || ': ' || raw ELSE '' END), problems
-             FROM call_journal WHERE task_id = ?1 ORDER BY attempt",
-            [&task_id],
-            |r| {
-                let problems: Option<String> = r.get(3)?;
-                Ok(FailedAttempt {
-                    attempt: r.get(0)?,
-                    outcome: r.get(1)?,
-                    text: r.get(2)?,
-                    problems: problems
-                        .and_then(|p| serde_json::from_str(&p).ok())
-                        .unwrap_or_default(),
-                })
-            },
-        )?;
-        failure.problems = failure
-            .attempts
-            .iter()
-            .rev()
-            .find(|a| a.outcome == "answer")
-            .map(|a| a.problems.clone())
-            .unwrap_or_default();
-        out.push(failure);
+    // Every attempt of every failed task, in one query.
+    let rows: Vec<(String, i64, String, String, Option<String>)> = all(
+        conn,
+        "SELECT j.task_id, j.attempt, j.outcome,
+                coalesce(j.answer_text, CASE WHEN j.outcome = 'failed'
+                    THEN coalesce(j.error_code, '') || ': ' || j.raw ELSE '' END),
+                j.problems
+         FROM call_journal j JOIN tasks t ON t.id = j.task_id
+         WHERE t.run_id = ?1 AND t.status = 'failed'
+         ORDER BY j.task_id, j.attempt",
+        [run_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let mut attempts: HashMap<String, Vec<FailedAttempt>> = HashMap::new();
+    for (task_id, attempt, outcome, text, problems) in rows {
+        let problems = match problems {
+            Some(json) => from_json("call_journal.problems", &json)?,
+            None => Vec::new(),
+        };
+        attempts.entry(task_id).or_default().push(FailedAttempt {
+            attempt,
+            outcome,
+            text,
+            problems,
+        });
     }
-    Ok(out)
+    Ok(tasks
+        .into_iter()
+        .map(|(task_id, mut failure)| {
+            failure.attempts = attempts.remove(&task_id).unwrap_or_default();
+            failure.problems = failure
+                .attempts
+                .iter()
+                .rev()
+                .find(|a| a.outcome == "answer")
+                .map(|a| a.problems.clone())
+                .unwrap_or_default();
+            failure
+        })
+        .collect())
 }
 
 fn progress(conn: &Connection, run_id: &str) -> Result<RunProgress> {
