@@ -328,3 +328,71 @@ async fn a_judge_whose_answers_do_not_read_shows_its_problems_and_unscored_docum
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_one_model_run_says_why_it_has_no_model_ratings_and_the_dialog_gives_the_judge_limit() {
+    let (server, _counts) = fake_llm::serve(Duration::from_millis(20)).await;
+    let dir = tempfile::tempdir().expect("temp");
+    prepare(dir.path(), "One", &format!("{}/v1", server.uri()));
+    {
+        // One generator, two documents per input, compared with each other.
+        let profiles = profiles_in(dir.path());
+        let open = profiles.open_profile("One", None).expect("open");
+        let library = Library::of(&open).expect("ready");
+        let mut preset = library
+            .presets()
+            .expect("presets")
+            .into_iter()
+            .find(|p| p.name == "Small run")
+            .expect("the small preset");
+        preset.config.models.truncate(1);
+        preset.config.iterations = 2;
+        library
+            .save_preset(&PresetDraft {
+                name: preset.name,
+                config: preset.config,
+                roles: preset.roles,
+                inputs: preset.inputs,
+            })
+            .expect("saved");
+    }
+    with_app_in("one-model", dir.path(), async |app| {
+        app.click("open-profile").await?;
+        app.text("run-list").await?;
+        app.click("nav-presets").await?;
+        app.wait_for_count("preset-item", 2).await?;
+        app.script(
+            "const item = Array.from(document.querySelectorAll(\"[data-testid='preset-item']\")).find(i => i.innerText.includes('Small run')); item.querySelector(\"[data-testid='run-preset']\").click();",
+        )
+        .await?;
+        let limit = app.text("run-judge-tokens").await?;
+        ensure!(
+            limit.contains("1,600 tokens") && limit.contains("every criterion"),
+            "the dialog says the judges' limit: {limit}"
+        );
+        for theme in ["light", "dark"] {
+            app.script(&format!(
+                "document.documentElement.dataset.theme = '{theme}'"
+            ))
+            .await?;
+            app.screenshot(&format!("run-dialog-{theme}")).await?;
+        }
+        app.click("run-start").await?;
+        app.wait_for_text("run-status", "completed (done)").await?;
+        app.click("tab-pairwise").await?;
+        let note = app.text("pairwise-note").await?;
+        ensure!(note.contains("need two models"), "{note}");
+        for theme in ["light", "dark"] {
+            app.script(&format!(
+                "document.documentElement.dataset.theme = '{theme}'"
+            ))
+            .await?;
+            app.screenshot(&format!("pairwise-note-{theme}")).await?;
+        }
+        app.click("tab-judges").await?;
+        let agreement = app.text("agreement-note").await?;
+        ensure!(agreement.contains("only local/fake-judge-1 scored"), "{agreement}");
+        Ok(())
+    })
+    .await;
+}
