@@ -20,13 +20,12 @@ impl IpcError {
         }
     }
 
-    /// A background task failed to run to completion (a bug, not a user error).
+    /// A background task failed to run to completion (a panic: a bug, not a user error).
     pub fn internal(err: impl std::fmt::Display) -> Self {
         log::error!("background task failed: {err}");
-        Self {
-            code: ErrorCode::Storage,
-            message: "an internal task failed; see the log for details".into(),
-        }
+        Self::from(assay_core::Error::Internal {
+            what: "a task of the app's died".into(),
+        })
     }
 }
 

@@ -29,6 +29,7 @@ pub fn run() -> ExitCode {
     if let Err(err) = assay_core::logging::init(&data_dir.logs_dir(), log::LevelFilter::Info) {
         return startup_failed(&err);
     }
+    assay_core::logging::log_panics();
     log::info!(
         "starting Assay {} with data dir {}",
         env!("CARGO_PKG_VERSION"),

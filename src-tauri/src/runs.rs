@@ -1,27 +1,23 @@
-//! The runs the app executes: each on a thread of its own, holding its profile open (so a
-//! window switching to another profile leaves it working), reachable through the profile's
-//! control socket by `assay run watch|pause|cancel`, and left `interrupted` when the app
-//! quits (after the person confirms in the app).
+//! The runs the app executes: through core's `RunHost` for their profile (which holds the
+//! profile open, so a window switching to another profile leaves them working, and serves the
+//! control socket `assay run watch|pause|cancel` reach), each on a thread of its own, left
+//! `interrupted` when the app quits (after the person confirms in the app).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use assay_core::engine::socket::{ActiveRuns, ControlServer};
-use assay_core::engine::{RunControl, lifecycle};
+use assay_core::engine::{Launch, RunControl, RunHost};
 use assay_core::profile::{OpenProfile, Profiles};
 use tauri::Manager;
 
 use crate::state::AppState;
 
-/// One profile's runs being executed.
+/// One profile's runs being executed: core's host for it, and the threads working its runs.
 #[derive(Debug)]
 pub struct Executing {
-    /// By run id.
-    pub runs: ActiveRuns,
+    host: Arc<RunHost>,
     threads: Vec<JoinHandle<()>>,
-    _server: Option<ControlServer>,
-    profile: Arc<OpenProfile>,
 }
 
 /// What the app tells a window outside a command's reply.
@@ -65,83 +61,75 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Executes run `run_id` (already begun) of `open` on a thread of its own.
-pub fn spawn(
+/// Makes (for a start) and begins a run of `open` through the profile's host in this process
+/// (taking it when none is yet), then executes it on a thread of its own; returns its id.
+/// Blocking: call it off the async runtime.
+pub fn launch(
     app: &tauri::AppHandle,
     profiles: Arc<Profiles>,
     open: Arc<OpenProfile>,
-    run_id: &str,
-) {
+    launch: Launch<'_>,
+) -> Result<String, assay_core::Error> {
     let state = app.state::<AppState>();
-    let control = RunControl::new();
     let profile_id = open.record().id.clone();
     let mut all = lock(&state.runs);
-    let entry = all.entry(profile_id.clone()).or_insert_with(|| {
-        let runs = ActiveRuns::default();
-        let server = ControlServer::listen(
-            &profiles.profile_dir(&profile_id),
-            Arc::clone(open.db()),
-            runs.clone(),
-        )
-        .map_err(|e| log::warn!("no control socket: {}", e.log_line()))
-        .ok();
-        Executing {
-            runs,
-            threads: Vec::new(),
-            _server: server,
-            profile: Arc::clone(&open),
-        }
+    let host = match all.get(&profile_id) {
+        Some(e) => Arc::clone(&e.host),
+        None => Arc::new(RunHost::take(profiles, open)?),
+    };
+    let (run_id, control) = host.launch(launch)?;
+    let entry = all.entry(profile_id.clone()).or_insert_with(|| Executing {
+        host: Arc::clone(&host),
+        threads: Vec::new(),
     });
-    entry.runs.add(run_id, control.clone());
     let handle = app.clone();
-    let run = run_id.to_owned();
+    let run = run_id.clone();
     let thread = std::thread::Builder::new()
         .name("assay-run".into())
         .spawn(move || {
-            if let Err(e) = lifecycle::execute_begun(&profiles, &open, &run, &control, &mut |_| {})
-            {
+            if let Err(e) = host.work(&run, &control, &mut |_| {}) {
                 log::warn!("run {run} stopped: {}", e.log_line());
             }
-            finished(&handle, &profile_id, &run);
+            finished(&handle, &profile_id, &host, &run);
         });
     match thread {
         Ok(t) => entry.threads.push(t),
         Err(e) => log::error!("could not start a run's thread: {e}"),
     }
+    Ok(run_id)
 }
 
-/// A run stopped: it leaves the profile's list; the last one lets go of the profile.
-fn finished(app: &tauri::AppHandle, profile_id: &str, run_id: &str) {
+/// A run stopped: it leaves the host; the last one lets go of the profile.
+fn finished(app: &tauri::AppHandle, profile_id: &str, host: &RunHost, run_id: &str) {
     let state = app.state::<AppState>();
     let mut all = lock(&state.runs);
-    let empty = all.get(profile_id).is_some_and(|e| {
-        e.runs.remove(run_id);
-        e.runs.ids().is_empty()
-    });
-    if empty {
-        // Its threads have all ended but this one, which is ending.
+    if host.finish(run_id) {
+        // Its threads have all ended but this one, which is ending; the host goes with the
+        // last reference (this thread's).
         all.remove(profile_id);
     }
 }
 
 /// Profile `profile_id` as its runs hold it open, if this process executes any: a window
-/// switching back to it takes this one (the profile cannot be opened twice).
+/// switching back to it takes this one (no passphrase asked again).
 pub fn held(state: &AppState, profile_id: &str) -> Option<Arc<OpenProfile>> {
     lock(&state.runs)
         .get(profile_id)
-        .map(|e| Arc::clone(&e.profile))
+        .map(|e| Arc::clone(e.host.profile()))
 }
 
 /// The control of run `run_id` if this process executes it.
 pub fn control(state: &AppState, run_id: &str) -> Option<RunControl> {
-    lock(&state.runs).values().find_map(|e| e.runs.get(run_id))
+    lock(&state.runs)
+        .values()
+        .find_map(|e| e.host.control(run_id))
 }
 
 /// How many runs this process executes.
 pub fn count(state: &AppState) -> u32 {
     lock(&state.runs)
         .values()
-        .map(|e| e.runs.ids().len() as u32)
+        .map(|e| e.host.run_ids().len() as u32)
         .sum()
 }
 
@@ -149,7 +137,12 @@ pub fn count(state: &AppState) -> u32 {
 pub fn updates(state: &AppState) -> Vec<assay_core::engine::RunUpdate> {
     lock(&state.runs)
         .values()
-        .flat_map(|e| e.runs.ids().into_iter().filter_map(|id| e.runs.get(&id)))
+        .flat_map(|e| {
+            e.host
+                .run_ids()
+                .into_iter()
+                .filter_map(|id| e.host.control(&id))
+        })
         .filter_map(|c| c.last())
         .collect()
 }
@@ -160,8 +153,8 @@ pub fn interrupt_all(state: &AppState) {
         let mut all = lock(&state.runs);
         let mut threads = Vec::new();
         for e in all.values_mut() {
-            for id in e.runs.ids() {
-                if let Some(c) = e.runs.get(&id) {
+            for id in e.host.run_ids() {
+                if let Some(c) = e.host.control(&id) {
                     c.interrupt();
                 }
             }

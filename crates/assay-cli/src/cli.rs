@@ -121,6 +121,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
 /// fail because its log cannot be opened.
 pub fn with_log(data_dir: &DataDir, f: impl FnOnce() -> Result<u8, Error>) -> Result<u8, Error> {
     let _ = assay_core::logging::init(&data_dir.logs_dir(), log::LevelFilter::Info);
+    assay_core::logging::log_panics();
     f()
 }
 

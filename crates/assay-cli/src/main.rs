@@ -26,7 +26,13 @@ fn main() -> ExitCode {
         Err(err) => return output::report_usage_error(&err),
     };
     let json = args.json;
-    match cli::run(args) {
+    // A panic is a bug: logged where it happened, reported as INTERNAL (exit 1).
+    let ran = std::panic::catch_unwind(|| cli::run(args)).unwrap_or_else(|_| {
+        Err(assay_core::Error::Internal {
+            what: "the command stopped on an unexpected state".into(),
+        })
+    });
+    match ran {
         Ok(code) => ExitCode::from(code),
         Err(err) => output::report_error(&err, json),
     }

@@ -12,10 +12,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assay_core::Error;
-use assay_core::engine::socket::{self, ActiveRuns, ControlServer};
+use assay_core::engine::host::host_here;
+use assay_core::engine::socket;
 use assay_core::engine::{
-    Mode, Request, RunControl, RunOutcome, RunUpdate, StartOptions, lifecycle, start,
+    Launch, Mode, Request, RunOutcome, RunUpdate, StartOptions, lifecycle, start,
 };
+use assay_core::fs::RunHostLock;
 use assay_core::paths::DataDir;
 use assay_core::profile::{OpenProfile, Profiles};
 use assay_core::registry::KeyMode;
@@ -56,8 +58,8 @@ pub fn start_run(
         budget_tokens: budget.budget_tokens,
         allow_unpriced,
     };
-    let run = start::create_run(&open, preset, &options)?;
     if detach {
+        let run = start::create_run(&open, preset, &options)?;
         drop(open);
         detach_resume(
             data_dir,
@@ -69,7 +71,11 @@ pub fn start_run(
         output::print(&Detached { run_id: run.id }, json)?;
         return Ok(0);
     }
-    execute(&profiles, &open, &run.id, Mode::Resume, json)
+    let launch = Launch::Start {
+        preset,
+        options: &options,
+    };
+    host(profiles, open, launch, json)
 }
 
 /// `assay run resume` and `assay run retry-failed`.
@@ -83,8 +89,13 @@ pub fn continue_run(
 ) -> Result<u8, Error> {
     let profiles = output::open_profiles(data_dir, false)?;
     let open = open_in(&profiles, profile)?;
-    lifecycle::raise_budget(&open, run, budget.budget_usd, budget.budget_tokens)?;
-    execute(&profiles, &open, run, mode, json)
+    let launch = Launch::Continue {
+        run_id: run,
+        mode,
+        budget_usd: budget.budget_usd,
+        budget_tokens: budget.budget_tokens,
+    };
+    host(profiles, open, launch, json)
 }
 
 /// `assay run pause` and `assay run cancel`: through the process executing the run, else
@@ -120,17 +131,26 @@ pub fn request(
     Ok(0)
 }
 
-/// `assay run watch`: follows the run through the process executing it; when none does,
-/// reports its state.
+/// How long `watch` waits, after the run's end, for its process to let go of the profile.
+const LET_GO_WITHIN: Duration = Duration::from_secs(30);
+
+/// `assay run watch`: follows the run through the process executing it, and returns once
+/// that process has let go of it; when none executes it, reports its stored state.
 pub fn watch(data_dir: &DataDir, run: &str, profile: &ProfileArg, json: bool) -> Result<u8, Error> {
     let profiles = output::open_profiles(data_dir, false)?;
     let record = profiles.show(&profile.reference)?;
+    let dir = profiles.profile_dir(&record.id);
     let mut display = Display::new(json);
-    let followed = socket::watch(&profiles.profile_dir(&record.id), run, &mut |u| {
+    let followed = socket::watch(&dir, run, &mut |u| {
         display.update(u);
     })?;
     let outcome = match followed {
-        Some(outcome) => outcome,
+        Some(outcome) => {
+            if !RunHostLock::wait_released(&dir, run, LET_GO_WITHIN) {
+                log::warn!("the process of run {run} had not let go after the run's end");
+            }
+            outcome
+        }
         None => {
             let open = open_in(&profiles, profile)?;
             socket::outcome_of(open.db(), run)?
@@ -139,29 +159,16 @@ pub fn watch(data_dir: &DataDir, run: &str, profile: &ProfileArg, json: bool) ->
     display.finish(&outcome)
 }
 
-fn execute(
-    profiles: &Profiles,
-    open: &OpenProfile,
-    run: &str,
-    mode: Mode,
+/// Hosts the run in this process (core's one call), showing its progress; returns once the
+/// profile is let go.
+fn host(
+    profiles: Profiles,
+    open: OpenProfile,
+    launch: Launch<'_>,
     json: bool,
 ) -> Result<u8, Error> {
-    let control = RunControl::new();
-    let runs = ActiveRuns::default();
-    runs.add(run, control.clone());
-    let _server = match ControlServer::listen(
-        &profiles.profile_dir(&open.record().id),
-        std::sync::Arc::clone(open.db()),
-        runs,
-    ) {
-        Ok(server) => Some(server),
-        Err(e) => {
-            log::warn!("no control socket: {}", e.log_line());
-            None
-        }
-    };
     let mut display = Display::new(json);
-    let outcome = lifecycle::execute(profiles, open, run, mode, &control, &mut |u| {
+    let outcome = host_here(std::sync::Arc::new(profiles), open, launch, &mut |u| {
         display.update(u);
     })?;
     display.finish(&outcome)
@@ -298,6 +305,53 @@ impl output::Render for Requested {
     }
 }
 
+/// One progress line without a terminal: the run, its phase, each kind's tasks done of
+/// planned, tokens and cost so far.
+fn progress_line(u: &RunUpdate) -> String {
+    let p = &u.progress;
+    let kinds = [
+        ("documents", p.generate),
+        ("scores", p.score),
+        ("comparisons", p.compare),
+        ("combined", p.combine),
+    ]
+    .iter()
+    .filter(|(_, k)| k.total > 0)
+    .map(|(name, k)| {
+        let failed = if k.failed > 0 {
+            format!(" ({} failed)", k.failed)
+        } else {
+            String::new()
+        };
+        format!("{name} {}/{}{failed}", k.done, k.total)
+    })
+    .collect::<Vec<_>>()
+    .join(", ");
+    let phase = if u.status == "running" {
+        u.phase.clone()
+    } else {
+        u.status.clone()
+    };
+    format!(
+        "run {}: {phase} · {} · {} tokens · {}",
+        u.run_id,
+        if kinds.is_empty() {
+            "no tasks yet".into()
+        } else {
+            kinds
+        },
+        u.tokens,
+        assay_core::numbers::cost_text(u.cost, u.unknown_cost_calls, i64::MAX, 4)
+    )
+}
+
+/// Writes one line on stderr; a closed stderr is not worth a panic.
+fn err_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{text}");
+    let _ = err.flush();
+}
+
 /// Writes one line on stdout; a closed stdout (`| head`) is not worth a panic.
 fn out_line(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -305,7 +359,12 @@ fn out_line(text: &str) {
     let _ = out.flush();
 }
 
-/// Where a run's progress goes: JSON lines on stdout, bars on a terminal, or nothing.
+/// How often, at most, a run's progress is told without a terminal (besides each change of
+/// phase or status).
+const LINE_EVERY: Duration = Duration::from_secs(10);
+
+/// Where a run's progress goes: JSON lines on stdout, bars on a terminal, or without one a
+/// line on stderr per change of phase and at most every [`LINE_EVERY`].
 enum Display {
     Json,
     Bars {
@@ -313,7 +372,9 @@ enum Display {
         bars: [ProgressBar; 4],
         status: ProgressBar,
     },
-    Quiet,
+    Lines {
+        told: Option<(String, Instant)>,
+    },
 }
 
 impl Display {
@@ -322,7 +383,7 @@ impl Display {
             return Self::Json;
         }
         if !std::io::stderr().is_terminal() {
-            return Self::Quiet;
+            return Self::Lines { told: None };
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
         let style = ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} {msg}")
@@ -383,7 +444,17 @@ impl Display {
                     }
                 ));
             }
-            Self::Quiet => {}
+            Self::Lines { told } => {
+                let state = format!("{} {}", u.status, u.phase);
+                let due = match told {
+                    None => true,
+                    Some((last, at)) => *last != state || at.elapsed() >= LINE_EVERY,
+                };
+                if due {
+                    err_line(&progress_line(u));
+                    *told = Some((state, Instant::now()));
+                }
+            }
         }
     }
 

@@ -14,6 +14,8 @@ use std::path::PathBuf;
 pub enum ErrorCode {
     /// Input failed validation (a bad name, an empty path, ...).
     InvalidInput,
+    /// A bug: a panic or a task that died inside Assay, not anything the person did.
+    Internal,
     /// The data directory could not be determined or used.
     DataDir,
     /// No profile (or other object) matches the reference given.
@@ -86,6 +88,7 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidInput => "INVALID_INPUT",
+            Self::Internal => "INTERNAL",
             Self::DataDir => "DATA_DIR",
             Self::NotFound => "NOT_FOUND",
             Self::AlreadyExists => "ALREADY_EXISTS",
@@ -160,6 +163,27 @@ pub enum Error {
         "profile {name:?} is open in another Assay window or process; close it there and try again"
     )]
     ProfileInUse {
+        /// The profile's name.
+        name: String,
+    },
+
+    /// What needs the profile alone (or to execute its runs) found runs executing in it.
+    #[error(
+        "profile {name:?} is busy: {} executing in another process; wait for {} to end, or pause {} with `assay run pause RUN`, and try again",
+        runs_named(runs), if runs.len() == 1 { "it" } else { "them" }, if runs.len() == 1 { "it" } else { "them" }
+    )]
+    RunsHosted {
+        /// The profile's name.
+        name: String,
+        /// The runs' ids (possibly none known).
+        runs: Vec<String>,
+    },
+
+    /// A write waited for another process's write for longer than it may.
+    #[error(
+        "profile {name:?} is busy: another process kept it locked for writing for over a second; nothing was changed; try again"
+    )]
+    WriteBusy {
         /// The profile's name.
         name: String,
     },
@@ -320,6 +344,16 @@ pub enum Error {
         wanted: &'static str,
     },
 
+    /// A bug inside Assay (a panic, a task that died): never the person's doing.
+    #[error(
+        "this is a bug in Assay: {what}; nothing was half-written. The log ({}) has the details; please report it",
+        log_file_text()
+    )]
+    Internal {
+        /// What failed, in a few words (no secret, no text a model wrote).
+        what: String,
+    },
+
     /// An error another Assay process reported (through the control socket), with its code.
     #[error("{message}")]
     Relayed {
@@ -361,7 +395,9 @@ impl Error {
             Self::NoPlatformDataDir => ErrorCode::DataDir,
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::AlreadyExists { .. } => ErrorCode::AlreadyExists,
-            Self::ProfileInUse { .. } => ErrorCode::ProfileInUse,
+            Self::ProfileInUse { .. } | Self::RunsHosted { .. } | Self::WriteBusy { .. } => {
+                ErrorCode::ProfileInUse
+            }
             Self::KeyMissing { .. } => ErrorCode::KeyMissing,
             Self::DataMissing { .. } => ErrorCode::DataMissing,
             Self::DecryptFailed { .. } => ErrorCode::DecryptFailed,
@@ -383,6 +419,7 @@ impl Error {
             Self::Provider { failure, .. } => failure.kind.code(),
             Self::RunState { .. } => ErrorCode::RunState,
             Self::Relayed { code, .. } => *code,
+            Self::Internal { .. } => ErrorCode::Internal,
             Self::PriceUnknown { .. } => ErrorCode::PriceUnknown,
         }
     }
@@ -553,6 +590,32 @@ impl std::fmt::Display for ProviderFailure {
 
 /// Result alias for core operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// "run X is" or "runs X, Y are", for [`Error::RunsHosted`].
+fn runs_named(runs: &[String]) -> String {
+    match runs {
+        [] => "a run is".to_owned(),
+        [one] => format!("run {one} is"),
+        many => format!("runs {} are", many.join(", ")),
+    }
+}
+
+/// The log file this process writes, once `logging::init` ran (kept here, below `logging`, so
+/// an `INTERNAL` error can say where to look).
+static LOG_FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Records where this process's log is.
+pub(crate) fn set_log_file(path: PathBuf) {
+    let _ = LOG_FILE.set(path);
+}
+
+/// Where this process's log is, for messages that send a person there.
+fn log_file_text() -> String {
+    LOG_FILE.get().map_or_else(
+        || "assay.log under the data directory's logs folder".to_owned(),
+        |p| p.display().to_string(),
+    )
+}
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,8 @@
 //! deterministically (besides random SIGKILLs):
 //! - `ASSAY_CRASH_AT=<point>` aborts the process at that point, as a crash would;
 //! - `ASSAY_FAIL_AT=<point>` makes that step fail with an error, as a failing disk or a bad
-//!   package would.
+//!   package would;
+//! - `ASSAY_PANIC_AT=<point>` panics there, as a bug would (`INTERNAL`).
 //!
 //! The points are listed in docs/architecture.md ("Profile lifecycle and crash safety").
 
@@ -34,5 +35,12 @@ pub(crate) fn disk_full_point(point: &str, dir: &std::path::Path) -> Result<()> 
 pub(crate) fn crash_point(point: &str) {
     if std::env::var_os("ASSAY_CRASH_AT").is_some_and(|p| p == point) {
         std::process::abort();
+    }
+}
+
+/// When `ASSAY_PANIC_AT` names this point, the code panics here, as a bug would.
+pub(crate) fn panic_point(point: &str) {
+    if std::env::var_os("ASSAY_PANIC_AT").is_some_and(|p| p == point) {
+        panic!("injected panic at {point} (ASSAY_PANIC_AT)");
     }
 }

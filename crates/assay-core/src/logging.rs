@@ -103,7 +103,26 @@ pub fn init(logs_dir: &Path, default: LevelFilter) -> Result<PathBuf> {
     }))
     .map_err(|_| Error::InvalidInput("the logger is already installed".into()))?;
     log::set_max_level(level);
+    crate::error::set_log_file(path.clone());
     Ok(path)
+}
+
+/// Logs every panic (its message and where it happened) before it unwinds, so an `INTERNAL`
+/// error's "see the log" finds it there. Idempotent enough: a later call replaces the hook.
+pub fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        log::error!("panic at {location}: {message}");
+    }));
 }
 
 /// `ASSAY_LOG_LEVEL`, else `"log_level"` in `<data dir>/settings.json`, else `default`. A

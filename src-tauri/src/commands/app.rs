@@ -44,5 +44,5 @@ pub async fn preferences_set(
     preferences: Preferences,
 ) -> Result<(), IpcError> {
     let path = state.data_dir().preferences_file();
-    super::profiles::blocking(move || preferences.save(&path)).await
+    super::blocking(move || preferences.save(&path)).await
 }

@@ -11,8 +11,8 @@ use tauri::ipc::Channel;
 use tauri::{State, Window};
 use tauri_plugin_dialog::DialogExt;
 
+use super::blocking;
 use super::choose;
-use super::profiles::blocking;
 use crate::error::IpcError;
 use crate::state::AppState;
 

@@ -12,7 +12,7 @@ use assay_core::rankings::compare::RunComparison;
 use assay_core::reports::timeline::Timeline;
 use tauri::{State, Window};
 
-use super::profiles::blocking;
+use super::blocking;
 use crate::error::IpcError;
 use crate::state::AppState;
 

@@ -17,6 +17,16 @@ use tauri_plugin_dialog::FileDialogBuilder;
 
 use crate::error::IpcError;
 
+/// Runs blocking core work off the async runtime's threads. A panic in it is `INTERNAL`.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, assay_core::Error> + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(IpcError::internal)?
+        .map_err(IpcError::from)
+}
+
 /// Shows the dialog off the async runtime and returns the chosen path, if any.
 pub(crate) async fn choose(
     dialog: FileDialogBuilder<tauri::Wry>,

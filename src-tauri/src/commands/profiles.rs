@@ -1,7 +1,7 @@
 //! Profile commands: list, create, open (with setup progress), close.
 //!
 //! Core calls block (SQLCipher, the keyring over D-Bus), so each runs on the blocking pool via
-//! [`blocking`]; nothing touches the database on the main thread.
+//! [`super::blocking`]; nothing touches the database on the main thread.
 
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use assay_core::seed::SetupStatus;
 use tauri::ipc::Channel;
 use tauri::{State, Window};
 
+use super::blocking;
 use crate::error::IpcError;
 use crate::state::AppState;
 
@@ -40,33 +41,23 @@ pub struct ProfileSession {
     pub status: SetupStatus,
 }
 
-/// Runs blocking core work off the async runtime's threads.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, assay_core::Error> + Send + 'static,
-) -> Result<T, IpcError> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(IpcError::internal)?
-        .map_err(IpcError::from)
-}
-
 /// Lists profiles and whether the keyring is reachable.
 #[tauri::command]
 #[specta::specta]
 pub async fn profiles_overview(state: State<'_, AppState>) -> Result<ProfilesOverview, IpcError> {
     let profiles = state.profiles()?;
     blocking(move || {
+        let list = profiles.list()?;
         Ok(ProfilesOverview {
-            profiles: profiles.list()?,
+            last_profile: list
+                .iter()
+                .filter(|p| p.last_opened_at.is_some())
+                .max_by(|a, b| a.last_opened_at.cmp(&b.last_opened_at))
+                .map(|p| p.id.clone()),
+            profiles: list,
             keyring_available: profiles.keyring_available(),
             notice: profiles.registry_notice(),
             orphans: profiles.orphans()?,
-            last_profile: profiles
-                .list()?
-                .into_iter()
-                .filter(|p| p.last_opened_at.is_some())
-                .max_by(|a, b| a.last_opened_at.cmp(&b.last_opened_at))
-                .map(|p| p.id),
         })
     })
     .await
@@ -130,21 +121,19 @@ pub async fn profile_open(
 ) -> Result<ProfileSession, IpcError> {
     let profiles = state.profiles()?;
     let ticket = state.begin_open(window.label());
-    let held = {
+    let profile_id = {
         let profiles = Arc::clone(&profiles);
-        let reference = reference.clone();
-        let id = blocking(move || Ok(profiles.show(&reference)?.id)).await?;
-        crate::runs::held(&state, &id)
+        blocking(move || Ok(profiles.show(&reference)?.id)).await?
     };
+    let held = crate::runs::held(&state, &profile_id);
     let opened = blocking(move || {
         // A profile whose runs this process executes is open already: the window takes it.
         if let Some(open) = held {
             return Ok(open);
         }
         let passphrase = passphrase.map(Passphrase::new);
-        let profile_id = profiles.show(&reference)?.id;
         let open = profiles.open_profile_with_progress(
-            &reference,
+            &profile_id,
             passphrase.as_ref(),
             &mut |status| {
                 let profile_id = profile_id.clone();

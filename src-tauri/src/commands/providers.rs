@@ -8,7 +8,7 @@ use assay_core::llm::prices::Price;
 use assay_core::providers::{self, ProviderKey};
 use tauri::{State, Window};
 
-use super::profiles::blocking;
+use super::blocking;
 use crate::error::IpcError;
 use crate::state::AppState;
 

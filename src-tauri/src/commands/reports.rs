@@ -9,7 +9,7 @@ use assay_core::reports::{self, ReportFormat};
 use tauri::{State, Window};
 use tauri_plugin_dialog::DialogExt;
 
-use super::profiles::blocking;
+use super::blocking;
 use crate::error::IpcError;
 use crate::state::AppState;
 

@@ -1,14 +1,14 @@
 //! Run commands: estimate, start, resume, retry failed, pause, cancel, and watching a run
 //! this process executes (its updates stream over a channel the calling window made).
 
-use std::sync::Arc;
-
 use assay_core::engine::estimate::{RunEstimate, estimate};
-use assay_core::engine::{Mode, Request, RunOutcome, RunUpdate, StartOptions, lifecycle, start};
+use assay_core::engine::{
+    Launch, Mode, Request, RunOutcome, RunUpdate, StartOptions, lifecycle, socket,
+};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State, Window};
 
-use super::profiles::blocking;
+use super::blocking;
 use crate::error::IpcError;
 use crate::runs::{self, AppEvent};
 use crate::state::AppState;
@@ -52,15 +52,14 @@ pub async fn run_start(
         budget_tokens: budget.tokens.map(u64::from),
         allow_unpriced,
     };
-    let session = Arc::clone(&open);
-    let id = blocking(move || {
-        let run = start::create_run(&session, &preset, &options)?;
-        lifecycle::begin(&session, &run.id, Mode::Resume)?;
-        Ok(run.id)
+    blocking(move || {
+        let launch = Launch::Start {
+            preset: &preset,
+            options: &options,
+        };
+        runs::launch(&app, profiles, open, launch)
     })
-    .await?;
-    runs::spawn(&app, profiles, open, &id);
-    Ok(id)
+    .await
 }
 
 /// Continues a paused or interrupted run (`retry_failed`: runs a finished run's failed tasks
@@ -77,20 +76,20 @@ pub async fn run_resume(
 ) -> Result<(), IpcError> {
     let open = state.require_session(window.label())?;
     let profiles = state.profiles()?;
-    let session = Arc::clone(&open);
-    let id = run_id.clone();
     blocking(move || {
-        lifecycle::raise_budget(&session, &id, budget.usd, budget.tokens.map(u64::from))?;
-        let mode = if retry_failed {
-            Mode::RetryFailed
-        } else {
-            Mode::Resume
+        let launch = Launch::Continue {
+            run_id: &run_id,
+            mode: if retry_failed {
+                Mode::RetryFailed
+            } else {
+                Mode::Resume
+            },
+            budget_usd: budget.usd,
+            budget_tokens: budget.tokens.map(u64::from),
         };
-        lifecycle::begin(&session, &id, mode)
+        runs::launch(&app, profiles, open, launch).map(|_| ())
     })
-    .await?;
-    runs::spawn(&app, profiles, open, &run_id);
-    Ok(())
+    .await
 }
 
 /// Pauses (`cancel`: cancels) a run; returns its status now (`running` while calls in flight
@@ -112,25 +111,51 @@ pub async fn run_stop(
         return Ok("running".into());
     }
     let open = state.require_session(window.label())?;
+    let profiles = state.profiles()?;
     let request = if cancel {
         Request::Cancel
     } else {
         Request::Pause
     };
-    blocking(move || lifecycle::request_directly(open.db(), &run_id, request)).await
+    blocking(move || {
+        // Another process (`assay run start`) may execute it: asked through its socket.
+        let dir = profiles.profile_dir(&open.record().id);
+        match socket::send(&dir, &run_id, request)? {
+            Some(status) => Ok(status),
+            None => lifecycle::request_directly(open.db(), &run_id, request),
+        }
+    })
+    .await
 }
 
-/// Streams the updates of run `run_id` while this process executes it; returns how it ended,
-/// or `None` at once when this process does not execute it.
+/// Streams the updates of run `run_id` while this process, or another through the profile's
+/// control socket, executes it; returns how it ended, or `None` at once when no process
+/// executes it.
 #[tauri::command]
 #[specta::specta]
 pub async fn run_watch(
+    window: Window,
     state: State<'_, AppState>,
     run_id: String,
     updates: Channel<RunUpdate>,
 ) -> Result<Option<RunOutcome>, IpcError> {
     let Some(control) = runs::control(&state, &run_id) else {
-        return Ok(None);
+        // Another process may execute it: followed through the profile's control socket.
+        let Some(open) = state.session(window.label()) else {
+            return Ok(None);
+        };
+        let profiles = state.profiles()?;
+        return blocking(move || {
+            let dir = profiles.profile_dir(&open.record().id);
+            let mut sent = false;
+            let followed = socket::watch(&dir, &run_id, &mut |u| {
+                sent = true;
+                let _ = updates.send(u.clone());
+            })?;
+            // A run nobody executes answers its stored outcome at once: not a live run.
+            Ok(followed.filter(|_| sent))
+        })
+        .await;
     };
     tauri::async_runtime::spawn_blocking(move || {
         let mut last = None;

@@ -396,3 +396,60 @@ async fn a_one_model_run_says_why_it_has_no_model_ratings_and_the_dialog_gives_t
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_app_shows_a_run_another_process_executes_live_and_pauses_it() {
+    let (server, counts) = fake_llm::serve(Duration::from_millis(400)).await;
+    let dir = tempfile::tempdir().expect("temp");
+    prepare(dir.path(), "Runs", &format!("{}/v1", server.uri()));
+    // This test's process hosts the run, as `assay run start` would: the app is another
+    // process that opens the same profile while it works.
+    let data = dir.path().to_path_buf();
+    let (started, run_started) = std::sync::mpsc::channel::<String>();
+    let host = std::thread::spawn(move || {
+        let profiles = std::sync::Arc::new(profiles_in(&data));
+        let open = profiles.open_profile("runs", None).expect("open");
+        let options = assay_core::engine::StartOptions::default();
+        let mut told = false;
+        assay_core::engine::host::host_here(
+            profiles,
+            open,
+            assay_core::engine::Launch::Start {
+                preset: "Small run",
+                options: &options,
+            },
+            &mut |u| {
+                if !told {
+                    told = true;
+                    let _ = started.send(u.run_id.clone());
+                }
+            },
+        )
+    });
+    let run_id = run_started
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the run began");
+    with_app_in("run-elsewhere", dir.path(), async |app| {
+        app.click("open-profile").await?;
+        app.wait_for_count("open-run", 2).await?;
+        app.script(&format!(
+            "document.querySelector(\"[data-run-id='{run_id}'] [data-testid='open-run']\").click()"
+        ))
+        .await?;
+        // Live through the other process's control socket: the bars, then a pause asked there.
+        app.text("bar-generate").await?;
+        app.text("run-pause").await?;
+        app.screenshot("live-elsewhere").await?;
+        app.click("run-pause").await?;
+        let status = text_when(app, "run-status", |t| t.starts_with("paused")).await?;
+        ensure!(status.starts_with("paused"), "{status}");
+        Ok(())
+    })
+    .await;
+    let outcome = host
+        .join()
+        .expect("the host thread")
+        .expect("the hosted run ended");
+    assert_eq!(outcome.status, "paused", "the app's pause reached the host");
+    assert!(counts.calls() < 18, "it stopped early: {}", counts.calls());
+}

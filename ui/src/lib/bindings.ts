@@ -131,8 +131,9 @@ export const commands = {
 	 */
 	runStop: (runId: string, cancel: boolean) => typedError<string, IpcError>(__TAURI_INVOKE("run_stop", { runId, cancel })),
 	/**
-	 *  Streams the updates of run `run_id` while this process executes it; returns how it ended,
-	 *  or `None` at once when this process does not execute it.
+	 *  Streams the updates of run `run_id` while this process, or another through the profile's
+	 *  control socket, executes it; returns how it ended, or `None` at once when no process
+	 *  executes it.
 	 */
 	runWatch: (runId: string, updates: Channel<RunUpdate_Deserialize>) => typedError<RunOutcome | null, IpcError>(__TAURI_INVOKE("run_watch", { runId, updates })),
 	/**  The latest state of every run this process executes (any profile). */
@@ -623,6 +624,8 @@ export type Endpoint_Serialize = {
 export type ErrorCode = 
 /**  Input failed validation (a bad name, an empty path, ...). */
 "INVALID_INPUT" | 
+/**  A bug: a panic or a task that died inside Assay, not anything the person did. */
+"INTERNAL" | 
 /**  The data directory could not be determined or used. */
 "DATA_DIR" | 
 /**  No profile (or other object) matches the reference given. */

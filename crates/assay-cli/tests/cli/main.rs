@@ -18,6 +18,7 @@ mod permissions;
 mod profile;
 mod provider_calls;
 mod races;
+mod readers;
 mod registry;
 mod run_control;
 mod runs;

@@ -23,8 +23,15 @@ use crate::secrets::DbKey;
 
 /// How many reader connections a database keeps at most.
 const MAX_READERS: usize = 4;
-/// How long a connection waits for a lock held by another connection.
+/// How long a reader waits for a lock held by another connection (rare in WAL mode: while
+/// another process recovers or resets the log).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a write waits for another process's write: about a second, then `WRITE_BUSY`'s
+/// clear message (`PROFILE_IN_USE`), so a person's save beside a run never hangs.
+const WRITE_WAIT: Duration = Duration::from_secs(1);
+/// How long the writes of the process executing runs wait: other processes' writes are short
+/// (a saved preset, an added document), and a run's write must not fail because of one.
+const HOST_WRITE_WAIT: Duration = Duration::from_secs(30);
 
 /// An open, keyed, migrated profile database.
 pub struct Database {
@@ -104,6 +111,7 @@ impl Database {
         migrations: &[migrations::Migration],
     ) -> Result<Self> {
         let mut writer = connect(path, &key, label, flags)?;
+        writer.busy_timeout(WRITE_WAIT)?;
         let what = format!("the database of profile {label:?}");
         migrations::check_and_apply(&mut writer, migrations, &what)?;
         Ok(Self {
@@ -123,6 +131,13 @@ impl Database {
         self
     }
 
+    /// This process executes runs of this database: its writes wait longer for others'
+    /// (see [`HOST_WRITE_WAIT`]); `false` sets the ordinary wait back.
+    pub fn set_run_host(&self, hosting: bool) -> Result<()> {
+        lock(&self.writer).busy_timeout(if hosting { HOST_WRITE_WAIT } else { WRITE_WAIT })?;
+        Ok(())
+    }
+
     /// The database file's path.
     pub fn path(&self) -> &Path {
         &self.path
@@ -140,6 +155,16 @@ impl Database {
             tx.commit()?;
             Ok(value)
         })();
+        let written = written.map_err(|e| match e {
+            Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                Error::WriteBusy {
+                    name: self.label.clone(),
+                }
+            }
+            other => other,
+        });
         // A write that found no room is DISK_FULL; it was rolled back whole.
         let dir = self.path.parent().unwrap_or(Path::new("."));
         crate::fs::space::classified(written, dir)
@@ -186,29 +211,51 @@ impl Database {
         f: impl FnOnce(&Path, &DbKey, &Connection) -> Result<T>,
     ) -> Result<T> {
         let conn = lock(&self.writer);
-        // TRUNCATE waits (busy timeout) for readers on older snapshots, then empties the WAL.
-        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
-        if busy != 0 {
-            return Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
-                Some(format!(
-                    "{}: readers kept the database busy; try again when the current work is done",
-                    self.label
-                )),
-            )
-            .into());
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        // Other processes may have the profile open: the WAL is emptied, then the write lock
+        // is taken so none of them commits (or checkpoints anything into the file) until `f`
+        // returns. A commit that slipped in between shows as a non-empty WAL: again.
+        for _ in 0..5 {
+            // TRUNCATE waits (busy timeout) for readers on older snapshots, then empties it.
+            let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            if busy != 0 {
+                break;
+            }
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let still = std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
+            if still {
+                let value = f(&self.path, &self.key, &conn);
+                let _ = conn.execute_batch("ROLLBACK");
+                return value;
+            }
+            conn.execute_batch("ROLLBACK")?;
         }
-        f(&self.path, &self.key, &conn)
+        Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some(format!(
+                "{}: other connections kept the database busy; try again when the current work is done",
+                self.label
+            )),
+        )
+        .into())
     }
 
-    /// Runs `f` on a read-only connection. The connection goes back to the pool however `f`
-    /// ends, a panic included, so no panic can use up the pool's slots.
+    /// Runs `f` on a read-only connection, inside one read transaction: every query `f` makes
+    /// sees the same snapshot, whatever another connection or process commits meanwhile. The
+    /// connection goes back to the pool however `f` ends, a panic included, so no panic can
+    /// use up the pool's slots.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let lent = Lent {
             db: self,
             conn: Some(self.take_reader()?),
         };
-        f(lent.conn.as_ref().expect("lent until dropped"))
+        let conn = lent.conn.as_ref().expect("lent until dropped");
+        // Deferred: the snapshot is taken at the first read and kept until the end. Dropped
+        // (rolled back) however `f` ends; a read has nothing to commit.
+        let snapshot = conn.unchecked_transaction()?;
+        let value = f(&snapshot)?;
+        drop(snapshot);
+        Ok(value)
     }
 
     /// [`Database::write`] on tokio's blocking pool.
@@ -293,9 +340,9 @@ fn join<T>(joined: std::result::Result<Result<T>, tokio::task::JoinError>) -> Re
     match joined {
         Ok(result) => result,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(Error::InvalidInput(format!(
-            "the database task was cancelled: {e}"
-        ))),
+        Err(_) => Err(Error::Internal {
+            what: "a database task was cancelled".into(),
+        }),
     }
 }
 

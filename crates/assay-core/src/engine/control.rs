@@ -33,8 +33,17 @@ pub struct RunControl {
 struct Inner {
     request: AtomicU8,
     wake: Notify,
-    watchers: Mutex<Vec<mpsc::Sender<RunUpdate>>>,
-    last: Mutex<Option<RunUpdate>>,
+    /// One lock for the watchers and the latest update, so a watcher arriving as the run ends
+    /// gets the final update and an ended stream, never a stale update and a stream nobody
+    /// ends (which read as "interrupted").
+    watching: Mutex<Watching>,
+}
+
+#[derive(Debug, Default)]
+struct Watching {
+    watchers: Vec<mpsc::Sender<RunUpdate>>,
+    last: Option<RunUpdate>,
+    closed: bool,
 }
 
 impl RunControl {
@@ -89,28 +98,38 @@ impl RunControl {
     /// ends (the sender is dropped then).
     pub fn watch(&self) -> mpsc::Receiver<RunUpdate> {
         let (tx, rx) = mpsc::channel();
-        let last = lock(&self.inner.last).clone();
-        if let Some(update) = last {
-            let _ = tx.send(update);
+        let mut watching = lock(&self.inner.watching);
+        if let Some(update) = &watching.last {
+            let _ = tx.send(update.clone());
         }
-        lock(&self.inner.watchers).push(tx);
+        if !watching.closed {
+            watching.watchers.push(tx);
+        }
         rx
     }
 
     /// Sends `update` to every watcher, dropping those gone.
     pub(crate) fn publish(&self, update: &RunUpdate) {
-        *lock(&self.inner.last) = Some(update.clone());
-        lock(&self.inner.watchers).retain(|w| w.send(update.clone()).is_ok());
+        let mut watching = lock(&self.inner.watching);
+        watching.last = Some(update.clone());
+        watching.watchers.retain(|w| w.send(update.clone()).is_ok());
     }
 
-    /// Ends every watch (the run stopped working).
+    /// Ends every watch, and every later one at its first update (the run stopped working).
     pub(crate) fn close(&self) {
-        lock(&self.inner.watchers).clear();
+        let mut watching = lock(&self.inner.watching);
+        watching.closed = true;
+        watching.watchers.clear();
+    }
+
+    /// Whether the run stopped working.
+    pub fn closed(&self) -> bool {
+        lock(&self.inner.watching).closed
     }
 
     /// The latest update, if any.
     pub fn last(&self) -> Option<RunUpdate> {
-        lock(&self.inner.last).clone()
+        lock(&self.inner.watching).last.clone()
     }
 }
 
@@ -121,6 +140,27 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_watch_that_arrives_after_the_end_gets_the_final_update_and_an_ended_stream() {
+        let control = RunControl::new();
+        let early = control.watch();
+        let mut update = RunUpdate {
+            run_id: "r".into(),
+            status: "running".into(),
+            ..RunUpdate::default()
+        };
+        control.publish(&update);
+        update.status = "completed".into();
+        control.publish(&update);
+        control.close();
+        let statuses: Vec<String> = early.iter().map(|u| u.status).collect();
+        assert_eq!(statuses, ["running", "completed"]);
+        // Late: the stream holds the final state and ends, instead of waiting for ever.
+        let late: Vec<String> = control.watch().iter().map(|u| u.status).collect();
+        assert_eq!(late, ["completed"]);
+        assert!(control.closed());
+    }
 
     #[test]
     fn a_cancel_wins_over_a_pause_and_a_pause_never_undoes_a_cancel() {

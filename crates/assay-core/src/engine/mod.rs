@@ -13,6 +13,7 @@
 //! - [`execute`] (with [`calls`], [`apply`] and [`stages`]): the executor, which journals
 //!   every answer before reading it, applies it in one transaction with its usage and event,
 //!   and plans what depends on it;
+//! - [`host`]: the one place a run is hosted (lock, socket, make-and-begin, execute, let go);
 //! - [`lifecycle`]: start, resume, retry-failed, and pause/cancel of a run nobody executes;
 //! - [`control`], [`progress`] and [`socket`]: steering a working run and watching it, from
 //!   this process or another.
@@ -24,6 +25,7 @@ pub mod control;
 pub mod estimate;
 mod execute;
 pub mod expand;
+pub mod host;
 pub mod judge_answers;
 pub mod judge_check;
 pub mod judging;
@@ -36,6 +38,7 @@ pub mod stages;
 pub mod start;
 
 pub use control::{Request, RunControl};
+pub use host::{Launch, RunHost};
 pub use lifecycle::{Mode, RunOutcome};
 pub use progress::RunUpdate;
 pub use start::StartOptions;

@@ -29,7 +29,7 @@ pub struct CallNote {
 }
 
 /// A run's state as it works.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct RunUpdate {
     /// The profile the run belongs to.
     pub profile_id: String,

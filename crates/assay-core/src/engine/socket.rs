@@ -11,8 +11,8 @@
 //!
 //! A request is `{"op": "pause" | "cancel" | "watch", "run_id": "…"}`. Pause and cancel
 //! answer `{"status": "…"}` (or `{"error": {"code", "message"}}`); watch streams
-//! `{"update": …}` lines until the run stops working, or answers `{"outcome": …}` at once
-//! for a run this process does not execute.
+//! `{"update": …}` lines until the run stops working, then its stored `{"outcome": …}`; for a
+//! run this process does not execute, the outcome at once.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -110,6 +110,7 @@ mod unix {
         path: PathBuf,
         stop: Arc<AtomicBool>,
         thread: Option<JoinHandle<()>>,
+        open: Arc<AtomicUsize>,
     }
 
     impl ControlServer {
@@ -125,6 +126,7 @@ mod unix {
             let stop = Arc::new(AtomicBool::new(false));
             let flag = Arc::clone(&stop);
             let open = Arc::new(AtomicUsize::new(0));
+            let connections = Arc::clone(&open);
             let thread = std::thread::Builder::new()
                 .name("assay-control".into())
                 .spawn(move || {
@@ -165,6 +167,7 @@ mod unix {
                 path,
                 stop,
                 thread: Some(thread),
+                open: connections,
             })
         }
     }
@@ -178,6 +181,13 @@ mod unix {
                 let _ = t.join();
             }
             let _ = std::fs::remove_file(&self.path);
+            // Connections still served hold the database; they end soon (a watch of a run
+            // that ended has its last line to send; an idle one its request deadline).
+            let deadline =
+                std::time::Instant::now() + REQUEST_WITHIN + std::time::Duration::from_secs(1);
+            while self.open.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
         }
     }
 
@@ -227,7 +237,12 @@ mod unix {
                         return;
                     }
                 }
-                return;
+                // The run stopped working and its end is stored: that is the answer, never a
+                // guess from the last update.
+                match outcome_of(db, &ask.run_id) {
+                    Ok(o) => Line::Outcome(o),
+                    Err(e) => error_line(&e),
+                }
             }
             ("watch", None) => match outcome_of(db, &ask.run_id) {
                 Ok(o) => Line::Outcome(o),

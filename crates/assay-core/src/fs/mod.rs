@@ -9,7 +9,7 @@ pub mod private;
 pub mod space;
 
 pub use atomic::{sync_dir, write as write_atomic};
-pub use lock::{DirLock, RegistryLock};
+pub use lock::{DirLock, RegistryLock, RunHostLock};
 
 use std::path::Path;
 

@@ -63,6 +63,24 @@ pub struct Profiles {
     opened_with: SweepReport,
 }
 
+/// Runs left `running` with no process executing them (a crash, a killed process) become
+/// `interrupted`, to be resumed. Only while holding the run host's lock, so a run another
+/// process executes is never touched; a host that is busy means there is nothing to do.
+fn interrupt_orphans(db: &Database, dir: &Path, id: &str) {
+    let checked = crate::fs::RunHostLock::try_acquire(dir).and_then(|host| match host {
+        Some(_held) => db.write(store::runs::interrupt_orphans),
+        None => Ok(0),
+    });
+    match checked {
+        Ok(0) => {}
+        Ok(n) => log::info!("{n} run(s) of {id} were left running; now interrupted"),
+        Err(err) => log::warn!(
+            "could not mark the interrupted runs of {id}: {}",
+            err.log_line()
+        ),
+    }
+}
+
 /// An open profile. It holds the profile's lock for as long as it (or any clone of its
 /// database handle) lives.
 #[derive(Debug)]
@@ -373,7 +391,7 @@ impl Profiles {
                 path: db_path,
             });
         }
-        let lock = DirLock::try_acquire(&dir, &record.name)?;
+        let lock = DirLock::try_acquire_shared(&dir, &record.name)?;
         if !db_path.is_file() {
             return Err(Error::DataMissing {
                 name: record.name,
@@ -395,24 +413,35 @@ impl Profiles {
             );
         }
         seed::ensure_seeded(&db, progress)?;
-        // This process holds the profile's lock now, so no process is running any run of it:
-        // one left `running` (a crash, a killed process) is `interrupted`, to be resumed.
-        match db.write(store::runs::interrupt_orphans) {
-            Ok(0) => {}
-            Ok(n) => log::info!(
-                "{n} run(s) of {} were left running; now interrupted",
-                record.id
-            ),
-            Err(err) => log::warn!(
-                "could not mark the interrupted runs of {}: {}",
-                record.id,
-                err.log_line()
-            ),
-        }
+        interrupt_orphans(&db, &dir, &record.id);
         Ok(OpenProfile {
             record,
             db: Arc::new(db),
         })
+    }
+
+    /// The runs executing in profile `reference` now (in this process or another), by id;
+    /// empty when none is.
+    pub fn hosted_runs(&self, reference: &str) -> Result<Vec<String>> {
+        let record = self.registry.resolve(reference)?;
+        Ok(
+            crate::fs::RunHostLock::hosted(&layout::profile_dir(&self.data_dir, &record.id))
+                .unwrap_or_default(),
+        )
+    }
+
+    /// `PROFILE_IN_USE` naming the runs when runs of `record` are executing: for what must
+    /// not change the profile under a run (rename, export, lock).
+    pub fn ensure_no_runs(&self, record: &ProfileRecord) -> Result<()> {
+        let runs = self.hosted_runs(&record.id)?;
+        if runs.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::RunsHosted {
+                name: record.name.clone(),
+                runs,
+            })
+        }
     }
 
     fn load_key(
@@ -453,6 +482,7 @@ impl Profiles {
     pub fn rename(&self, reference: &str, new_name: &str) -> Result<ProfileRecord> {
         let name = ProfileName::parse(new_name)?;
         let record = self.registry.resolve(reference)?;
+        self.ensure_no_runs(&record)?;
         let renamed = self.registry.rename(&record.id, &name)?;
         let dir = layout::profile_dir(&self.data_dir, &renamed.id);
         if dir.is_dir() {

@@ -131,6 +131,8 @@ pub fn export(
     progress: Progress<'_>,
 ) -> Result<Exported> {
     open.ensure_ready()?;
+    // A copy of a still database would hold a run's writes back for as long as it takes.
+    profiles.ensure_no_runs(open.record())?;
     check_outside_data_dir(profiles.data_dir(), out)?;
     let provider_keys = if options.include_provider_keys {
         Some(provider_keys_json(profiles, open)?)

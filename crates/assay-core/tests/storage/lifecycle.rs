@@ -72,23 +72,34 @@ fn a_passphrase_profile_keeps_no_keyring_entry_and_needs_its_passphrase() {
 }
 
 #[test]
-fn an_open_profile_cannot_be_opened_or_deleted_a_second_time() {
+fn an_open_profile_opens_again_beside_itself_but_is_never_deleted_under_it() {
     let env = Env::new();
     env.profiles
         .create("Busy", KeyProtection::Keyring)
         .expect("create");
     let open = env.profiles.open_profile("busy", None).expect("first open");
     let other = env.reopen();
-    assert_eq!(
-        other.open_profile("busy", None).expect_err("in use").code(),
-        ErrorCode::ProfileInUse
-    );
+    let beside = other
+        .open_profile("busy", None)
+        .expect("a second opener shares the profile");
+    beside
+        .db()
+        .write(|tx| {
+            tx.execute("UPDATE profile_meta SET created_at = created_at", [])?;
+            Ok(())
+        })
+        .expect("and writes to it");
     assert_eq!(
         other.delete("busy").expect_err("in use").code(),
         ErrorCode::ProfileInUse
     );
     drop(open);
-    other.open_profile("busy", None).expect("free after close");
+    assert_eq!(
+        other.delete("busy").expect_err("still open beside").code(),
+        ErrorCode::ProfileInUse
+    );
+    drop(beside);
+    other.delete("busy").expect("free once every opener closed");
 }
 
 #[test]

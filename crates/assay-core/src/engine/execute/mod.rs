@@ -297,7 +297,9 @@ impl<'a> Executor<'a> {
                     Some(Ok(finished)) => self.finish(finished)?,
                     Some(Err(e)) if e.is_cancelled() => {}
                     Some(Err(e)) => {
-                        return Err(Error::InvalidInput(format!("a call's task failed: {e}")));
+                        return Err(Error::Internal {
+                            what: format!("a call's task failed ({})", if e.is_panic() { "it panicked" } else { "it was cancelled" }),
+                        });
                     }
                     None => {}
                 },
@@ -368,6 +370,7 @@ impl<'a> Executor<'a> {
                 self.running[class] += 1;
                 let client = Arc::clone(&self.clients[&task.provider]);
                 calls.spawn(async move {
+                    crate::faults::panic_point("call");
                     let retried = Mutex::new(Vec::new());
                     let started_at = jiff::Timestamp::now();
                     let result = client
