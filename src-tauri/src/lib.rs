@@ -6,6 +6,8 @@
 pub mod bindings;
 mod commands;
 mod error;
+#[cfg(test)]
+mod ipc_lists_tests;
 mod navigation;
 mod report_protocol;
 mod runs;
