@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assay_core::Error;
+use assay_core::domain::states::RunStatus;
 use assay_core::engine::host::host_here;
 use assay_core::engine::socket;
 use assay_core::engine::{
@@ -293,7 +294,7 @@ impl output::Render for Detached {
 struct Requested {
     run_id: String,
     requested: &'static str,
-    status: String,
+    status: RunStatus,
 }
 
 impl output::Render for Requested {
@@ -327,10 +328,10 @@ fn progress_line(u: &RunUpdate) -> String {
     })
     .collect::<Vec<_>>()
     .join(", ");
-    let phase = if u.status == "running" {
-        u.phase.clone()
+    let phase = if u.status == RunStatus::Running {
+        u.phase.as_str()
     } else {
-        u.status.clone()
+        u.status.as_str()
     };
     format!(
         "run {}: {phase} · {} · {} tokens · {}",

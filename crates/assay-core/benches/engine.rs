@@ -169,7 +169,10 @@ fn main() {
     let rss_end = rss_mib();
     let p = outcome.progress;
     let tasks = p.generate.total + p.score.total;
-    assert_eq!(outcome.status, "completed");
+    assert_eq!(
+        outcome.status,
+        assay_core::domain::states::RunStatus::Completed
+    );
     assert_eq!(finished, tasks);
     let requests = server
         .stats

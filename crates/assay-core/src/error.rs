@@ -339,7 +339,7 @@ pub enum Error {
     #[error("the run is {status}, so it cannot be {wanted}")]
     RunState {
         /// Its status now.
-        status: String,
+        status: &'static str,
         /// What was asked, as a past participle ("paused", "resumed").
         wanted: &'static str,
     },

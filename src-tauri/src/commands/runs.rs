@@ -1,6 +1,7 @@
 //! Run commands: estimate, start, resume, retry failed, pause, cancel, and watching a run
 //! this process executes (its updates stream over a channel the calling window made).
 
+use assay_core::domain::states::RunStatus;
 use assay_core::engine::estimate::{RunEstimate, estimate};
 use assay_core::engine::{
     Launch, Mode, Request, RunOutcome, RunUpdate, StartOptions, lifecycle, socket,
@@ -101,14 +102,14 @@ pub async fn run_stop(
     state: State<'_, AppState>,
     run_id: String,
     cancel: bool,
-) -> Result<String, IpcError> {
+) -> Result<RunStatus, IpcError> {
     if let Some(control) = runs::control(&state, &run_id) {
         if cancel {
             control.cancel();
         } else {
             control.pause();
         }
-        return Ok("running".into());
+        return Ok(RunStatus::Running);
     }
     let open = state.require_session(window.label())?;
     let profiles = state.profiles()?;

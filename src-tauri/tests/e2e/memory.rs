@@ -206,7 +206,10 @@ fn prepare(dir: &Path, base: &str) -> Result<()> {
         &RunControl::new(),
         &mut |_| {},
     )?;
-    anyhow::ensure!(outcome.status == "completed", "the big run: {outcome:?}");
+    anyhow::ensure!(
+        outcome.status == assay_core::domain::states::RunStatus::Completed,
+        "the big run: {outcome:?}"
+    );
     let run = library.run(&outcome.run_id)?;
     anyhow::ensure!(
         run.documents.len() == 1_008,

@@ -241,7 +241,8 @@ async fn closing_the_window_mid_run_asks_and_quitting_leaves_the_run_interrupted
         .runs(5, None)
         .expect("runs");
     assert_eq!(
-        runs[0].status, "interrupted",
+        runs[0].status,
+        assay_core::domain::states::RunStatus::Interrupted,
         "quitting leaves the run to resume later"
     );
     assert!(counts.calls() < 18, "it stopped early: {}", counts.calls());
@@ -450,6 +451,10 @@ async fn the_app_shows_a_run_another_process_executes_live_and_pauses_it() {
         .join()
         .expect("the host thread")
         .expect("the hosted run ended");
-    assert_eq!(outcome.status, "paused", "the app's pause reached the host");
+    assert_eq!(
+        outcome.status,
+        assay_core::domain::states::RunStatus::Paused,
+        "the app's pause reached the host"
+    );
     assert!(counts.calls() < 18, "it stopped early: {}", counts.calls());
 }

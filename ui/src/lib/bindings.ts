@@ -129,7 +129,7 @@ export const commands = {
 	 *  Pauses (`cancel`: cancels) a run; returns its status now (`running` while calls in flight
 	 *  finish).
 	 */
-	runStop: (runId: string, cancel: boolean) => typedError<string, IpcError>(__TAURI_INVOKE("run_stop", { runId, cancel })),
+	runStop: (runId: string, cancel: boolean) => typedError<RunStatus, IpcError>(__TAURI_INVOKE("run_stop", { runId, cancel })),
 	/**
 	 *  Streams the updates of run `run_id` while this process, or another through the profile's
 	 *  control socket, executes it; returns how it ended, or `None` at once when no process
@@ -196,15 +196,24 @@ export type BestDocument = {
 
 /**  The call that just ended. */
 export type CallNote = {
-	/**  `generate`, `score`, `compare` or `combine`. */
-	kind: string,
+	/**  What the call did. */
+	kind: TaskKind,
 	/**  The contestant or judge. */
 	label: string,
-	/**  `succeeded`, `failed`, or `repairing` (an unreadable judge answer asked again). */
-	outcome: string,
+	/**  How it ended. */
+	outcome: CallOutcome,
 	/**  Wall time, ms. */
 	latency_ms: number,
 };
+
+/**  How a call just ended, as a watcher hears of it. */
+export type CallOutcome = 
+/**  Its answer was used. */
+"succeeded" | 
+/**  Its task failed. */
+"failed" | 
+/**  A judge's answer did not read and the judge is asked again. */
+"repairing";
 
 /**  What a check that worked has shown. */
 export type CheckScope = 
@@ -1012,6 +1021,19 @@ export type PairwiseVerdict_Serialize = {
 	reason: string,
 };
 
+/**  A run's current step: its earliest unfinished kind of task. */
+export type Phase = 
+/**  Documents are being written. */
+"generating" | 
+/**  Documents are being scored. */
+"scoring" | 
+/**  Documents are being compared. */
+"comparing" | 
+/**  The best documents are being combined. */
+"combining" | 
+/**  Nothing is left. */
+"done";
+
 /**  One kind of task's progress. */
 export type PhaseProgress = {
 	/**  Tasks planned. */
@@ -1513,6 +1535,23 @@ export type ReportFormat =
 /**  One row per score and per pairwise verdict. */
 "csv";
 
+/**
+ *  What a person may ask of a run in its state: the app shows exactly these controls, and the
+ *  CLI refuses the others with `RUN_STATE`.
+ */
+export type RunActions = {
+	/**  Pause it (it works). */
+	pause: boolean,
+	/**  Resume it (pending, paused or interrupted). */
+	resume: boolean,
+	/**  Cancel it (not yet ended). */
+	cancel: boolean,
+	/**  Run its failed tasks again (ended with failures). */
+	retry_failed: boolean,
+	/**  Make a new run of its preset (any run not working now). */
+	run_again: boolean,
+};
+
 /**  A budget for a run, as the Run dialog gives it. */
 export type RunBudget = RunBudget_Serialize | RunBudget_Deserialize;
 
@@ -1612,7 +1651,9 @@ export type RunDetail_Deserialize = {
 	/**  The preset it came from, if it still exists. */
 	preset_id?: string | null,
 	/**  Phase. */
-	phase: string,
+	phase: Phase,
+	/**  What may be asked of it in its state (the app offers exactly these). */
+	actions: RunActions,
 	/**  Why it failed, if it did. */
 	error?: string | null,
 	/**  RFC 3339. */
@@ -1642,7 +1683,9 @@ export type RunDetail_Serialize = {
 	/**  The preset it came from, if it still exists. */
 	preset_id: string | null,
 	/**  Phase. */
-	phase: string,
+	phase: Phase,
+	/**  What may be asked of it in its state (the app offers exactly these). */
+	actions: RunActions,
 	/**  Why it failed, if it did. */
 	error: string | null,
 	/**  RFC 3339. */
@@ -1796,8 +1839,11 @@ export type RunEvent_Serialize = {
 export type RunOutcome = {
 	/**  The run. */
 	run_id: string,
-	/**  `completed`, `completed_with_errors`, `failed`, `cancelled` or `paused`. */
-	status: string,
+	/**
+	 *  `completed`, `completed_with_errors`, `failed`, `cancelled`, `paused` or
+	 *  `interrupted`.
+	 */
+	status: RunStatus,
 	/**  Tasks per kind. */
 	progress: RunProgress,
 };
@@ -1865,6 +1911,25 @@ export type RunRankings_Serialize = {
 	notes: RankingNotes_Serialize,
 };
 
+/**  Where a run stands. */
+export type RunStatus = 
+/**  Made, not begun. */
+"pending" | 
+/**  A process executes it. */
+"running" | 
+/**  Stopped by request, its budget or an endpoint; resumable. */
+"paused" | 
+/**  Every task succeeded. */
+"completed" | 
+/**  Every task ended, some failed. */
+"completed_with_errors" | 
+/**  No document was generated. */
+"failed" | 
+/**  Cancelled: its open tasks will not run. */
+"cancelled" | 
+/**  Its process stopped mid-run; resumable. */
+"interrupted";
+
 /**  A run in the history list. */
 export type RunSummary = RunSummary_Serialize | RunSummary_Deserialize;
 
@@ -1874,8 +1939,8 @@ export type RunSummary_Deserialize = {
 	id: string,
 	/**  Title. */
 	title: string,
-	/**  `completed`, `failed`, ... */
-	status: string,
+	/**  Where it stands. */
+	status: RunStatus,
 	/**  RFC 3339. */
 	created_at: string,
 	/**  RFC 3339. */
@@ -1904,8 +1969,8 @@ export type RunSummary_Serialize = {
 	id: string,
 	/**  Title. */
 	title: string,
-	/**  `completed`, `failed`, ... */
-	status: string,
+	/**  Where it stands. */
+	status: RunStatus,
 	/**  RFC 3339. */
 	created_at: string,
 	/**  RFC 3339. */
@@ -1938,9 +2003,9 @@ export type RunUpdate_Deserialize = {
 	/**  The run. */
 	run_id: string,
 	/**  `running`, then how it ended. */
-	status: string,
-	/**  `generating`, `scoring`, `comparing`, `combining` or `done`. */
-	phase: string,
+	status: RunStatus,
+	/**  Its earliest unfinished kind of task. */
+	phase: Phase,
 	/**  Tasks per kind. */
 	progress: RunProgress,
 	/**  Calls in flight. */
@@ -1972,9 +2037,9 @@ export type RunUpdate_Serialize = {
 	/**  The run. */
 	run_id: string,
 	/**  `running`, then how it ended. */
-	status: string,
-	/**  `generating`, `scoring`, `comparing`, `combining` or `done`. */
-	phase: string,
+	status: RunStatus,
+	/**  Its earliest unfinished kind of task. */
+	phase: Phase,
 	/**  Tasks per kind. */
 	progress: RunProgress,
 	/**  Calls in flight. */
@@ -2147,6 +2212,17 @@ export type TaskFailure_Serialize = {
 	/**  Every attempt, in order: each answer's text and problems, or the call's failure. */
 	attempts: FailedAttempt[],
 };
+
+/**  What a task does. */
+export type TaskKind = 
+/**  Write a document from an input. */
+"generate" | 
+/**  Score one document on every criterion. */
+"score" | 
+/**  Compare two documents, in one order. */
+"compare" | 
+/**  Combine an input's best documents into one. */
+"combine";
 
 /**  The app's colours. */
 export type Theme = 

@@ -11,6 +11,7 @@ pub mod preset;
 pub mod preset_bounds;
 pub mod provider;
 pub mod run;
+pub mod states;
 
 use crate::error::{Error, Result};
 

@@ -66,8 +66,8 @@ pub struct RunSummary {
     pub id: String,
     /// Title.
     pub title: String,
-    /// `completed`, `failed`, ...
-    pub status: String,
+    /// Where it stands.
+    pub status: super::states::RunStatus,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -192,7 +192,9 @@ pub struct RunDetail {
     /// The preset it came from, if it still exists.
     pub preset_id: Option<String>,
     /// Phase.
-    pub phase: String,
+    pub phase: super::states::Phase,
+    /// What may be asked of it in its state (the app offers exactly these).
+    pub actions: super::states::RunActions,
     /// Why it failed, if it did.
     pub error: Option<String>,
     /// RFC 3339.
@@ -339,4 +341,17 @@ pub struct RunProgress {
     pub compare: PhaseProgress,
     /// Combine calls.
     pub combine: PhaseProgress,
+}
+
+impl RunProgress {
+    /// The counts of one kind of task.
+    pub fn of_mut(&mut self, kind: super::states::TaskKind) -> &mut PhaseProgress {
+        use super::states::TaskKind;
+        match kind {
+            TaskKind::Generate => &mut self.generate,
+            TaskKind::Score => &mut self.score,
+            TaskKind::Compare => &mut self.compare,
+            TaskKind::Combine => &mut self.combine,
+        }
+    }
 }

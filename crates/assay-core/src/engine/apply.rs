@@ -10,6 +10,7 @@ use super::judge_answers::{self, Problem};
 use super::judging::{self, Side};
 use super::plan::{self, TaskSpec};
 use crate::domain::run::{PairwiseVerdict, RunConfigSnapshot, RunEvent, Score};
+use crate::domain::states::{DocumentKind, EventStatus, TaskKind, TaskStatus};
 use crate::error::Result;
 use crate::llm::FinishReason;
 use crate::store::{self, execution as exec};
@@ -72,16 +73,6 @@ pub struct Context<'a> {
     pub snapshot: &'a RunConfigSnapshot,
 }
 
-/// The timeline phase of a task kind.
-pub fn phase_of(kind: &str) -> &'static str {
-    match kind {
-        "generate" => "generating",
-        "score" => "scoring",
-        "compare" => "comparing",
-        _ => "combining",
-    }
-}
-
 /// Applies `answer` to `task`; `repaired` says whether it answers a repair prompt.
 pub fn apply(
     tx: &Transaction<'_>,
@@ -92,8 +83,8 @@ pub fn apply(
 ) -> Result<Applied> {
     record_usage(tx, ctx.run_id, task, answer)?;
     store::tasks::mark_applied(tx, &answer.journal_id)?;
-    let outcome = match task.kind.as_str() {
-        "generate" | "combine" => Unread::Read({
+    let outcome = match task.kind {
+        TaskKind::Generate | TaskKind::Combine => Unread::Read({
             let doc_id = uuid::Uuid::new_v4().to_string();
             exec::insert_result_document(
                 tx,
@@ -101,10 +92,10 @@ pub fn apply(
                     id: &doc_id,
                     run_id: ctx.run_id,
                     task_id: &task.id,
-                    kind: if task.kind == "combine" {
-                        "combined"
+                    kind: if task.kind == TaskKind::Combine {
+                        DocumentKind::Combined
                     } else {
-                        "generated"
+                        DocumentKind::Generated
                     },
                     sources: task.sources.as_deref(),
                     body: &answer.text,
@@ -118,8 +109,8 @@ pub fn apply(
             let specs = plan::scoring_tasks(ctx.snapshot, &task.input_id, &doc_id);
             Applied::Succeeded(plan_tasks(tx, ctx.run_id, &specs)?, Some(doc_id))
         }),
-        "score" => read_scores(tx, ctx, task, &answer.text)?,
-        _ => read_verdict(tx, ctx, task, &answer.text)?,
+        TaskKind::Score => read_scores(tx, ctx, task, &answer.text)?,
+        TaskKind::Compare => read_verdict(tx, ctx, task, &answer.text)?,
     };
     let outcome = match outcome {
         Unread::Read(applied) => applied,
@@ -143,21 +134,21 @@ pub fn apply(
         task,
         answer,
         match &outcome {
-            Applied::Succeeded(..) => "succeeded",
-            Applied::Repair => "retried",
-            Applied::Failed(_) => "failed",
+            Applied::Succeeded(..) => EventStatus::Succeeded,
+            Applied::Repair => EventStatus::Retried,
+            Applied::Failed(_) => EventStatus::Failed,
         },
     )?;
     match &outcome {
         Applied::Succeeded(planned, _) => {
-            exec::set_task(tx, &task.id, "succeeded", None)?;
+            exec::set_task(tx, &task.id, TaskStatus::Succeeded, None)?;
             exec::bump_tasks(tx, ctx.run_id, planned.len() as i64, 1, 0)?;
         }
         Applied::Repair => {}
         Applied::Failed(why) => {
             // The text is kept (the journal has the raw body) and shown with the failure.
             let shown = format!("{why}\n---\n{}", cut(&answer.text, 4000));
-            exec::set_task(tx, &task.id, "failed", Some(&shown))?;
+            exec::set_task(tx, &task.id, TaskStatus::Failed, Some(&shown))?;
             exec::bump_tasks(tx, ctx.run_id, 0, 0, 1)?;
         }
     }
@@ -175,7 +166,14 @@ pub fn retried_attempt(
     charge: &Charge,
 ) -> Result<()> {
     charge_failure(tx, run_id, task, ended_at, charge)?;
-    unanswered_event(tx, run_id, task, (started_at, ended_at), "retried", charge)
+    unanswered_event(
+        tx,
+        run_id,
+        task,
+        (started_at, ended_at),
+        EventStatus::Retried,
+        charge,
+    )
 }
 
 /// Adds what a failed call is charged to the run's totals and the day's usage, in the
@@ -201,7 +199,7 @@ fn unanswered_event(
     run_id: &str,
     task: &exec::TaskRow,
     (started_at, ended_at): (&str, &str),
-    status: &str,
+    status: EventStatus,
     charge: &Charge,
 ) -> Result<()> {
     store::runs::insert_event(
@@ -219,9 +217,14 @@ fn unanswered_event(
 
 /// A timeline event of `task`'s call, with no tokens and no cost (a call that brought no
 /// answer; [`event`] fills in an answer's usage).
-fn task_event(task: &exec::TaskRow, started_at: &str, ended_at: &str, status: &str) -> RunEvent {
+fn task_event(
+    task: &exec::TaskRow,
+    started_at: &str,
+    ended_at: &str,
+    status: EventStatus,
+) -> RunEvent {
     RunEvent {
-        phase: phase_of(&task.kind).into(),
+        phase: task.kind.phase().as_str().into(),
         actor: task.label.clone(),
         target: target(task),
         started_at: started_at.into(),
@@ -229,7 +232,7 @@ fn task_event(task: &exec::TaskRow, started_at: &str, ended_at: &str, status: &s
         tokens_in: 0,
         tokens_out: 0,
         cost: Some(0.0),
-        status: status.into(),
+        status: status.as_str().into(),
         usage_estimated: false,
     }
 }
@@ -245,8 +248,15 @@ pub fn fail(
     (started_at, ended_at): (&str, &str),
     charge: &Charge,
 ) -> Result<()> {
-    unanswered_event(tx, run_id, task, (started_at, ended_at), "failed", charge)?;
-    exec::set_task(tx, &task.id, "failed", Some(why))?;
+    unanswered_event(
+        tx,
+        run_id,
+        task,
+        (started_at, ended_at),
+        EventStatus::Failed,
+        charge,
+    )?;
+    exec::set_task(tx, &task.id, TaskStatus::Failed, Some(why))?;
     exec::bump_tasks(tx, run_id, 0, 0, 1)
 }
 
@@ -278,7 +288,7 @@ pub fn plan_with_sources(
             &store::tasks::NewPlannedTask {
                 id: &id,
                 run_id,
-                kind: spec.kind.as_str(),
+                kind: spec.kind,
                 key: &spec.key,
                 input_id: spec.input_id.as_deref(),
                 provider: &spec.provider,
@@ -294,7 +304,7 @@ pub fn plan_with_sources(
         if added {
             out.push(exec::TaskRow {
                 id,
-                kind: spec.kind.as_str().into(),
+                kind: spec.kind,
                 input_id: spec.input_id.clone().unwrap_or_default(),
                 provider: spec.provider.clone(),
                 model: spec.model.clone(),
@@ -304,7 +314,7 @@ pub fn plan_with_sources(
                 doc_b: spec.doc_b.clone(),
                 shown_first: shown.map(str::to_owned),
                 sources: sources.map(str::to_owned),
-                status: "pending".into(),
+                status: TaskStatus::Pending,
             });
         }
     }
@@ -433,7 +443,7 @@ fn event(
     run_id: &str,
     task: &exec::TaskRow,
     answer: &Answer,
-    status: &str,
+    status: EventStatus,
 ) -> Result<()> {
     store::runs::insert_event(
         tx,
@@ -455,14 +465,14 @@ fn target(task: &exec::TaskRow) -> String {
             .map_or("?", |i| i.get(..8).unwrap_or(i))
             .to_owned()
     };
-    match task.kind.as_str() {
-        "generate" | "combine" => format!(
+    match task.kind {
+        TaskKind::Generate | TaskKind::Combine => format!(
             "{} #{}",
             short(&Some(task.input_id.clone())),
             task.iteration
         ),
-        "score" => format!("{} trial {}", short(&task.doc_a), task.iteration),
-        _ => format!(
+        TaskKind::Score => format!("{} trial {}", short(&task.doc_a), task.iteration),
+        TaskKind::Compare => format!(
             "{} vs {} trial {} ({} first)",
             short(&task.doc_a),
             short(&task.doc_b),

@@ -9,7 +9,8 @@ use rusqlite::Connection;
 use super::prompts::{self, Prompt};
 use super::{judge_answers, judging};
 use crate::domain::run::{RunConfigSnapshot, SnapshotTexts};
-use crate::error::{Error, Result};
+use crate::domain::states::TaskKind;
+use crate::error::Result;
 use crate::llm::CallRequest;
 use crate::llm::dialect::Dialect;
 use crate::store::execution::{self as exec, TaskRow};
@@ -63,9 +64,9 @@ pub fn prepare(
         timeout,
         schema: Some(schema),
     };
-    let request = match task.kind.as_str() {
-        "generate" | "combine" => {
-            let models = if task.kind == "generate" {
+    let request = match task.kind {
+        TaskKind::Generate | TaskKind::Combine => {
+            let models = if task.kind == TaskKind::Generate {
                 &config.models
             } else {
                 &config.combine_models
@@ -76,7 +77,7 @@ pub fn prepare(
                     task.label
                 )));
             };
-            let prompt = if task.kind == "generate" {
+            let prompt = if task.kind == TaskKind::Generate {
                 prompts::generate(texts, input)
             } else {
                 let ids: Vec<String> = task
@@ -104,7 +105,7 @@ pub fn prepare(
                 schema: None,
             }
         }
-        "score" => {
+        TaskKind::Score => {
             let Some(doc) = body(&task.doc_a)? else {
                 return Ok(Prepared::Fail("the document to score is gone".into()));
             };
@@ -113,7 +114,7 @@ pub fn prepare(
                 judging::scoring_schema(&texts.criteria),
             )
         }
-        "compare" => {
+        TaskKind::Compare => {
             let (Some(a), Some(b)) = (body(&task.doc_a)?, body(&task.doc_b)?) else {
                 return Ok(Prepared::Fail("a document to compare is gone".into()));
             };
@@ -127,13 +128,10 @@ pub fn prepare(
                 judging::comparison_schema(),
             )
         }
-        other => {
-            return Err(Error::Corrupt(format!("a task of unknown kind {other:?}")));
-        }
     };
     // A judge task whose answer was applied but unreadable is asked again with a repair
     // prompt (once: a second unreadable answer fails the task when applied).
-    let judged = matches!(task.kind.as_str(), "score" | "compare");
+    let judged = !task.kind.writes();
     let earlier = if judged {
         exec::applied_answers(conn, &task.id)?.pop()
     } else {
@@ -144,7 +142,7 @@ pub fn prepare(
         let text = read
             .as_ref()
             .map_or_else(|| raw.clone(), |a| a.text.clone());
-        let problems = if task.kind == "score" {
+        let problems = if task.kind == TaskKind::Score {
             judging::read_scores(&text, &texts.criteria).err()
         } else {
             judging::read_verdict(&text).err()

@@ -140,25 +140,38 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::states::{Phase, RunStatus};
 
     #[test]
     fn a_watch_that_arrives_after_the_end_gets_the_final_update_and_an_ended_stream() {
         let control = RunControl::new();
         let early = control.watch();
         let mut update = RunUpdate {
+            profile_id: "p".into(),
             run_id: "r".into(),
-            status: "running".into(),
-            ..RunUpdate::default()
+            status: RunStatus::Running,
+            phase: Phase::Generating,
+            progress: crate::domain::run::RunProgress::default(),
+            in_flight: 0,
+            endpoints: Vec::new(),
+            tokens: 0,
+            cost: 0.0,
+            unknown_cost_calls: 0,
+            estimated_calls: 0,
+            eta_secs: None,
+            last_error: None,
+            pause_reason: None,
+            call: None,
         };
         control.publish(&update);
-        update.status = "completed".into();
+        update.status = RunStatus::Completed;
         control.publish(&update);
         control.close();
-        let statuses: Vec<String> = early.iter().map(|u| u.status).collect();
-        assert_eq!(statuses, ["running", "completed"]);
+        let statuses: Vec<RunStatus> = early.iter().map(|u| u.status).collect();
+        assert_eq!(statuses, [RunStatus::Running, RunStatus::Completed]);
         // Late: the stream holds the final state and ends, instead of waiting for ever.
-        let late: Vec<String> = control.watch().iter().map(|u| u.status).collect();
-        assert_eq!(late, ["completed"]);
+        let late: Vec<RunStatus> = control.watch().iter().map(|u| u.status).collect();
+        assert_eq!(late, [RunStatus::Completed]);
         assert!(control.closed());
     }
 

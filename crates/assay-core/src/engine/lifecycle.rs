@@ -8,6 +8,7 @@ use super::progress::RunUpdate;
 use super::start::{self, StartOptions};
 use crate::db::Database;
 use crate::domain::run::RunProgress;
+use crate::domain::states::RunStatus;
 use crate::error::{Error, Result};
 use crate::llm;
 use crate::profile::{OpenProfile, Profiles};
@@ -18,8 +19,9 @@ use crate::store::execution as exec;
 pub struct RunOutcome {
     /// The run.
     pub run_id: String,
-    /// `completed`, `completed_with_errors`, `failed`, `cancelled` or `paused`.
-    pub status: String,
+    /// `completed`, `completed_with_errors`, `failed`, `cancelled`, `paused` or
+    /// `interrupted`.
+    pub status: RunStatus,
     /// Tasks per kind.
     pub progress: RunProgress,
 }
@@ -27,7 +29,7 @@ pub struct RunOutcome {
 impl RunOutcome {
     /// Whether the run completed (every task succeeded).
     pub fn completed(&self) -> bool {
-        self.status == "completed"
+        self.status == RunStatus::Completed
     }
 }
 
@@ -81,26 +83,26 @@ pub fn execute_begun(
         let stop = llm::block_on_workers(executor.drive())??;
         let now = jiff::Timestamp::now().to_string();
         let (status, reason) = if control.request() == Request::Cancel {
-            ("cancelled".to_owned(), None)
+            (RunStatus::Cancelled, None)
         } else if control.request() == Request::Interrupt {
-            ("interrupted".to_owned(), None)
+            (RunStatus::Interrupted, None)
         } else if let Some(Stop::Pause(reason)) = stop {
-            ("paused".to_owned(), Some(reason))
+            (RunStatus::Paused, Some(reason))
         } else {
-            (final_status(&executor.progress()).to_owned(), None)
+            (final_status(&executor.progress()), None)
         };
         open.db().write(|tx| {
-            if status == "cancelled" {
+            if status == RunStatus::Cancelled {
                 exec::cancel_open(tx, run_id)?;
             }
-            exec::set_run_status(tx, run_id, &status, reason.as_deref(), &now)?;
+            exec::set_run_status(tx, run_id, status, reason.as_deref(), &now)?;
             exec::recount_tasks(tx, run_id)
         })?;
         let progress = open
             .db()
             .read(|c| Ok(crate::store::runs::detail(c, run_id)?.map(|d| d.progress)))?
             .unwrap_or_default();
-        executor.publish_final(&status, reason);
+        executor.publish_final(status, reason);
         log::info!("run {run_id} ended {status}");
         Ok(RunOutcome {
             run_id: run_id.to_owned(),
@@ -112,7 +114,7 @@ pub fn execute_begun(
         log::warn!("run {run_id} stopped: {}", e.log_line());
         let now = jiff::Timestamp::now().to_string();
         let _ = open.db().write(|tx| {
-            exec::set_run_status(tx, run_id, "interrupted", None, &now)?;
+            exec::set_run_status(tx, run_id, RunStatus::Interrupted, None, &now)?;
             exec::set_run_error(tx, run_id, Some(&e.to_string()))
         });
         control.close();
@@ -121,14 +123,14 @@ pub fn execute_begun(
 }
 
 /// The status of a run whose tasks are all finished.
-fn final_status(p: &RunProgress) -> &'static str {
+fn final_status(p: &RunProgress) -> RunStatus {
     let failed = p.generate.failed + p.score.failed + p.compare.failed + p.combine.failed;
     if p.generate.done == 0 && p.generate.total > 0 {
-        "failed"
+        RunStatus::Failed
     } else if failed > 0 {
-        "completed_with_errors"
+        RunStatus::CompletedWithErrors
     } else {
-        "completed"
+        RunStatus::Completed
     }
 }
 
@@ -141,14 +143,12 @@ pub fn begin(open: &OpenProfile, run_id: &str, mode: Mode) -> Result<()> {
             id: run_id.into(),
         })?;
         let fits = match mode {
-            Mode::Resume => matches!(state.status.as_str(), "pending" | "paused" | "interrupted"),
-            Mode::RetryFailed => {
-                matches!(state.status.as_str(), "completed_with_errors" | "failed")
-            }
+            Mode::Resume => state.status.resumable(),
+            Mode::RetryFailed => state.status.retryable(),
         };
         if !fits {
             return Err(Error::RunState {
-                status: state.status,
+                status: state.status.as_str(),
                 wanted: match mode {
                     Mode::Resume => "resumed",
                     Mode::RetryFailed => "retried (only a finished run with failed tasks is)",
@@ -161,7 +161,7 @@ pub fn begin(open: &OpenProfile, run_id: &str, mode: Mode) -> Result<()> {
         exec::requeue_running(tx, run_id)?;
         exec::recount_tasks(tx, run_id)?;
         exec::set_run_error(tx, run_id, None)?;
-        exec::set_run_status(tx, run_id, "running", None, &now)
+        exec::set_run_status(tx, run_id, RunStatus::Running, None, &now)
     })
 }
 
@@ -203,29 +203,30 @@ pub fn raise_budget(
 /// Pauses or cancels run `run_id` that no process executes (the caller holds the profile,
 /// so none does): an interrupted or pending run can be paused, and any unfinished run
 /// cancelled. Returns the new status. A paused run asked to pause again stays paused.
-pub fn request_directly(db: &Database, run_id: &str, request: Request) -> Result<String> {
+pub fn request_directly(db: &Database, run_id: &str, request: Request) -> Result<RunStatus> {
     let now = jiff::Timestamp::now().to_string();
     db.write(|tx| {
         let state = exec::run_state(tx, run_id)?.ok_or_else(|| Error::NoSuchItem {
             what: "run",
             id: run_id.into(),
         })?;
-        let status = state.status.as_str();
+        let status = state.status;
         match request {
-            Request::Pause if status == "paused" => Ok(state.status),
-            Request::Pause if matches!(status, "pending" | "interrupted") => {
-                exec::set_run_status(tx, run_id, "paused", Some("paused by request"), &now)?;
-                Ok("paused".into())
+            Request::Pause if status == RunStatus::Paused => Ok(status),
+            Request::Pause if matches!(status, RunStatus::Pending | RunStatus::Interrupted) => {
+                let reason = Some("paused by request");
+                exec::set_run_status(tx, run_id, RunStatus::Paused, reason, &now)?;
+                Ok(RunStatus::Paused)
             }
-            Request::Cancel if matches!(status, "pending" | "interrupted" | "paused") => {
+            Request::Cancel if status.resumable() => {
                 exec::cancel_open(tx, run_id)?;
-                exec::set_run_status(tx, run_id, "cancelled", None, &now)?;
+                exec::set_run_status(tx, run_id, RunStatus::Cancelled, None, &now)?;
                 exec::recount_tasks(tx, run_id)?;
-                Ok("cancelled".into())
+                Ok(RunStatus::Cancelled)
             }
-            Request::None | Request::Interrupt => Ok(state.status),
+            Request::None | Request::Interrupt => Ok(status),
             _ => Err(Error::RunState {
-                status: state.status,
+                status: status.as_str(),
                 wanted: if request == Request::Pause {
                     "paused"
                 } else {
@@ -334,7 +335,7 @@ mod tests {
             },
         )
         .expect("run");
-        assert_eq!(outcome.status, "interrupted");
+        assert_eq!(outcome.status, RunStatus::Interrupted);
         let done = outcome.progress.generate.done;
         assert!((1..6).contains(&done), "{done} documents before the quit");
         assert_eq!(
@@ -351,7 +352,7 @@ mod tests {
             &mut |_| {},
         )
         .expect("resumed");
-        assert_eq!(outcome.status, "completed");
+        assert_eq!(outcome.status, RunStatus::Completed);
         assert_eq!(outcome.progress.generate.done, 6);
         let calls = rt
             .block_on(server.received_requests())

@@ -13,30 +13,7 @@ use crate::domain::preset::Preset;
 use crate::domain::run::{RunConfigSnapshot, SNAPSHOT_VERSION, SnapshotInput, SnapshotTexts};
 use crate::error::{Error, Result};
 
-/// What a task does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TaskKind {
-    /// Write a document from an input.
-    Generate,
-    /// Score one document on every criterion.
-    Score,
-    /// Compare two documents, in one order.
-    Compare,
-    /// Combine an input's best documents into one.
-    Combine,
-}
-
-impl TaskKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Generate => "generate",
-            Self::Score => "score",
-            Self::Compare => "compare",
-            Self::Combine => "combine",
-        }
-    }
-}
+pub use crate::domain::states::TaskKind;
 
 /// One planned call.
 #[derive(Debug, Clone, PartialEq, Eq)]

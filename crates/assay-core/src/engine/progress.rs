@@ -1,6 +1,7 @@
 //! What a working run tells its watchers, after every call and at every change of state.
 
 use crate::domain::run::RunProgress;
+use crate::domain::states::{CallOutcome, Phase, RunStatus, TaskKind};
 
 /// One endpoint's concurrency as the run sees it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
@@ -18,27 +19,27 @@ pub struct EndpointNow {
 /// The call that just ended.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct CallNote {
-    /// `generate`, `score`, `compare` or `combine`.
-    pub kind: String,
+    /// What the call did.
+    pub kind: TaskKind,
     /// The contestant or judge.
     pub label: String,
-    /// `succeeded`, `failed`, or `repairing` (an unreadable judge answer asked again).
-    pub outcome: String,
+    /// How it ended.
+    pub outcome: CallOutcome,
     /// Wall time, ms.
     pub latency_ms: u64,
 }
 
 /// A run's state as it works.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct RunUpdate {
     /// The profile the run belongs to.
     pub profile_id: String,
     /// The run.
     pub run_id: String,
     /// `running`, then how it ended.
-    pub status: String,
-    /// `generating`, `scoring`, `comparing`, `combining` or `done`.
-    pub phase: String,
+    pub status: RunStatus,
+    /// Its earliest unfinished kind of task.
+    pub phase: Phase,
     /// Tasks per kind.
     pub progress: RunProgress,
     /// Calls in flight.

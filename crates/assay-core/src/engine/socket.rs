@@ -22,6 +22,7 @@ use super::control::{Request, RunControl};
 use super::lifecycle::RunOutcome;
 use super::progress::RunUpdate;
 use crate::db::Database;
+use crate::domain::states::RunStatus;
 use crate::error::{Error, ErrorCode, Result};
 
 /// The socket's file name in a profile's directory.
@@ -84,7 +85,7 @@ struct Ask {
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Line {
-    Status(String),
+    Status(RunStatus),
     Update(Box<RunUpdate>),
     Outcome(RunOutcome),
     Error { code: String, message: String },
@@ -250,11 +251,11 @@ mod unix {
             },
             ("pause", Some(control)) => {
                 control.pause();
-                Line::Status("running".into())
+                Line::Status(RunStatus::Running)
             }
             ("cancel", Some(control)) => {
                 control.cancel();
-                Line::Status("running".into())
+                Line::Status(RunStatus::Running)
             }
             (op @ ("pause" | "cancel"), None) => {
                 let request = if op == "pause" {
@@ -296,7 +297,7 @@ mod unix {
 
     /// Asks the process executing the profile's runs to pause or cancel `run_id`; returns
     /// the status it reports, or `None` when no process listens.
-    pub fn send(profile_dir: &Path, run_id: &str, request: Request) -> Result<Option<String>> {
+    pub fn send(profile_dir: &Path, run_id: &str, request: Request) -> Result<Option<RunStatus>> {
         let op = match request {
             Request::Pause => "pause",
             Request::Cancel => "cancel",
@@ -345,8 +346,8 @@ mod unix {
             run_id: u.run_id,
             // The process ended the watch without a final state: it stopped working (it
             // died, or the app quit), so the run is interrupted.
-            status: if u.status == "running" {
-                "interrupted".into()
+            status: if u.status == RunStatus::Running {
+                RunStatus::Interrupted
             } else {
                 u.status
             },

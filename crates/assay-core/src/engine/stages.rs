@@ -46,7 +46,7 @@ mod tests {
     fn doc(id: &str, mean: Option<f64>) -> InputDocument {
         InputDocument {
             id: id.into(),
-            kind: "generated".into(),
+            kind: crate::domain::states::DocumentKind::Generated,
             mean_score: mean,
         }
     }

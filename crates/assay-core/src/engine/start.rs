@@ -69,8 +69,8 @@ pub fn create_run(
                 title: &title,
                 preset_id: Some(&preset.id),
                 config_snapshot: &snapshot_json,
-                phase: "generating",
-                status: "pending",
+                phase: crate::domain::states::Phase::Generating,
+                status: crate::domain::states::RunStatus::Pending,
                 created_at: &now.to_string(),
                 started_at: None,
                 completed_at: None,
@@ -88,7 +88,7 @@ pub fn create_run(
                 &store::tasks::NewPlannedTask {
                     id: &task_id,
                     run_id: &id,
-                    kind: task.kind.as_str(),
+                    kind: task.kind,
                     key: &task.key,
                     input_id: task.input_id.as_deref(),
                     provider: &task.provider,
@@ -233,9 +233,9 @@ mod tests {
             },
         )
         .expect("created");
-        assert_eq!(summary.status, "pending");
+        assert_eq!(summary.status, crate::domain::states::RunStatus::Pending);
         let run = library.run(&summary.id).expect("run");
-        assert_eq!(run.phase, "generating");
+        assert_eq!(run.phase, crate::domain::states::Phase::Generating);
         assert_eq!(run.progress.generate.total, expected);
         assert_eq!(
             (run.progress.generate.done, run.progress.score.total),

@@ -57,7 +57,7 @@ pub(crate) fn run(
         summary: RunSummary {
             id: "r".into(),
             title: "t".into(),
-            status: "completed".into(),
+            status: crate::domain::states::RunStatus::Completed,
             created_at: String::new(),
             completed_at: None,
             tasks_total: 0,
@@ -67,7 +67,8 @@ pub(crate) fn run(
             estimated_calls: 0,
         },
         preset_id: None,
-        phase: "done".into(),
+        phase: crate::domain::states::Phase::Done,
+        actions: crate::domain::states::RunActions::default(),
         error: None,
         started_at: None,
         config: RunConfigSnapshot {

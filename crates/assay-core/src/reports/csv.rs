@@ -5,11 +5,24 @@
 //! never by ids, so the same results give the same bytes in any profile.
 
 use std::collections::HashMap;
-use std::fmt::Write;
 
 use super::ReportData;
 
-const HEADER: &str = "kind,input,model,model_b,criterion,judge,trial,score,winner,shown_first,reason,iteration,iteration_b\n";
+const HEADER: [&str; 13] = [
+    "kind",
+    "input",
+    "model",
+    "model_b",
+    "criterion",
+    "judge",
+    "trial",
+    "score",
+    "winner",
+    "shown_first",
+    "reason",
+    "iteration",
+    "iteration_b",
+];
 
 pub(super) fn render(data: &ReportData<'_>) -> String {
     let docs: HashMap<&str, (&str, &str, i64)> = data
@@ -28,7 +41,8 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
         })
         .collect();
     let find = |id: &str| docs.get(id).copied().unwrap_or(("", "", 0));
-    let mut out = String::from(HEADER);
+    let mut out = writer();
+    line(&mut out, &HEADER);
     let mut scores: Vec<_> = data.run.scores.iter().collect();
     scores.sort_by(|a, b| {
         (find(&a.document_id), &a.criterion, &a.judge, a.trial).cmp(&(
@@ -135,36 +149,51 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
             line(&mut out, &row);
         }
     }
-    out
+    finish(out)
 }
 
-/// Writes one RFC 4180 row: fields with commas, quotes or line breaks are quoted. A field
-/// starting with = + - @ is prefixed with ' so spreadsheets do not run it as a formula.
-fn line(out: &mut String, fields: &[&str]) {
-    let cells: Vec<String> = fields
-        .iter()
-        .map(|f| {
-            let f = if f.starts_with(['=', '+', '-', '@']) {
-                format!("'{f}")
-            } else {
-                (*f).to_owned()
-            };
-            if f.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", f.replace('"', "\"\""))
-            } else {
-                f
-            }
-        })
-        .collect();
-    let _ = writeln!(out, "{}", cells.join(","));
+/// Rows in memory, RFC 4180 through the `csv` crate, each ended by a line feed.
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new())
+}
+
+/// Writes one row (fields with commas, quotes or line breaks quoted). A field starting with
+/// = + - @ is prefixed with ' so spreadsheets do not run it as a formula.
+fn line(out: &mut csv::Writer<Vec<u8>>, fields: &[&str]) {
+    let defused = fields.iter().map(|f| {
+        if f.starts_with(['=', '+', '-', '@']) {
+            format!("'{f}")
+        } else {
+            (*f).to_owned()
+        }
+    });
+    // Writing to memory cannot fail.
+    let _ = out.write_record(defused);
+}
+
+/// The rows as text: every field came in as UTF-8, so the bytes are too.
+fn finish(out: csv::Writer<Vec<u8>>) -> String {
+    let bytes = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn fields_are_quoted_and_formulas_defused() {
-        let mut out = String::new();
-        super::line(&mut out, &["a,b", "say \"hi\"", "=SUM(A1)", "plain"]);
-        assert_eq!(out, "\"a,b\",\"say \"\"hi\"\"\",'=SUM(A1),plain\n");
+        let mut out = super::writer();
+        super::line(
+            &mut out,
+            &["a,b", "say \"hi\"", "=SUM(A1)", "plain", "two\nlines", ""],
+        );
+        assert_eq!(
+            super::finish(out),
+            "\"a,b\",\"say \"\"hi\"\"\",'=SUM(A1),plain,\"two\nlines\",\n"
+        );
     }
 }

@@ -39,7 +39,7 @@ pub(super) fn render(data: &ReportData<'_>) -> String {
         "<h1>{}</h1><p class=\"meta\">Run {} · {} · preset “{}” · started {} · completed {}</p>",
         esc(&run.summary.title),
         esc(&run.summary.id),
-        esc(&run.summary.status),
+        esc(run.summary.status.as_str()),
         esc(&run.config.preset_name),
         esc(run.started_at.as_deref().unwrap_or("—")),
         esc(run.summary.completed_at.as_deref().unwrap_or("—")),

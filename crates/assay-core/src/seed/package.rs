@@ -77,9 +77,9 @@ pub struct SeedRun {
     /// The preset's seed id.
     pub preset: String,
     /// Final status.
-    pub status: String,
+    pub status: crate::domain::states::RunStatus,
     /// Final phase.
-    pub phase: String,
+    pub phase: crate::domain::states::Phase,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.

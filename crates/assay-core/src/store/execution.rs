@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::all;
 use crate::domain::run::PairwiseVerdict;
+use crate::domain::states::{DocumentKind, Phase, RunStatus, TaskKind, TaskStatus};
 use crate::error::Result;
 
 /// A task as the engine executes it.
@@ -12,8 +13,8 @@ use crate::error::Result;
 pub struct TaskRow {
     /// UUID.
     pub id: String,
-    /// `generate`, `score`, `compare` or `combine`.
-    pub kind: String,
+    /// What it does.
+    pub kind: TaskKind,
     /// The input document's id (empty if the input was deleted since).
     pub input_id: String,
     /// The endpoint called.
@@ -32,8 +33,8 @@ pub struct TaskRow {
     pub shown_first: Option<String>,
     /// A combine task's source documents, JSON.
     pub sources: Option<String>,
-    /// `pending`, `running`, `succeeded`, `failed`, `cancelled`.
-    pub status: String,
+    /// Where it stands.
+    pub status: TaskStatus,
 }
 
 const TASK_COLUMNS: &str = "id, kind, coalesce(input_content_id, ''), provider, model, label,
@@ -77,7 +78,12 @@ pub fn task_by_key(conn: &Connection, run_id: &str, key: &str) -> Result<Option<
 }
 
 /// Sets a task's status and error (`None` clears it).
-pub fn set_task(tx: &Transaction<'_>, id: &str, status: &str, error: Option<&str>) -> Result<()> {
+pub fn set_task(
+    tx: &Transaction<'_>,
+    id: &str,
+    status: TaskStatus,
+    error: Option<&str>,
+) -> Result<()> {
     tx.prepare_cached("UPDATE tasks SET status = ?2, error = ?3 WHERE id = ?1")?
         .execute(params![id, status, error])?;
     Ok(())
@@ -146,9 +152,9 @@ pub fn applied_answers(conn: &Connection, task_id: &str) -> Result<Vec<String>> 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunState {
     /// Status.
-    pub status: String,
+    pub status: RunStatus,
     /// Phase.
-    pub phase: String,
+    pub phase: Phase,
     /// The snapshot, JSON.
     pub config_snapshot: String,
     /// Tokens so far.
@@ -201,14 +207,11 @@ pub fn run_state(conn: &Connection, id: &str) -> Result<Option<RunState>> {
 pub fn set_run_status(
     tx: &Transaction<'_>,
     id: &str,
-    status: &str,
+    status: RunStatus,
     pause_reason: Option<&str>,
     now: &str,
 ) -> Result<()> {
-    let ended = matches!(
-        status,
-        "completed" | "completed_with_errors" | "failed" | "cancelled"
-    );
+    let ended = status.ended();
     tx.execute(
         "UPDATE runs SET status = ?2, pause_reason = ?3,
              started_at = CASE WHEN ?2 = 'running' THEN coalesce(started_at, ?4) ELSE started_at END,
@@ -221,7 +224,7 @@ pub fn set_run_status(
 }
 
 /// Sets a run's phase.
-pub fn set_phase(tx: &Transaction<'_>, id: &str, phase: &str) -> Result<()> {
+pub fn set_phase(tx: &Transaction<'_>, id: &str, phase: Phase) -> Result<()> {
     tx.prepare_cached("UPDATE runs SET phase = ?2 WHERE id = ?1")?
         .execute(params![id, phase])?;
     Ok(())
@@ -298,8 +301,8 @@ pub struct NewResultDocument<'a> {
     pub run_id: &'a str,
     /// The task that wrote it.
     pub task_id: &'a str,
-    /// `generated` or `combined`.
-    pub kind: &'a str,
+    /// Where it came from.
+    pub kind: DocumentKind,
     /// A combined document's sources, JSON.
     pub sources: Option<&'a str>,
     /// Markdown.
@@ -353,8 +356,8 @@ pub fn document_body(conn: &Connection, id: &str) -> Result<Option<String>> {
 pub struct InputDocument {
     /// Its id.
     pub id: String,
-    /// `generated` or `combined`.
-    pub kind: String,
+    /// Where it came from.
+    pub kind: DocumentKind,
     /// Its mean score over every criterion, judge and trial, if scored.
     pub mean_score: Option<f64>,
 }

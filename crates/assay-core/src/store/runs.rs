@@ -1,6 +1,7 @@
 //! `runs` and what a run produced: `tasks`, `documents`, `eval_scores`, `pairwise_results`
 //! and `run_events`.
 
+use crate::domain::states::{Phase, RunStatus};
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -82,6 +83,7 @@ pub fn detail(conn: &Connection, id: &str) -> Result<Option<RunDetail>> {
         return Ok(None);
     };
     Ok(Some(RunDetail {
+        actions: summary.status.actions(),
         summary,
         preset_id,
         phase,
@@ -196,13 +198,7 @@ fn failures(conn: &Connection, run_id: &str) -> Result<Vec<TaskFailure>> {
 fn progress(conn: &Connection, run_id: &str) -> Result<RunProgress> {
     let mut out = RunProgress::default();
     for (kind, total, done, failed) in super::tasks::progress(conn, run_id)? {
-        let slot = match kind.as_str() {
-            "generate" => &mut out.generate,
-            "score" => &mut out.score,
-            "compare" => &mut out.compare,
-            _ => &mut out.combine,
-        };
-        *slot = PhaseProgress {
+        *out.of_mut(kind) = PhaseProgress {
             total,
             done,
             failed,
@@ -323,9 +319,9 @@ pub struct NewRun<'a> {
     /// `RunConfigSnapshot` as JSON.
     pub config_snapshot: &'a str,
     /// Phase.
-    pub phase: &'a str,
+    pub phase: Phase,
     /// Status.
-    pub status: &'a str,
+    pub status: RunStatus,
     /// RFC 3339.
     pub created_at: &'a str,
     /// RFC 3339.

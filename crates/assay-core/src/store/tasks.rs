@@ -6,6 +6,7 @@
 //! so after a crash the unapplied entries are exactly the answers to parse again (never to
 //! request again).
 
+use crate::domain::states::{JournalOutcome, TaskKind};
 use rusqlite::{Connection, Transaction, params};
 
 use super::all;
@@ -18,8 +19,8 @@ pub struct NewPlannedTask<'a> {
     pub id: &'a str,
     /// The run.
     pub run_id: &'a str,
-    /// `generate`, `score`, `compare` or `combine`.
-    pub kind: &'a str,
+    /// What it does.
+    pub kind: TaskKind,
     /// Unique in the run.
     pub key: &'a str,
     /// The input it concerns.
@@ -86,7 +87,7 @@ pub struct JournalEntry {
     /// RFC 3339.
     pub ended_at: String,
     /// `answer` or `failed`.
-    pub outcome: String,
+    pub outcome: JournalOutcome,
     /// The HTTP status, if any.
     pub http_status: Option<i64>,
     /// The failure's error code, if it failed.
@@ -199,7 +200,7 @@ pub fn unapplied_answers(conn: &Connection, run_id: &str) -> Result<Vec<JournalE
 }
 
 /// Tasks of `run_id` per kind: (kind, total, succeeded, failed), for progress.
-pub fn progress(conn: &Connection, run_id: &str) -> Result<Vec<(String, i64, i64, i64)>> {
+pub fn progress(conn: &Connection, run_id: &str) -> Result<Vec<(TaskKind, i64, i64, i64)>> {
     all(
         conn,
         "SELECT kind, count(*), sum(status = 'succeeded'), sum(status = 'failed')
@@ -217,7 +218,7 @@ mod tests {
         NewPlannedTask {
             id,
             run_id,
-            kind: "score",
+            kind: TaskKind::Score,
             key,
             input_id: None,
             provider: "openai",
@@ -251,7 +252,7 @@ mod tests {
                 attempt: 1,
                 started_at: "2026-01-01T00:00:00Z".into(),
                 ended_at: "2026-01-01T00:00:01Z".into(),
-                outcome: "answer".into(),
+                outcome: JournalOutcome::Answer,
                 http_status: Some(200),
                 error_code: None,
                 // 2 MiB: over the 1 MiB the journal once cut answers at.
@@ -279,7 +280,7 @@ mod tests {
                 &JournalEntry {
                     id: "j0".into(),
                     attempt: 2,
-                    outcome: "failed".into(),
+                    outcome: JournalOutcome::Failed,
                     ..entry
                 },
             )?;
@@ -310,11 +311,11 @@ mod tests {
                 .is_empty()
         );
         let kinds = db.read(|c| progress(c, &run_id)).expect("progress");
-        assert!(kinds.contains(&("score".to_owned(), 1, 0, 0)), "{kinds:?}");
+        assert!(kinds.contains(&(TaskKind::Score, 1, 0, 0)), "{kinds:?}");
         assert!(
             kinds
                 .iter()
-                .any(|(k, total, done, _)| k == "generate" && total == done)
+                .any(|(k, total, done, _)| *k == TaskKind::Generate && total == done)
         );
     }
 }

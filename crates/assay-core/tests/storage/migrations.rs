@@ -227,3 +227,42 @@ fn migration_0018_maps_old_statuses_phases_and_tasks_onto_the_engines_schema() {
     })
     .expect("the other order of the same trial");
 }
+
+#[test]
+fn a_profile_of_the_previous_release_keeps_only_known_states_in_its_state_columns() {
+    let env = Env::new();
+    let (path, key) = seeded_profile(&env);
+    let db = Database::open(&path, key, "previous").expect("opens as it is");
+    let refused = |sql: &str| {
+        let err = db
+            .write(|tx| {
+                tx.execute_batch(sql)?;
+                Ok(())
+            })
+            .expect_err(sql);
+        assert!(err.to_string().contains("CHECK"), "{sql}: {err}");
+    };
+    // The engine's enums are the only values these columns take (CHECKs since 0018).
+    refused("UPDATE runs SET status = 'exploded'");
+    refused("UPDATE runs SET phase = 'napping'");
+    refused("UPDATE tasks SET kind = 'summarise'");
+    refused("UPDATE tasks SET status = 'done'");
+    // Every value stored reads back as a state the engine knows.
+    db.read(|conn| {
+        let statuses: Vec<assay_core::domain::states::RunStatus> = conn
+            .prepare("SELECT status FROM runs")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        assert!(!statuses.is_empty());
+        let kinds: Vec<(
+            assay_core::domain::states::TaskKind,
+            assay_core::domain::states::TaskStatus,
+        )> = conn
+            .prepare("SELECT kind, status FROM tasks")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        assert!(!kinds.is_empty());
+        Ok(())
+    })
+    .expect("known states");
+}

@@ -5,6 +5,7 @@
 //! never requested again.
 
 use super::{Executor, Finished, Stop, class_of};
+use crate::domain::states::{CallOutcome, DocumentKind, JournalOutcome, TaskKind};
 use crate::engine::apply::{self, Answer, Applied, Context};
 use crate::engine::calls::WorstCase;
 use crate::engine::charge::{self, Charge};
@@ -94,7 +95,7 @@ impl Executor<'_> {
             tokens_out: 0,
             cost: Some(0.0),
         });
-        self.running[class_of(&task.kind)] -= 1;
+        self.running[class_of(task.kind)] -= 1;
         let journal_id = uuid::Uuid::new_v4().to_string();
         let final_attempt = done.first_attempt + done.retried.len() as i64;
         // What each attempt is charged: an answer as reported (its worst case when it
@@ -131,7 +132,7 @@ impl Executor<'_> {
                         attempt: done.first_attempt + i as i64,
                         started_at: a.started_at.to_string(),
                         ended_at: a.ended_at.to_string(),
-                        outcome: "failed".into(),
+                        outcome: JournalOutcome::Failed,
                         http_status: a.failure.status.map(i64::from),
                         error_code: Some(a.failure.kind.code().as_str().into()),
                         raw: a.failure.detail.clone().unwrap_or_default(),
@@ -150,9 +151,9 @@ impl Executor<'_> {
                 )?;
             }
             let (outcome, status, code, raw) = match &done.result {
-                Ok(call) => ("answer", Some(200), None, call.raw.clone()),
+                Ok(call) => (JournalOutcome::Answer, Some(200), None, call.raw.clone()),
                 Err(e) => (
-                    "failed",
+                    JournalOutcome::Failed,
                     match e {
                         Error::Provider { failure, .. } => failure.status.map(i64::from),
                         _ => None,
@@ -170,7 +171,7 @@ impl Executor<'_> {
                     attempt: final_attempt,
                     started_at: done.started_at.to_string(),
                     ended_at: done.ended_at.to_string(),
-                    outcome: outcome.into(),
+                    outcome,
                     http_status: status,
                     error_code: code,
                     raw,
@@ -218,9 +219,9 @@ impl Executor<'_> {
                 };
                 let outcome = self.apply_answer(&task, &answer, done.repair)?;
                 self.publish(Some(CallNote {
-                    kind: task.kind.clone(),
+                    kind: task.kind,
                     label: task.label.clone(),
-                    outcome: outcome.into(),
+                    outcome,
                     latency_ms: latency_ms as u64,
                 }));
             }
@@ -230,7 +231,7 @@ impl Executor<'_> {
                 if stops_the_run(&e) {
                     // Every call to this endpoint would fail the same way: the task waits,
                     // and the run pauses until the person fixes it.
-                    self.queue(&task.kind, &task.id, true);
+                    self.queue(task.kind, &task.id, true);
                     if self.stop.is_none() {
                         self.stop = Some(Stop::Pause(message));
                     }
@@ -243,9 +244,9 @@ impl Executor<'_> {
                     self.advance(&task.input_id)?;
                 }
                 self.publish(Some(CallNote {
-                    kind: task.kind.clone(),
+                    kind: task.kind,
                     label: task.label.clone(),
-                    outcome: "failed".into(),
+                    outcome: CallOutcome::Failed,
                     latency_ms: latency_ms as u64,
                 }));
             }
@@ -260,7 +261,7 @@ impl Executor<'_> {
         task: &TaskRow,
         answer: &Answer,
         repaired: bool,
-    ) -> Result<&'static str> {
+    ) -> Result<CallOutcome> {
         let ctx = Context {
             run_id: &self.run_id,
             snapshot: &self.snapshot,
@@ -284,28 +285,28 @@ impl Executor<'_> {
         let name = match applied {
             Applied::Succeeded(new, document) => {
                 if let Some(doc) = document {
-                    let kind = if task.kind == "combine" {
-                        "combined"
+                    let kind = if task.kind == TaskKind::Combine {
+                        DocumentKind::Combined
                     } else {
-                        "generated"
+                        DocumentKind::Generated
                     };
-                    self.doc_kinds.insert(doc, kind.into());
+                    self.doc_kinds.insert(doc, kind);
                 }
                 self.finished_task(task, true);
                 for t in new {
-                    self.progress_slot(&t.kind).total += 1;
+                    self.progress_slot(t.kind).total += 1;
                     self.enqueue(t);
                 }
-                "succeeded"
+                CallOutcome::Succeeded
             }
             Applied::Repair => {
-                self.queue(&task.kind, &task.id, false);
-                return Ok("repairing");
+                self.queue(task.kind, &task.id, false);
+                return Ok(CallOutcome::Repairing);
             }
             Applied::Failed(why) => {
                 self.last_error = Some(why);
                 self.finished_task(task, false);
-                "failed"
+                CallOutcome::Failed
             }
         };
         self.advance(&task.input_id)?;

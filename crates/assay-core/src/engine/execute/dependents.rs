@@ -3,6 +3,7 @@
 
 use super::{Executor, Stage};
 use crate::domain::run::RunConfigSnapshot;
+use crate::domain::states::{DocumentKind, TaskKind};
 use crate::engine::{apply, plan, stages};
 use crate::error::Result;
 use crate::store::execution as exec;
@@ -11,8 +12,8 @@ impl Executor<'_> {
     /// Plans the stages of `input` whose results are in.
     pub(super) fn advance(&mut self, input: &str) -> Result<()> {
         let config = self.snapshot.config.clone();
-        let generating = self.outstanding(input, "generate") > 0;
-        let scoring = self.outstanding(input, "score") > 0;
+        let generating = self.outstanding(input, TaskKind::Generate) > 0;
+        let scoring = self.outstanding(input, TaskKind::Score) > 0;
         let key = |s| (input.to_owned(), s);
         if generating {
             return Ok(());
@@ -21,7 +22,7 @@ impl Executor<'_> {
             && !self.planned.contains(&key(Stage::Compare))
             && (config.pairwise_top_n.is_none() || !scoring)
         {
-            let docs = self.input_documents(input, "generated")?;
+            let docs = self.input_documents(input, DocumentKind::Generated)?;
             let ids: Vec<String> = match config.pairwise_top_n {
                 Some(n) => stages::top_by_score(&docs, n as usize),
                 None => docs.iter().map(|d| d.id.clone()).collect(),
@@ -30,7 +31,8 @@ impl Executor<'_> {
             self.plan_stage(input, Stage::Compare, &specs, None)?;
         }
         let ranked = if config.pairwise_enabled {
-            self.planned.contains(&key(Stage::Compare)) && self.outstanding(input, "compare") == 0
+            self.planned.contains(&key(Stage::Compare))
+                && self.outstanding(input, TaskKind::Compare) == 0
         } else {
             !scoring
         };
@@ -38,7 +40,7 @@ impl Executor<'_> {
             && ranked
             && !self.planned.contains(&key(Stage::Combine))
         {
-            let docs = self.input_documents(input, "generated")?;
+            let docs = self.input_documents(input, DocumentKind::Generated)?;
             let verdicts = self
                 .open
                 .db()
@@ -58,15 +60,15 @@ impl Executor<'_> {
         }
         if config.pairwise_enabled
             && self.planned.contains(&key(Stage::Combine))
-            && self.outstanding(input, "combine") == 0
+            && self.outstanding(input, TaskKind::Combine) == 0
             && !self.planned.contains(&key(Stage::PostCombine))
         {
-            let combined = self.input_documents(input, "combined")?;
+            let combined = self.input_documents(input, DocumentKind::Combined)?;
             if !combined.is_empty() {
                 let sources = self
                     .tasks
                     .values()
-                    .find(|t| t.kind == "combine" && t.input_id == input)
+                    .find(|t| t.kind == TaskKind::Combine && t.input_id == input)
                     .and_then(|t| t.sources.as_deref())
                     .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
                     .unwrap_or_default();
@@ -84,7 +86,7 @@ impl Executor<'_> {
     pub(super) fn input_documents(
         &self,
         input: &str,
-        kind: &str,
+        kind: DocumentKind,
     ) -> Result<Vec<exec::InputDocument>> {
         let docs = self
             .open
@@ -107,7 +109,7 @@ impl Executor<'_> {
         })?;
         self.planned.insert((input.to_owned(), stage));
         for t in new {
-            self.progress_slot(&t.kind).total += 1;
+            self.progress_slot(t.kind).total += 1;
             self.enqueue(t);
         }
         Ok(())
@@ -123,7 +125,7 @@ fn combine_tasks(snapshot: &RunConfigSnapshot, input: &str) -> Vec<plan::TaskSpe
         .map(|m| {
             let label = m.contestant();
             plan::TaskSpec {
-                kind: plan::TaskKind::Combine,
+                kind: TaskKind::Combine,
                 key: format!("combine/{input}/{label}/1"),
                 input_id: Some(input.to_owned()),
                 provider: m.provider.clone(),

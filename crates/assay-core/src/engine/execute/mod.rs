@@ -22,6 +22,7 @@ use super::control::{Request, RunControl};
 use super::progress::RunUpdate;
 use crate::domain::endpoint::EndpointKind;
 use crate::domain::run::{PhaseProgress, RunConfigSnapshot, RunProgress, SnapshotTexts};
+use crate::domain::states::{DocumentKind, Phase, TaskKind, TaskStatus};
 use crate::error::{Error, Result};
 use crate::llm::{self, CallResult, EndpointClient, RetriedAttempt, RetryPolicy};
 use crate::profile::{OpenProfile, Profiles};
@@ -65,11 +66,11 @@ pub(crate) struct Executor<'a> {
     pricer: Pricer,
     control: RunControl,
     tasks: HashMap<String, TaskRow>,
-    doc_kinds: HashMap<String, String>,
+    doc_kinds: HashMap<String, DocumentKind>,
     queues: [VecDeque<String>; 2],
     queued: HashSet<String>,
     running: [u32; 2],
-    outstanding: HashMap<(String, String), i64>,
+    outstanding: HashMap<(String, TaskKind), i64>,
     planned: HashSet<(String, Stage)>,
     progress: RunProgress,
     tokens: i64,
@@ -80,7 +81,7 @@ pub(crate) struct Executor<'a> {
     /// The worst case of each call in flight, held against the budget until it is charged.
     reserved: HashMap<String, WorstCase>,
     estimated_calls: i64,
-    phase: String,
+    phase: Phase,
     stop: Option<Stop>,
     last_error: Option<String>,
     started: Instant,
@@ -92,12 +93,8 @@ pub(crate) struct Executor<'a> {
 const GENERATE: usize = 0;
 const JUDGE: usize = 1;
 
-fn class_of(kind: &str) -> usize {
-    if matches!(kind, "generate" | "combine") {
-        GENERATE
-    } else {
-        JUDGE
-    }
+fn class_of(kind: TaskKind) -> usize {
+    if kind.writes() { GENERATE } else { JUDGE }
 }
 
 impl<'a> Executor<'a> {
@@ -177,7 +174,7 @@ impl<'a> Executor<'a> {
 
     fn load_tasks(&mut self) -> Result<()> {
         let (all, docs) = self.open.db().read(|c| {
-            let docs: Vec<(String, String)> = store::all(
+            let docs: Vec<(String, DocumentKind)> = store::all(
                 c,
                 "SELECT id, kind FROM documents WHERE run_id = ?1",
                 [&self.run_id],
@@ -187,15 +184,15 @@ impl<'a> Executor<'a> {
         })?;
         self.doc_kinds = docs.into_iter().collect();
         for task in all {
-            let slot = progress_slot(&mut self.progress, &task.kind);
+            let slot = self.progress.of_mut(task.kind);
             slot.total += 1;
-            match task.status.as_str() {
-                "succeeded" => slot.done += 1,
-                "failed" => slot.failed += 1,
-                _ => {}
+            match task.status {
+                TaskStatus::Succeeded => slot.done += 1,
+                TaskStatus::Failed => slot.failed += 1,
+                TaskStatus::Pending | TaskStatus::Running | TaskStatus::Cancelled => {}
             }
             self.note_planned_stage(&task);
-            if matches!(task.status.as_str(), "pending" | "running") {
+            if task.status.open() {
                 self.enqueue(task);
             } else {
                 self.tasks.insert(task.id.clone(), task);
@@ -205,13 +202,13 @@ impl<'a> Executor<'a> {
     }
 
     fn note_planned_stage(&mut self, task: &TaskRow) {
-        let stage = match task.kind.as_str() {
-            "combine" => Stage::Combine,
-            "compare" => {
+        let stage = match task.kind {
+            TaskKind::Combine => Stage::Combine,
+            TaskKind::Compare => {
                 let combined = [&task.doc_a, &task.doc_b].iter().any(|d| {
                     d.as_deref()
                         .and_then(|d| self.doc_kinds.get(d))
-                        .is_some_and(|k| k == "combined")
+                        .is_some_and(|k| *k == DocumentKind::Combined)
                 });
                 if combined {
                     Stage::PostCombine
@@ -219,7 +216,7 @@ impl<'a> Executor<'a> {
                     Stage::Compare
                 }
             }
-            _ => return,
+            TaskKind::Generate | TaskKind::Score => return,
         };
         self.planned.insert((task.input_id.clone(), stage));
     }
@@ -227,14 +224,14 @@ impl<'a> Executor<'a> {
     fn enqueue(&mut self, task: TaskRow) {
         *self
             .outstanding
-            .entry((task.input_id.clone(), task.kind.clone()))
+            .entry((task.input_id.clone(), task.kind))
             .or_default() += 1;
-        self.queue(&task.kind, &task.id, false);
+        self.queue(task.kind, &task.id, false);
         self.tasks.insert(task.id.clone(), task);
     }
 
     /// Queues task `id` (once: a task already queued stays where it is).
-    fn queue(&mut self, kind: &str, id: &str, front: bool) {
+    fn queue(&mut self, kind: TaskKind, id: &str, front: bool) {
         if !self.queued.insert(id.to_owned()) {
             return;
         }
@@ -250,10 +247,7 @@ impl<'a> Executor<'a> {
     fn next_queued(&mut self, class: usize) -> Option<String> {
         while let Some(id) = self.queues[class].pop_front() {
             self.queued.remove(&id);
-            let open = self
-                .tasks
-                .get(&id)
-                .is_some_and(|t| matches!(t.status.as_str(), "pending" | "running"));
+            let open = self.tasks.get(&id).is_some_and(|t| t.status.open());
             if open && !self.reserved.contains_key(&id) {
                 return Some(id);
             }
@@ -261,9 +255,9 @@ impl<'a> Executor<'a> {
         None
     }
 
-    fn outstanding(&self, input: &str, kind: &str) -> i64 {
+    fn outstanding(&self, input: &str, kind: TaskKind) -> i64 {
         self.outstanding
-            .get(&(input.to_owned(), kind.to_owned()))
+            .get(&(input.to_owned(), kind))
             .copied()
             .unwrap_or(0)
     }
@@ -317,10 +311,7 @@ impl<'a> Executor<'a> {
 
     /// Tasks not finished.
     pub(crate) fn open_tasks(&self) -> usize {
-        self.tasks
-            .values()
-            .filter(|t| matches!(t.status.as_str(), "pending" | "running"))
-            .count()
+        self.tasks.values().filter(|t| t.status.open()).count()
     }
 
     fn dispatch(&mut self, calls: &mut JoinSet<Finished>) -> Result<()> {
@@ -362,7 +353,7 @@ impl<'a> Executor<'a> {
                     .map(|q| q.price);
                 let worst = calls::worst_case(&call.request, price.as_ref());
                 if let Some(reason) = self.over_budget(&worst) {
-                    self.queue(&task.kind, &id, true);
+                    self.queue(task.kind, &id, true);
                     self.stop = Some(Stop::Pause(reason));
                     return Ok(());
                 }
@@ -467,35 +458,30 @@ impl<'a> Executor<'a> {
         }
     }
 
-    fn progress_slot(&mut self, kind: &str) -> &mut PhaseProgress {
-        progress_slot(&mut self.progress, kind)
+    fn progress_slot(&mut self, kind: TaskKind) -> &mut PhaseProgress {
+        self.progress.of_mut(kind)
     }
 
     fn finished_task(&mut self, task: &TaskRow, succeeded: bool) {
         if let Some(t) = self.tasks.get_mut(&task.id) {
-            t.status = if succeeded { "succeeded" } else { "failed" }.into();
+            t.status = if succeeded {
+                TaskStatus::Succeeded
+            } else {
+                TaskStatus::Failed
+            };
         }
         if let Some(n) = self
             .outstanding
-            .get_mut(&(task.input_id.clone(), task.kind.clone()))
+            .get_mut(&(task.input_id.clone(), task.kind))
         {
             *n -= 1;
         }
-        let slot = self.progress_slot(&task.kind);
+        let slot = self.progress_slot(task.kind);
         if succeeded {
             slot.done += 1;
         } else {
             slot.failed += 1;
         }
         self.finished_here += 1;
-    }
-}
-
-fn progress_slot<'p>(progress: &'p mut RunProgress, kind: &str) -> &'p mut PhaseProgress {
-    match kind {
-        "generate" => &mut progress.generate,
-        "score" => &mut progress.score,
-        "compare" => &mut progress.compare,
-        _ => &mut progress.combine,
     }
 }

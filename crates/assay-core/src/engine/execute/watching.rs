@@ -2,34 +2,34 @@
 
 use super::{Executor, Stage};
 use crate::domain::run::RunProgress;
+use crate::domain::states::{Phase, RunStatus, TaskKind};
 use crate::engine::progress::{CallNote, EndpointNow, RunUpdate};
 use crate::error::Result;
 use crate::store::execution as exec;
 
 impl Executor<'_> {
     pub(super) fn update_phase(&mut self) -> Result<()> {
-        let left = |kind: &str| {
+        let left = |kind: TaskKind| {
             self.outstanding
                 .iter()
-                .any(|((_, k), n)| k == kind && *n > 0)
+                .any(|((_, k), n)| *k == kind && *n > 0)
         };
         let combining = self.planned.iter().any(|(_, s)| *s == Stage::Combine);
-        let phase = if left("generate") {
-            "generating"
-        } else if combining || left("combine") {
-            "combining"
-        } else if left("score") {
-            "scoring"
-        } else if left("compare") {
-            "comparing"
+        let phase = if left(TaskKind::Generate) {
+            Phase::Generating
+        } else if combining || left(TaskKind::Combine) {
+            Phase::Combining
+        } else if left(TaskKind::Score) {
+            Phase::Scoring
+        } else if left(TaskKind::Compare) {
+            Phase::Comparing
         } else {
-            self.phase.as_str()
-        }
-        .to_owned();
+            self.phase
+        };
         if phase != self.phase {
             self.open
                 .db()
-                .write(|tx| exec::set_phase(tx, &self.run_id, &phase))?;
+                .write(|tx| exec::set_phase(tx, &self.run_id, phase))?;
             self.phase = phase;
         }
         Ok(())
@@ -38,7 +38,7 @@ impl Executor<'_> {
     /// The run's state now, as watchers see it.
     pub(crate) fn update(
         &self,
-        status: &str,
+        status: RunStatus,
         pause_reason: Option<String>,
         call: Option<CallNote>,
     ) -> RunUpdate {
@@ -59,8 +59,8 @@ impl Executor<'_> {
         let mut update = RunUpdate {
             profile_id: self.open.record().id.clone(),
             run_id: self.run_id.clone(),
-            status: status.into(),
-            phase: self.phase.clone(),
+            status,
+            phase: self.phase,
             progress: self.progress,
             in_flight: self.reserved.len() as u32,
             endpoints,
@@ -83,13 +83,13 @@ impl Executor<'_> {
     }
 
     pub(super) fn publish(&mut self, call: Option<CallNote>) {
-        let update = self.update("running", None, call);
+        let update = self.update(RunStatus::Running, None, call);
         self.control.publish(&update);
         (self.on_update)(&update);
     }
 
     /// Tells watchers the final state.
-    pub(crate) fn publish_final(&mut self, status: &str, pause_reason: Option<String>) {
+    pub(crate) fn publish_final(&mut self, status: RunStatus, pause_reason: Option<String>) {
         let update = self.update(status, pause_reason, None);
         self.control.publish(&update);
         (self.on_update)(&update);
