@@ -7,9 +7,10 @@ use clap::{Parser, Subcommand};
 use assay_core::paths::{DataDir, DataDirSource};
 use assay_core::{Error, app_info};
 
-use crate::library_cmd::{self, ContentCommand, PresetCommand, RunCommand};
+use crate::library_cmd::{self, ContentCommand, PresetCommand};
 use crate::output::{self, Render};
 use crate::profile_cmd::{self, ProfileCommand};
+use crate::run_cmd::{self, RunCommand};
 
 /// Assay: evaluate LLM-generated documents with judge models, one encrypted profile at a time.
 #[derive(Debug, Parser)]
@@ -100,9 +101,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Preset(command) => with_log(&data_dir, || {
             library_cmd::preset(&data_dir, command, cli.json)
         }),
-        Command::Run(command) => {
-            with_log(&data_dir, || library_cmd::run(&data_dir, command, cli.json))
-        }
+        Command::Run(command) => with_log(&data_dir, || run_cmd::run(&data_dir, command, cli.json)),
         Command::Provider(command) => with_log(&data_dir, || {
             crate::provider_cmd::run(&data_dir, command, cli.json)
         }),

@@ -1,16 +1,14 @@
-//! `assay profile status`, `assay content …`, `assay preset …`, `assay run …`: each opens the
-//! profile (which runs setup on first open), asks core, and renders the answer.
+//! `assay profile status`, `assay content …`, `assay preset …`, `assay report`: each opens
+//! the profile (which runs setup on first open), asks core, and renders the answer.
 
 use assay_core::display::{self, name};
 use assay_core::fs::bounded;
 use assay_core::library::Library;
-use assay_core::numbers::{cost_text, fixed};
 use clap::{Args, Subcommand};
 
 use assay_core::Error;
 use assay_core::domain::content::{Content, ContentKind, ContentSummary};
 use assay_core::domain::preset::Preset;
-use assay_core::domain::run::{RunDetail, RunSummary};
 use assay_core::library::{ContentDraft, ContentFilter, PresetDraft};
 use assay_core::paths::DataDir;
 use assay_core::profile::{OpenProfile, Profiles};
@@ -19,8 +17,6 @@ use assay_core::seed::SetupStatus;
 
 use crate::output::{self, Render};
 use crate::passphrase::{self, Source};
-use crate::run_cmd;
-use assay_core::engine::{Mode, Request};
 
 /// Which profile, and how to unlock it.
 #[derive(Debug, Args)]
@@ -132,120 +128,6 @@ pub enum PresetCommand {
     Delete {
         /// Id or name.
         preset: String,
-        /// Confirm the deletion.
-        #[arg(long)]
-        yes: bool,
-        #[command(flatten)]
-        profile: ProfileArg,
-    },
-}
-
-/// `assay run …`
-#[derive(Debug, Subcommand)]
-pub enum RunCommand {
-    /// List runs, newest first.
-    List {
-        #[command(flatten)]
-        profile: ProfileArg,
-        /// How many runs to show (at most 200).
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
-    /// Show one run with its documents, scores, pairwise results and timeline.
-    Show {
-        /// The run id.
-        run: String,
-        #[command(flatten)]
-        profile: ProfileArg,
-    },
-    /// Make a run of a preset and execute it in the foreground until it ends (exit 0 when
-    /// it completed, 25 otherwise); with --json, JSON lines: progress events, then
-    /// {"run_id","status","progress"}.
-    Start {
-        /// The preset: id or name.
-        preset: String,
-        #[command(flatten)]
-        profile: ProfileArg,
-        #[command(flatten)]
-        budget: run_cmd::BudgetArgs,
-        /// Call models that have no known price (their cost shows as unknown).
-        #[arg(long)]
-        allow_unpriced: bool,
-        /// Execute it in a background process of its own and print the run id at once.
-        #[arg(long, conflicts_with = "wait")]
-        detach: bool,
-        /// Execute it in the foreground until it ends (the default).
-        #[arg(long)]
-        wait: bool,
-    },
-    /// What a run of a preset would do: calls per kind (all succeeding), the most it could
-    /// cost and use, and the models without a price.
-    Estimate {
-        /// The preset: id or name.
-        preset: String,
-        #[command(flatten)]
-        profile: ProfileArg,
-    },
-    /// Continue a paused or interrupted run. Answers received are journaled before they are
-    /// read and never requested again; calls in flight when a process died had no answer and
-    /// are made again (at most the run's concurrency per crash).
-    Resume {
-        /// The run id.
-        run: String,
-        #[command(flatten)]
-        profile: ProfileArg,
-        /// Raise the run's budgets before continuing.
-        #[command(flatten)]
-        budget: run_cmd::BudgetArgs,
-    },
-    /// Run the failed tasks of a finished run again.
-    RetryFailed {
-        /// The run id.
-        run: String,
-        #[command(flatten)]
-        profile: ProfileArg,
-    },
-    /// Pause a run: no new calls; calls in flight finish and are kept.
-    Pause {
-        /// The run id.
-        run: String,
-        #[command(flatten)]
-        profile: ProfileArg,
-    },
-    /// Cancel a run: no new calls, calls in flight aborted, results so far kept.
-    Cancel {
-        /// The run id.
-        run: String,
-        #[command(flatten)]
-        profile: ProfileArg,
-    },
-    /// Follow a run until it ends (exit 0 when it completed, 25 otherwise).
-    Watch {
-        /// The run id.
-        run: String,
-        #[command(flatten)]
-        profile: ProfileArg,
-    },
-    /// Compare two runs judged on the same criteria: per model and criterion the change in
-    /// mean score with a 95% bootstrap interval, and each model's rank in each.
-    Compare {
-        /// Run A.
-        run_a: String,
-        /// Run B.
-        run_b: String,
-        #[command(flatten)]
-        profile: ProfileArg,
-        /// Also write it to FILE (replaced atomically).
-        #[arg(long, value_name = "FILE")]
-        out: Option<std::path::PathBuf>,
-        /// The file's format: html (default) or json.
-        #[arg(long, default_value = "html")]
-        format: String,
-    },
-    /// Delete a run and everything it produced (its usage stays counted).
-    Delete {
-        /// The run id.
-        run: String,
         /// Confirm the deletion.
         #[arg(long)]
         yes: bool,
@@ -405,92 +287,8 @@ pub fn preset(data_dir: &DataDir, command: PresetCommand, json: bool) -> Result<
     Ok(0)
 }
 
-/// Runs `assay run …`.
-pub fn run(data_dir: &DataDir, command: RunCommand, json: bool) -> Result<u8, Error> {
-    match command {
-        RunCommand::List { profile, limit } => {
-            let open = open(data_dir, &profile)?;
-            output::print(&RunList(Library::of(&open)?.runs(limit, None)?), json)?;
-        }
-        RunCommand::Show { run, profile } => {
-            let open = open(data_dir, &profile)?;
-            output::print(&RunItem(Library::of(&open)?.run(&run)?), json)?;
-        }
-        RunCommand::Start {
-            preset,
-            profile,
-            budget,
-            allow_unpriced,
-            detach,
-            wait: _,
-        } => {
-            return run_cmd::start_run(
-                data_dir,
-                &preset,
-                &profile,
-                budget,
-                allow_unpriced,
-                detach,
-                json,
-            );
-        }
-        RunCommand::Resume {
-            run,
-            profile,
-            budget,
-        } => return run_cmd::continue_run(data_dir, &run, &profile, budget, Mode::Resume, json),
-        RunCommand::Estimate { preset, profile } => {
-            let open = open(data_dir, &profile)?;
-            output::print(
-                &run_cmd::Estimate(assay_core::engine::estimate::estimate(&open, &preset)?),
-                json,
-            )?;
-        }
-        RunCommand::RetryFailed { run, profile } => {
-            let none = run_cmd::BudgetArgs {
-                budget_usd: None,
-                budget_tokens: None,
-            };
-            return run_cmd::continue_run(data_dir, &run, &profile, none, Mode::RetryFailed, json);
-        }
-        RunCommand::Pause { run, profile } => {
-            return run_cmd::request(data_dir, &run, &profile, Request::Pause, json);
-        }
-        RunCommand::Cancel { run, profile } => {
-            return run_cmd::request(data_dir, &run, &profile, Request::Cancel, json);
-        }
-        RunCommand::Watch { run, profile } => {
-            return run_cmd::watch(data_dir, &run, &profile, json);
-        }
-        RunCommand::Compare {
-            run_a,
-            run_b,
-            profile,
-            out,
-            format,
-        } => {
-            return crate::compare_cmd::run(
-                data_dir,
-                &run_a,
-                &run_b,
-                &profile,
-                out.as_deref(),
-                &format,
-                json,
-            );
-        }
-        RunCommand::Delete { run, yes, profile } => {
-            confirmed(yes, "deleting a run")?;
-            let open = open(data_dir, &profile)?;
-            Library::of(&open)?.delete_run(&run)?;
-            output::print(&Deleted { deleted: run }, json)?;
-        }
-    }
-    Ok(0)
-}
-
 /// Refuses a deletion without `--yes`.
-fn confirmed(yes: bool, what: &str) -> Result<(), Error> {
+pub(crate) fn confirmed(yes: bool, what: &str) -> Result<(), Error> {
     if yes {
         Ok(())
     } else {
@@ -502,8 +300,8 @@ fn confirmed(yes: bool, what: &str) -> Result<(), Error> {
 
 /// What a deletion prints: `{"deleted": "<id>"}`.
 #[derive(serde::Serialize)]
-struct Deleted {
-    deleted: String,
+pub(crate) struct Deleted {
+    pub(crate) deleted: String,
 }
 
 impl Render for Deleted {
@@ -628,144 +426,6 @@ impl Render for PresetItem {
             p.config.eval_iterations,
             p.config.evaluation_enabled,
             p.config.pairwise_enabled
-        ));
-        out
-    }
-}
-
-#[derive(serde::Serialize)]
-#[serde(transparent)]
-struct RunList(Vec<RunSummary>);
-
-impl Render for RunList {
-    fn text(&self) -> String {
-        let mut out = String::new();
-        for r in &self.0 {
-            out.push_str(&format!(
-                "{}  {:<22} {}  {} tasks, {} tokens, {}  {}\n",
-                r.id,
-                r.status,
-                r.created_at,
-                r.tasks_total,
-                r.total_tokens,
-                cost_text(r.total_cost, r.unknown_cost_calls, i64::MAX, 4),
-                name(&r.title)
-            ));
-        }
-        if out.is_empty() {
-            out.push_str("No runs yet.\n");
-        }
-        out
-    }
-}
-
-#[derive(serde::Serialize)]
-#[serde(transparent)]
-struct RunItem(RunDetail);
-
-impl Render for RunItem {
-    fn text(&self) -> String {
-        let r = &self.0;
-        let mut out = format!(
-            "{}\nid: {}\nstatus: {} ({})\ntasks: {}, tokens: {}, cost: {}\n",
-            name(&r.summary.title),
-            r.summary.id,
-            r.summary.status,
-            r.phase,
-            r.summary.tasks_total,
-            r.summary.total_tokens,
-            cost_text(
-                r.summary.total_cost,
-                r.summary.unknown_cost_calls,
-                r.events.len() as i64,
-                4
-            )
-        );
-        if r.summary.estimated_calls > 0 {
-            out.push_str(&format!(
-                "estimated: {} call(s) charged their worst case (the server reported no \
-                 usable usage, or the call timed out)\n",
-                r.summary.estimated_calls
-            ));
-        }
-        out.push_str("\nRankings:\n");
-        let rankings = assay_core::rankings::rank(r);
-        for m in &rankings.by_model {
-            let elo = rankings.ratings.iter().find(|x| x.model == m.model);
-            out.push_str(&format!(
-                "  {:<28} mean score {}  sd {}  Elo {}\n",
-                name(&m.model),
-                fixed(m.stats.mean, 2),
-                fixed(m.stats.std_dev, 2),
-                elo.map_or("—".into(), |x| fixed(x.elo, 1)),
-            ));
-        }
-        for note in [&rankings.notes.pairwise, &rankings.notes.agreement]
-            .into_iter()
-            .flatten()
-        {
-            out.push_str(&format!("  {note}\n"));
-        }
-        out.push_str("\nDocuments:\n");
-        for (d, record) in r.documents.iter().zip(&rankings.document_records) {
-            out.push_str(&format!(
-                "  {}  {:<28} {:<24} mean score {}{}\n",
-                d.id,
-                name(&d.model),
-                name(d.input_name.as_deref().unwrap_or("?")),
-                record
-                    .mean_score
-                    .map_or_else(|| "— (unscored)".to_owned(), |m| fixed(m, 2)),
-                if record.wins + record.losses + record.ties > 0 {
-                    format!(
-                        "  compared {}–{}–{} (won–lost–tied)",
-                        record.wins, record.losses, record.ties
-                    )
-                } else {
-                    String::new()
-                }
-            ));
-        }
-        if let Some(sentence) = &r.unscored.summary {
-            out.push_str(&format!("  {sentence}\n"));
-        }
-        if !rankings.best_documents.is_empty() {
-            out.push_str("\nBest document per input:\n");
-            for b in &rankings.best_documents {
-                out.push_str(&format!(
-                    "  {:<32} {} #{} ({})\n",
-                    name(&b.input),
-                    name(&b.model),
-                    b.iteration,
-                    b.decided_by.describe()
-                ));
-            }
-        }
-        if !r.failures.is_empty() {
-            out.push_str(&format!("\nFailures ({}):\n", r.failures.len()));
-            for f in &r.failures {
-                out.push_str(&format!(
-                    "  {} · {} · #{} · {}\n",
-                    f.kind,
-                    name(&f.label),
-                    f.iteration,
-                    name(f.input_name.as_deref().unwrap_or("?"))
-                ));
-                if f.problems.is_empty() {
-                    let why = f.error.split("\n---\n").next().unwrap_or_default();
-                    out.push_str(&format!("    {}\n", display::text(why)));
-                }
-                for p in &f.problems {
-                    let code = p.code.as_str().to_owned();
-                    out.push_str(&format!("    {code}: {}\n", display::text(&p.message)));
-                }
-            }
-        }
-        out.push_str(&format!(
-            "\n{} scores, {} pairwise verdicts, {} timeline events\n",
-            r.scores.len(),
-            r.pairwise.len(),
-            r.events.len()
         ));
         out
     }

@@ -298,7 +298,7 @@ pub fn run(data_dir: &DataDir, command: ProviderCommand, json: bool) -> Result<u
             profile,
         } => {
             let open = crate::library_cmd::open_in(&profiles, &profile)?;
-            let price = assay_core::llm::prices::Price {
+            let price = assay_core::llm::price_table::Price {
                 input,
                 output: out,
                 cached_input,

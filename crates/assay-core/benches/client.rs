@@ -17,7 +17,7 @@ mod raw_server;
 use std::time::{Duration, Instant};
 
 use assay_core::domain::endpoint::{Endpoint, EndpointKind};
-use assay_core::llm::prices::{Price, cost};
+use assay_core::llm::price_table::{Price, cost};
 use assay_core::llm::{CallRequest, EndpointClient};
 
 use raw_server::{Action, RawServer};

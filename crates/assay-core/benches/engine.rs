@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use assay_core::domain::preset::{JudgeSpec, ModelSpec};
 use assay_core::engine::{RunControl, StartOptions, lifecycle};
 use assay_core::library::{Library, PresetDraft};
-use assay_core::llm::prices::Price;
+use assay_core::llm::price_table::Price;
 use assay_core::profile::{KeyProtection, Profiles};
 use assay_core::providers;
 use assay_core::secrets::KeyringStore;

@@ -353,3 +353,32 @@ fn imports_are_read_from_paths_and_grouped_uses_but_not_comments() {
         "paths and grouped uses count; comments and string literals do not"
     );
 }
+
+#[test]
+fn no_two_core_modules_share_a_name() {
+    // A domain type's module and its table's store module and library API share the
+    // concept's name on purpose; every other name is said once.
+    const SHARED: [&str; 5] = ["mod", "tests", "content", "presets", "runs"];
+    let src = manifest_dir().join("src");
+    let mut stack = vec![src];
+    let mut seen: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path.clone());
+            }
+            let name = path
+                .file_stem()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            let module = path.is_dir() || path.extension().is_some_and(|e| e == "rs");
+            if module && !SHARED.contains(&name.as_str()) {
+                seen.entry(name).or_default().push(path);
+            }
+        }
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, paths)| paths.len() > 1).collect();
+    assert!(twice.is_empty(), "modules sharing a name: {twice:?}");
+}

@@ -4,7 +4,7 @@
 
 use assay_core::domain::endpoint::{Endpoint, EndpointChanges, EndpointKind};
 use assay_core::library::Library;
-use assay_core::llm::prices::Price;
+use assay_core::llm::price_table::Price;
 use assay_core::providers::{self, ProviderKey};
 use tauri::{State, Window};
 

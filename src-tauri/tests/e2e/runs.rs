@@ -9,7 +9,7 @@ use anyhow::ensure;
 use assay_core::domain::endpoint::EndpointKind;
 use assay_core::domain::preset::{JudgeSpec, ModelSpec};
 use assay_core::library::{Library, PresetDraft};
-use assay_core::llm::prices::Price;
+use assay_core::llm::price_table::Price;
 use assay_core::profile::KeyProtection;
 use assay_core::providers;
 

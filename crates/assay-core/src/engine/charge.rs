@@ -13,7 +13,7 @@
 //! ([`crate::llm::call::MAX_REPORTED_TOKENS`]), and every sum here and in the store stops at
 //! `i64::MAX` instead of overflowing.
 
-use super::calls::WorstCase;
+use super::requests::WorstCase;
 use crate::error::{Error, FailureKind};
 use crate::llm::Usage;
 

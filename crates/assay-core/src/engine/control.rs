@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use tokio::sync::Notify;
 
-use super::progress::RunUpdate;
+use super::updates::RunUpdate;
 
 /// What the person asked of a working run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

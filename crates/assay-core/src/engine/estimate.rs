@@ -4,7 +4,7 @@
 //! the run works.
 
 use super::start::{unpriced_models, used_contents};
-use super::{calls, plan};
+use super::{plan, requests};
 use crate::domain::run::{PhaseProgress, RunProgress};
 use crate::error::{Error, Result};
 use crate::library::Library;
@@ -96,7 +96,7 @@ pub fn estimate(open: &OpenProfile, reference: &str) -> Result<RunEstimate> {
     let mut usd = Some(0.0);
     let mut add = |endpoint: &str, model: &str, req: &CallRequest, times: i64| {
         let price = pricer.quote(endpoint, model).map(|q| q.price);
-        let worst = calls::worst_case(req, price.as_ref());
+        let worst = requests::worst_case(req, price.as_ref());
         tokens = worst.tokens().saturating_mul(times).saturating_add(tokens);
         usd = match (usd, worst.cost) {
             (Some(sum), Some(c)) => Some(sum + c * times as f64),

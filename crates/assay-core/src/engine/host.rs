@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex};
 
 use super::control::RunControl;
 use super::lifecycle::{self, Mode, RunOutcome};
-use super::progress::RunUpdate;
 use super::socket::{ActiveRuns, ControlServer};
 use super::start::{self, StartOptions};
+use super::updates::RunUpdate;
 use crate::error::Result;
 use crate::fs::RunHostLock;
 use crate::profile::{OpenProfile, Profiles};

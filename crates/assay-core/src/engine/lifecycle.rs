@@ -4,8 +4,8 @@
 
 use super::control::{Request, RunControl};
 use super::execute::{Executor, Stop};
-use super::progress::RunUpdate;
 use super::start::{self, StartOptions};
+use super::updates::RunUpdate;
 use crate::db::Database;
 use crate::domain::run::RunProgress;
 use crate::domain::states::RunStatus;

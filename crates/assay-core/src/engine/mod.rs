@@ -10,16 +10,14 @@
 //! - [`judging`]: the JSON schemas judges answer in, and reading their answers strictly (a
 //!   scoring answer scores every criterion exactly once; a comparison names A or B), with
 //!   the both-orders rule for comparisons;
-//! - [`execute`] (with [`calls`], [`apply`] and [`stages`]): the executor, which journals
+//! - [`execute`] (with [`requests`], [`results`] and [`stages`]): the executor, which journals
 //!   every answer before reading it, applies it in one transaction with its usage and event,
 //!   and plans what depends on it;
 //! - [`host`]: the one place a run is hosted (lock, socket, make-and-begin, execute, let go);
 //! - [`lifecycle`]: start, resume, retry-failed, and pause/cancel of a run nobody executes;
-//! - [`control`], [`progress`] and [`socket`]: steering a working run and watching it, from
+//! - [`control`], [`updates`] and [`socket`]: steering a working run and watching it, from
 //!   this process or another.
 
-pub mod apply;
-pub mod calls;
 pub mod charge;
 pub mod control;
 pub mod estimate;
@@ -31,14 +29,16 @@ pub mod judge_check;
 pub mod judging;
 pub mod lifecycle;
 pub mod plan;
-pub mod progress;
 pub mod prompts;
+pub mod requests;
+pub mod results;
 pub mod socket;
 pub mod stages;
 pub mod start;
+pub mod updates;
 
 pub use control::{Request, RunControl};
 pub use host::{Launch, RunHost};
 pub use lifecycle::{Mode, RunOutcome};
-pub use progress::RunUpdate;
 pub use start::StartOptions;
+pub use updates::RunUpdate;

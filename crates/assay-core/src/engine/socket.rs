@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use super::control::{Request, RunControl};
 use super::lifecycle::RunOutcome;
-use super::progress::RunUpdate;
+use super::updates::RunUpdate;
 use crate::db::Database;
 use crate::domain::states::RunStatus;
 use crate::error::{Error, ErrorCode, Result};

@@ -6,7 +6,7 @@
 //! - [`client::EndpointClient`] sends them: per-endpoint limits ([`limits`]), retries with
 //!   exponential backoff and full jitter honouring `retry-after`, the structured-output
 //!   fallback, and the rule that a key never travels over plain http to the open internet.
-//! - [`prices`] turns usage into dollars, or says the price is unknown.
+//! - [`price_table`] turns usage into dollars, or says the price is unknown.
 //!
 //! Invariants:
 //! - The key lives in zeroizing memory and only in an auth header; no error, log line or
@@ -20,7 +20,7 @@ pub mod client;
 pub mod dialect;
 pub mod http;
 pub mod limits;
-pub mod prices;
+pub mod price_table;
 pub mod redact;
 mod retry;
 

@@ -9,14 +9,14 @@
 //!   profile's registry row *before* the secret is stored, so delete and the sweep remove it.
 //! - Passphrase-mode profiles keep keys in the encrypted database (`endpoint_secrets`).
 
-mod calls;
-mod prices;
+mod clients;
+mod pricing;
 
-pub use calls::{
+pub use clients::{
     CheckScope, EndpointCheck, EndpointLoad, ModelList, cached_models, client, endpoint_loads,
     refresh_models, test_endpoint,
 };
-pub use prices::{
+pub use pricing::{
     EndpointPrices, PriceOrigin, PriceOverride, PriceQuote, Pricer, clear_price, endpoint_prices,
     price_overrides, price_table, set_price,
 };

@@ -8,10 +8,10 @@
 //! - A failure is recorded (`seed_status = 'failed'`, `seed_error`) in its own transaction and
 //!   can be retried.
 
-mod apply;
+mod install;
 pub mod package;
 
-pub use apply::SeedProgress;
+pub use install::SeedProgress;
 pub use package::SeedPackage;
 
 use crate::db::Database;
@@ -96,7 +96,7 @@ pub fn ensure_seeded(db: &Database, progress: &mut dyn FnMut(SetupStatus)) -> Re
     }
     let outcome = SeedPackage::embedded().and_then(|package| {
         db.write(|tx| {
-            apply::apply(tx, &package, &mut |p| {
+            install::apply(tx, &package, &mut |p| {
                 progress(SetupStatus::Seeding { progress: p })
             })?;
             store::meta::mark_seeded(tx, package.version, &jiff::Timestamp::now().to_string())

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::all;
 use crate::error::{Error, Result};
 use crate::llm::ModelInfo;
-use crate::llm::prices::Price;
+use crate::llm::price_table::Price;
 
 /// The cached model list of `endpoint`: when it was fetched and the models.
 pub fn cached(conn: &Connection, endpoint: &str) -> Result<Option<(String, Vec<ModelInfo>)>> {
@@ -50,7 +50,7 @@ pub struct PriceOverride {
     pub updated_at: String,
 }
 
-impl crate::llm::prices::HasModel for PriceOverride {
+impl crate::llm::price_table::HasModel for PriceOverride {
     fn model(&self) -> &str {
         &self.model
     }

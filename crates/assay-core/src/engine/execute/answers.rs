@@ -6,10 +6,10 @@
 
 use super::{Executor, Finished, Stop, class_of};
 use crate::domain::states::{CallOutcome, DocumentKind, JournalOutcome, TaskKind};
-use crate::engine::apply::{self, Answer, Applied, Context};
-use crate::engine::calls::WorstCase;
 use crate::engine::charge::{self, Charge};
-use crate::engine::progress::CallNote;
+use crate::engine::requests::WorstCase;
+use crate::engine::results::{self, Answer, Applied, Context};
+use crate::engine::updates::CallNote;
 use crate::error::{Error, FailureKind, Result};
 use crate::llm;
 use crate::store::execution::{self as exec, TaskRow};
@@ -60,8 +60,8 @@ impl Executor<'_> {
                             estimated: entry.usage_estimated,
                         };
                         // The answer was journaled, so it was paid for: charged here.
-                        apply::charge_failure(tx, &self.run_id, &task, &entry.ended_at, &charge)?;
-                        apply::fail(
+                        results::charge_failure(tx, &self.run_id, &task, &entry.ended_at, &charge)?;
+                        results::fail(
                             tx,
                             &self.run_id,
                             &task,
@@ -81,7 +81,7 @@ impl Executor<'_> {
         let now = jiff::Timestamp::now().to_string();
         self.open
             .db()
-            .write(|tx| apply::fail(tx, &self.run_id, task, why, (&now, &now), &Charge::NONE))?;
+            .write(|tx| results::fail(tx, &self.run_id, task, why, (&now, &now), &Charge::NONE))?;
         self.last_error = Some(why.to_owned());
         self.finished_task(task, false);
         let input = task.input_id.clone();
@@ -142,7 +142,7 @@ impl Executor<'_> {
                         usage_estimated: retried_charges[i].estimated,
                     },
                 )?;
-                apply::retried_attempt(
+                results::retried_attempt(
                     tx,
                     &self.run_id,
                     &task,
@@ -183,7 +183,7 @@ impl Executor<'_> {
             )?;
             if done.result.is_err() {
                 // A failure is never applied again: what it may have cost counts now.
-                apply::charge_failure(
+                results::charge_failure(
                     tx,
                     &self.run_id,
                     &task,
@@ -238,7 +238,7 @@ impl Executor<'_> {
                 } else {
                     let (s, e) = (done.started_at.to_string(), done.ended_at.to_string());
                     self.open.db().write(|tx| {
-                        apply::fail(tx, &self.run_id, &task, &message, (&s, &e), &charge)
+                        results::fail(tx, &self.run_id, &task, &message, (&s, &e), &charge)
                     })?;
                     self.finished_task(&task, false);
                     self.advance(&task.input_id)?;
@@ -279,7 +279,7 @@ impl Executor<'_> {
         let applied = self
             .open
             .db()
-            .write(|tx| apply::apply(tx, ctx, task, answer, repaired))?;
+            .write(|tx| results::apply(tx, ctx, task, answer, repaired))?;
         crate::faults::crash_point("after-apply");
         self.count_charge(&answer.charge());
         let name = match applied {

@@ -4,7 +4,7 @@
 use super::{Executor, Stage};
 use crate::domain::run::RunConfigSnapshot;
 use crate::domain::states::{DocumentKind, TaskKind};
-use crate::engine::{apply, plan, stages};
+use crate::engine::{plan, results, stages};
 use crate::error::Result;
 use crate::store::execution as exec;
 
@@ -103,7 +103,7 @@ impl Executor<'_> {
         sources: Option<&str>,
     ) -> Result<()> {
         let new = self.open.db().write(|tx| {
-            let new = apply::plan_with_sources(tx, &self.run_id, specs, sources)?;
+            let new = results::plan_with_sources(tx, &self.run_id, specs, sources)?;
             exec::bump_tasks(tx, &self.run_id, new.len() as i64, 0, 0)?;
             Ok(new)
         })?;

@@ -16,10 +16,10 @@ mod answers;
 mod dependents;
 mod watching;
 
-use super::calls::{self, Prepared, WorstCase};
 use super::charge::Charge;
 use super::control::{Request, RunControl};
-use super::progress::RunUpdate;
+use super::requests::{self, Prepared, WorstCase};
+use super::updates::RunUpdate;
 use crate::domain::endpoint::EndpointKind;
 use crate::domain::run::{PhaseProgress, RunConfigSnapshot, RunProgress, SnapshotTexts};
 use crate::domain::states::{DocumentKind, Phase, TaskKind, TaskStatus};
@@ -336,7 +336,13 @@ impl<'a> Executor<'a> {
                 // and its HMAC checked).
                 let (prepared, first_attempt) = self.open.db().write(|tx| {
                     Ok((
-                        calls::prepare(tx, &self.snapshot, &self.texts, dialect.as_ref(), &task)?,
+                        requests::prepare(
+                            tx,
+                            &self.snapshot,
+                            &self.texts,
+                            dialect.as_ref(),
+                            &task,
+                        )?,
                         exec::next_attempt(tx, &task.id)?,
                     ))
                 })?;
@@ -351,7 +357,7 @@ impl<'a> Executor<'a> {
                     .pricer
                     .quote(&task.provider, &task.model)
                     .map(|q| q.price);
-                let worst = calls::worst_case(&call.request, price.as_ref());
+                let worst = requests::worst_case(&call.request, price.as_ref());
                 if let Some(reason) = self.over_budget(&worst) {
                     self.queue(task.kind, &id, true);
                     self.stop = Some(Stop::Pause(reason));

@@ -3,7 +3,7 @@
 use super::{Executor, Stage};
 use crate::domain::run::RunProgress;
 use crate::domain::states::{Phase, RunStatus, TaskKind};
-use crate::engine::progress::{CallNote, EndpointNow, RunUpdate};
+use crate::engine::updates::{CallNote, EndpointNow, RunUpdate};
 use crate::error::Result;
 use crate::store::execution as exec;
 

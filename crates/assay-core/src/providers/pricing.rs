@@ -7,7 +7,7 @@ use super::{endpoint, endpoints, now};
 use crate::domain::endpoint::EndpointKind;
 use crate::error::{Error, Result};
 use crate::llm::Usage;
-use crate::llm::prices::{self, Price, PriceEntry, best_match};
+use crate::llm::price_table::{self, Price, PriceEntry, best_match};
 use crate::profile::OpenProfile;
 use crate::store;
 pub use crate::store::models::PriceOverride;
@@ -78,16 +78,16 @@ impl Pricer {
             });
         }
         let kind = *self.kinds.get(&endpoint.to_lowercase())?;
-        prices::lookup(kind, model).map(table_quote)
+        price_table::lookup(kind, model).map(table_quote)
     }
 
     /// The cost of one call's usage, USD: the provider's own report, else the price times
     /// the tokens; `None` when it cannot be known.
     pub fn cost(&self, endpoint: &str, model: &str, usage: &Usage) -> Option<f64> {
         if usage.reported_cost_usd.is_some() {
-            return prices::cost(usage, None);
+            return price_table::cost(usage, None);
         }
-        prices::cost(usage, self.quote(endpoint, model).map(|q| q.price).as_ref())
+        price_table::cost(usage, self.quote(endpoint, model).map(|q| q.price).as_ref())
     }
 }
 
@@ -104,7 +104,7 @@ fn table_quote(e: &PriceEntry) -> PriceQuote {
 
 /// The embedded price table.
 pub fn price_table() -> &'static [PriceEntry] {
-    prices::table()
+    price_table::table()
 }
 
 /// The prices that apply at one endpoint.
@@ -134,7 +134,7 @@ pub fn endpoint_prices(open: &OpenProfile, name: &str) -> Result<EndpointPrices>
     };
     let table = match found.kind {
         EndpointKind::OpenaiCompatible => Vec::new(),
-        _ => prices::table()
+        _ => price_table::table()
             .iter()
             .filter(|e| maker.is_none_or(|m| e.provider == m))
             .cloned()

@@ -193,7 +193,10 @@ impl WorstCase {
 }
 
 /// The worst case of `request` at `price`.
-pub fn worst_case(request: &CallRequest, price: Option<&crate::llm::prices::Price>) -> WorstCase {
+pub fn worst_case(
+    request: &CallRequest,
+    price: Option<&crate::llm::price_table::Price>,
+) -> WorstCase {
     let bytes = request.system.len().saturating_add(request.user.len());
     let tokens_in = i64::try_from(bytes / 3 + 1).unwrap_or(i64::MAX);
     let tokens_out = i64::from(request.max_output_tokens);
