@@ -361,7 +361,7 @@ fn no_two_core_modules_share_a_name() {
     const SHARED: [&str; 5] = ["mod", "tests", "content", "presets", "runs"];
     let src = manifest_dir().join("src");
     let mut stack = vec![src];
-    let mut seen: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
+    let mut seen: BTreeMap<String, Vec<PathBuf>> = Default::default();
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("read src") {
             let path = entry.expect("entry").path();
