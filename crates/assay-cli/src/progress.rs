@@ -1,19 +1,20 @@
 //! The progress display of `profile export` and `profile import`, on stderr.
 //!
-//! On a terminal it is a bar redrawn in place (at most ten times a second), each phase left on
-//! its own line when the next begins. With `--progress` and no terminal (a log, a pipe) it is a
-//! line when each phase starts and when a counted phase ends.
+//! On a terminal it is an `indicatif` bar redrawn in place (at most ten times a second), each
+//! phase left on its own line when the next begins. With `--progress` and no terminal (a log,
+//! a pipe) it is a line when each phase starts and when a counted phase ends.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use assay_core::transfer::{TransferPhase, TransferProgress};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Width of the bar, in characters.
 const BAR: usize = 24;
-/// Least time between two redraws on a terminal.
-const REDRAW: Duration = Duration::from_millis(100);
+/// Redraws a second on a terminal, at most.
+const REDRAWS_PER_SECOND: u8 = 10;
 
 /// Where progress is drawn, if anywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +35,8 @@ pub struct Display {
 struct State {
     phase: Option<TransferPhase>,
     phase_started: Instant,
-    drawn: Option<Instant>,
+    /// The current phase's bar on a terminal.
+    bar: Option<ProgressBar>,
 }
 
 impl Display {
@@ -52,7 +54,7 @@ impl Display {
             state: Mutex::new(State {
                 phase: None,
                 phase_started: Instant::now(),
-                drawn: None,
+                bar: None,
             }),
         }
     }
@@ -66,25 +68,23 @@ impl Display {
         let now = Instant::now();
         let new_phase = state.phase != Some(p.phase);
         if new_phase {
-            if state.phase.is_some() && self.mode == Mode::Terminal {
+            if let Some(done) = state.bar.take() {
+                done.finish();
+                // Left on its own line.
                 show("\n");
             }
             state.phase = Some(p.phase);
             state.phase_started = now;
-            state.drawn = None;
         }
-        let ended = p.total > 0 && p.done >= p.total;
-        let line = render(p, now - state.phase_started);
         match self.mode {
             Mode::Terminal => {
-                if ended || state.drawn.is_none_or(|at| now - at >= REDRAW) {
-                    show(&format!("\r\x1b[K{line}"));
-                    state.drawn = Some(now);
-                }
+                let bar = state.bar.get_or_insert_with(|| bar_for(p));
+                bar.set_position(p.done);
             }
             Mode::Lines => {
+                let ended = p.total > 0 && p.done >= p.total;
                 if new_phase || ended {
-                    show(&format!("{line}\n"));
+                    show(&format!("{}\n", render(p, now - state.phase_started)));
                 }
             }
             Mode::Off => {}
@@ -93,8 +93,9 @@ impl Display {
 
     /// Ends the display (the last line is left in place).
     pub fn finish(&self) {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if self.mode == Mode::Terminal && state.phase.is_some() {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bar) = state.bar.take() {
+            bar.finish();
             show("\n");
         }
     }
@@ -104,6 +105,34 @@ impl Display {
 fn show(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// A terminal bar for `p`'s phase: counted phases show the bar, percentage, MiB done of total
+/// and the rate; the others their name and a spinner.
+fn bar_for(p: TransferProgress) -> ProgressBar {
+    let target = ProgressDrawTarget::stderr_with_hz(REDRAWS_PER_SECOND);
+    let name = label(p.phase);
+    if p.total == 0 {
+        let bar = ProgressBar::with_draw_target(None, target);
+        bar.set_style(
+            ProgressStyle::with_template("{msg}… {spinner}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(name);
+        bar.enable_steady_tick(Duration::from_millis(100));
+        return bar;
+    }
+    let bar = ProgressBar::with_draw_target(Some(p.total), target);
+    let template = format!(
+        "{{msg:<9}} [{{bar:{BAR}}}] {{percent:>3}}%  {{binary_bytes}}/{{binary_total_bytes}}  {{binary_bytes_per_sec}}"
+    );
+    bar.set_style(
+        ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("#-"),
+    );
+    bar.set_message(name);
+    bar
 }
 
 /// What a phase is called on screen.
@@ -119,8 +148,8 @@ fn label(phase: TransferPhase) -> &'static str {
     }
 }
 
-/// One line: the phase, and for a counted phase a bar, the percentage, MiB done of total and
-/// the rate so far.
+/// One line without a terminal: the phase, and for a counted phase a bar, the percentage,
+/// MiB done of total and the rate so far.
 fn render(p: TransferProgress, elapsed: Duration) -> String {
     let name = label(p.phase);
     if p.total == 0 {
