@@ -9,6 +9,9 @@ pub struct IpcError {
     pub code: ErrorCode,
     /// What happened and what the person can do about it. Never contains a secret.
     pub message: String,
+    /// For `INVALID_INPUT` from a form: every field's problem, so each shows beside its
+    /// field (the message lists the same as `field: problem` lines). Empty otherwise.
+    pub fields: Vec<assay_core::FieldProblem>,
 }
 
 impl IpcError {
@@ -17,6 +20,7 @@ impl IpcError {
         Self {
             code: ErrorCode::NotFound,
             message: "no profile is open in this window; choose one first".into(),
+            fields: Vec::new(),
         }
     }
 
@@ -32,9 +36,14 @@ impl IpcError {
 impl From<assay_core::Error> for IpcError {
     fn from(err: assay_core::Error) -> Self {
         log::warn!("command failed: {}", err.log_line());
+        let fields = match &err {
+            assay_core::Error::InvalidFields(problems) => problems.clone(),
+            _ => Vec::new(),
+        };
         Self {
             code: err.code(),
             message: err.to_string(),
+            fields,
         }
     }
 }

@@ -133,10 +133,10 @@ pub enum Error {
     #[error("{0}")]
     InvalidInput(String),
 
-    /// Several fields failed validation; each problem is `field: problem`, one per line, so
-    /// a form can show every one beside its field at once.
-    #[error("{}", .0.join("\n"))]
-    InvalidFields(Vec<String>),
+    /// Several fields failed validation, every one at once, each with its field, so a form
+    /// can show each beside its field (the message is `field: problem`, one per line).
+    #[error("{}", lines(.0))]
+    InvalidFields(Vec<FieldProblem>),
 
     /// No data directory could be found for this platform and none was given.
     #[error(
@@ -615,6 +615,40 @@ fn log_file_text() -> String {
         || "assay.log under the data directory's logs folder".to_owned(),
         |p| p.display().to_string(),
     )
+}
+
+/// One field's problem: the field's path (`name`, `models[0].temperature`) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+pub struct FieldProblem {
+    /// The field's path in the draft.
+    pub field: String,
+    /// What is wrong with it, as a phrase ("must be between 0 and 2").
+    pub problem: String,
+}
+
+impl FieldProblem {
+    /// `field`'s `problem`.
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.problem)
+    }
+}
+
+/// Field problems as lines.
+fn lines(problems: &[FieldProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ pub mod store;
 pub mod transfer;
 pub mod window_state;
 
-pub use error::{Error, ErrorCode};
+pub use error::{Error, ErrorCode, FieldProblem};
 #[cfg(test)]
 mod architecture_tests;
 #[cfg(test)]

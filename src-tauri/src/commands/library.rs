@@ -170,7 +170,7 @@ pub async fn run_evaluation(
 /// saved, as far as its own fields go): the editor re-checks as the person fixes them.
 #[tauri::command]
 #[specta::specta]
-pub fn preset_problems(draft: PresetDraft) -> Vec<String> {
+pub fn preset_problems(draft: PresetDraft) -> Vec<assay_core::FieldProblem> {
     draft.problems()
 }
 

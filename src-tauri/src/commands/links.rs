@@ -15,5 +15,6 @@ pub async fn open_external(url: String) -> Result<(), IpcError> {
     open::that_detached(link.as_str()).map_err(|err| IpcError {
         code: assay_core::ErrorCode::Io,
         message: format!("the system browser could not be started: {err}"),
+        fields: Vec::new(),
     })
 }

@@ -46,6 +46,7 @@ pub(crate) async fn choose(
             c.into_path().map_err(|err| IpcError {
                 code: assay_core::ErrorCode::InvalidInput,
                 message: format!("the chosen place is not a file path: {err}"),
+                fields: Vec::new(),
             })
         })
         .transpose()

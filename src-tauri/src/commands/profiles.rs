@@ -155,6 +155,7 @@ pub async fn profile_open(
         return Err(IpcError {
             code: assay_core::ErrorCode::Superseded,
             message: "another profile was chosen in this window meanwhile".into(),
+            fields: Vec::new(),
         });
     }
     Ok(session)

@@ -268,8 +268,11 @@ async fn a_profile_in_use_from_a_newer_version_or_with_a_wrong_key_shows_its_own
         .secrets()
         .set(&scrambled.keyring_entries[0], &[9u8; 32])
         .expect("a wrong key");
-    // Busy: another process (this test) has it open.
-    let _busy = profiles.open_profile("busy", None).expect("hold Busy");
+    // Busy: another process (this test) holds it alone, as a delete or an import over it
+    // does (a profile merely open elsewhere opens beside it).
+    let busy = profiles.show("busy").expect("show");
+    let _busy = assay_core::fs::DirLock::try_acquire(&profiles.profile_dir(&busy.id), "Busy")
+        .expect("hold Busy alone");
 
     with_app_in("problems", dir.path(), async |app| {
         let rows = app.wait_for_count("open-profile", 3).await?;

@@ -73,7 +73,7 @@ export const commands = {
 	 *  A preset draft's problems that need no look-up, each `field: problem` (none when it can be
 	 *  saved, as far as its own fields go): the editor re-checks as the person fixes them.
 	 */
-	presetProblems: (draft: PresetDraft_Deserialize) => __TAURI_INVOKE<string[]>("preset_problems", { draft }),
+	presetProblems: (draft: PresetDraft_Deserialize) => __TAURI_INVOKE<FieldProblem[]>("preset_problems", { draft }),
 	/**  Opens `url` (an `http` or `https` address) in the system's browser. */
 	openExternal: (url: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_external", { url })),
 	/**
@@ -727,6 +727,14 @@ export type FailedAttempt = {
 	problems: Problem[],
 };
 
+/**  One field's problem: the field's path (`name`, `models[0].temperature`) and what is wrong. */
+export type FieldProblem = {
+	/**  The field's path in the draft. */
+	field: string,
+	/**  What is wrong with it, as a phrase ("must be between 0 and 2"). */
+	problem: string,
+};
+
 /**  A generated document with the task that produced it. */
 export type GeneratedDocument = GeneratedDocument_Serialize | GeneratedDocument_Deserialize;
 
@@ -800,6 +808,11 @@ export type IpcError = {
 	code: ErrorCode,
 	/**  What happened and what the person can do about it. Never contains a secret. */
 	message: string,
+	/**
+	 *  For `INVALID_INPUT` from a form: every field's problem, so each shows beside its
+	 *  field (the message lists the same as `field: problem` lines). Empty otherwise.
+	 */
+	fields: FieldProblem[],
 };
 
 /**  How much the judges agree. */

@@ -1,25 +1,25 @@
-// Core reports validation problems as "field: message", one per line, all at once, so a form
-// can place each beside its field and list them all.
+// Core reports validation problems all at once, each with its field (`FieldProblem`), so a
+// form can place each beside its field and list them all. Nothing here parses a message.
 
-const FIELD_LINE = /^([A-Za-z_][\w.[\]]*): (.+)$/s;
+import type { FieldProblem } from "./bindings";
 
-/** Splits "models[0].temperature: must be between 0 and 2" into field and message. */
-export function fieldError(message: string): { field: string | null; text: string } {
-  const match = FIELD_LINE.exec(message);
-  return match ? { field: match[1]!, text: match[2]! } : { field: null, text: message };
+/** A problem as a line: "field: problem". */
+export function problemLine(p: FieldProblem): string {
+  return `${p.field}: ${p.problem}`;
 }
 
-/** Every problem of a (possibly multi-line) message, by field; lines without a field in `other`. */
-export function fieldErrors(message: string): { byField: Map<string, string>; other: string[]; all: string[] } {
+/** Every problem by field (the first for each), and every one as a line. */
+export function fieldErrors(problems: FieldProblem[]): { byField: Map<string, string>; all: string[] } {
   const byField = new Map<string, string>();
-  const other: string[] = [];
-  const all = message.split("\n").filter((line) => line.trim() !== "");
-  for (const line of all) {
-    const { field, text } = fieldError(line);
-    if (field === null) other.push(text);
-    else if (!byField.has(field)) byField.set(field, text);
+  for (const p of problems) {
+    if (!byField.has(p.field)) byField.set(p.field, p.problem);
   }
-  return { byField, other, all };
+  return { byField, all: problems.map(problemLine) };
+}
+
+/** The problem core found with `field`, if any. */
+export function problemOf(problems: FieldProblem[], field: string): string | null {
+  return problems.find((p) => p.field === field)?.problem ?? null;
 }
 
 /** The value at a problem's field path ("models[0].model", "roles.eval_criteria") in a draft, or its `config`. */
@@ -31,16 +31,23 @@ export function valueAt(draft: unknown, field: string): unknown {
   return top !== undefined ? top : walk((draft as { config?: unknown } | null)?.config);
 }
 
+const same = (a: FieldProblem, b: FieldProblem) => a.field === b.field && a.problem === b.problem;
+
 /**
  * The problems to show while a refused draft is being fixed: those a fresh check of the
  * current draft finds, plus those only the save could find (a taken name, content of the
  * wrong kind) for as long as their field still holds the refused value.
  */
-export function standingProblems(refused: string[], refusedDraft: unknown, fresh: string[], current: unknown): string[] {
-  const kept = refused.filter((line) => {
-    if (fresh.includes(line)) return false;
-    const { field } = fieldError(line);
-    return field !== null && JSON.stringify(valueAt(current, field)) === JSON.stringify(valueAt(refusedDraft, field));
-  });
-  return [...fresh, ...kept.filter((line) => !fresh.some((f) => fieldError(f).field === fieldError(line).field))];
+export function standingProblems(
+  refused: FieldProblem[],
+  refusedDraft: unknown,
+  fresh: FieldProblem[],
+  current: unknown,
+): FieldProblem[] {
+  const kept = refused.filter(
+    (p) =>
+      !fresh.some((f) => same(f, p)) &&
+      JSON.stringify(valueAt(current, p.field)) === JSON.stringify(valueAt(refusedDraft, p.field)),
+  );
+  return [...fresh, ...kept.filter((p) => !fresh.some((f) => f.field === p.field))];
 }

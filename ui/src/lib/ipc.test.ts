@@ -6,15 +6,17 @@ suite("unwrap", () => {
     expect(unwrap({ status: "ok", data: 42 })).toBe(42);
   });
 
-  it("throws an IpcFailure carrying the shell's code and message", () => {
+  it("throws an IpcFailure carrying the shell's code, message and field problems", () => {
+    const fields = [{ field: "name", problem: "is empty" }];
     const fail = () =>
-      unwrap({ status: "error", error: { code: "INVALID_INPUT", message: "name is empty" } });
+      unwrap({ status: "error", error: { code: "INVALID_INPUT", message: "name: is empty", fields } });
     expect(fail).toThrow(IpcFailure);
     try {
       fail();
     } catch (e) {
       expect((e as IpcFailure).code).toBe("INVALID_INPUT");
-      expect((e as IpcFailure).message).toBe("name is empty");
+      expect((e as IpcFailure).message).toBe("name: is empty");
+      expect((e as IpcFailure).fields).toEqual(fields);
     }
   });
 });
@@ -38,7 +40,7 @@ suite("call", () => {
 
   it("passes command errors through with their own code", async () => {
     const failed = call(() =>
-      Promise.resolve({ status: "error" as const, error: { code: "IO" as const, message: "disk" } }),
+      Promise.resolve({ status: "error" as const, error: { code: "IO" as const, message: "disk", fields: [] } }),
     );
     await expect(failed).rejects.toMatchObject({ code: "IO", message: "disk" });
   });

@@ -1,11 +1,11 @@
 // Turning command results into values or typed failures.
 //
 // Commands return `{ status: "ok", data } | { status: "error", error: { code, message } }`
-// (generated in bindings.ts). Framework-level failures (an unknown command, a permission the
+// (generated in bindings.ts; `fields` lists a refused form's problems by field). Framework-level failures (an unknown command, a permission the
 // capability does not grant) arrive in the same shape but with a plain string as `error`, or
 // as a thrown Error. All of them become an `IpcFailure` here so screens branch on `code` alone.
 
-import type { ErrorCode, IpcError } from "./bindings";
+import type { ErrorCode, FieldProblem, IpcError } from "./bindings";
 
 /** Codes the shell never sends, used for failures outside our commands. */
 export type LocalCode = "IPC_UNAVAILABLE";
@@ -13,11 +13,14 @@ export type LocalCode = "IPC_UNAVAILABLE";
 /** A failed command, as screens see it. */
 export class IpcFailure extends Error {
   readonly code: ErrorCode | LocalCode;
+  /** For a refused form: each field's problem, as core found them (empty otherwise). */
+  readonly fields: FieldProblem[];
 
-  constructor(code: ErrorCode | LocalCode, message: string) {
+  constructor(code: ErrorCode | LocalCode, message: string, fields: FieldProblem[] = []) {
     super(message);
     this.name = "IpcFailure";
     this.code = code;
+    this.fields = fields;
   }
 }
 
@@ -30,7 +33,7 @@ export function unwrap<T>(result: CommandResult<T>): T {
   if (result.status === "ok") return result.data;
   const { error } = result;
   if (typeof error === "string") throw new IpcFailure("IPC_UNAVAILABLE", error);
-  throw new IpcFailure(error.code, error.message);
+  throw new IpcFailure(error.code, error.message, error.fields ?? []);
 }
 
 /** Runs a command and unwraps it, turning framework rejections into `IPC_UNAVAILABLE`. */

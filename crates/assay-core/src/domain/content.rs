@@ -74,8 +74,8 @@ impl ContentDraft {
     /// Every problem that needs no look-up (the name, the variable names), each as
     /// `field: problem`. Whether each binding names another item is checked against the
     /// library.
-    pub fn problems(&self) -> Vec<String> {
-        let mut out: Vec<String> = super::item_name_problem("name", &self.name)
+    pub fn problems(&self) -> Vec<crate::error::FieldProblem> {
+        let mut out: Vec<crate::error::FieldProblem> = super::item_name_problem("name", &self.name)
             .into_iter()
             .collect();
         for var in self.variables.keys() {
@@ -84,7 +84,10 @@ impl ContentDraft {
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
             if !valid {
-                out.push(format!("variables.{var}: names use A–Z, 0–9 and _"));
+                out.push(crate::error::FieldProblem::new(
+                    format!("variables.{var}"),
+                    "names use A–Z, 0–9 and _",
+                ));
             }
         }
         out

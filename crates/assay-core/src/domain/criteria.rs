@@ -1,7 +1,7 @@
 //! The criteria a judge scores, read from the criteria document: each top-level list item
 //! whose text starts with a name (`- **Accuracy**: …`, `- Accuracy: …`, `1. Accuracy — …`).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 
 /// One criterion.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
@@ -31,18 +31,18 @@ pub fn parse(document: &str) -> Result<Vec<Criterion>> {
             continue;
         }
         if out.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
-            return Err(Error::InvalidInput(format!(
-                "eval_criteria: the criterion {name:?} is listed twice"
-            )));
+            return Err(Error::InvalidFields(vec![FieldProblem::new(
+                "eval_criteria",
+                format!("the criterion {name:?} is listed twice"),
+            )]));
         }
         out.push(Criterion { name, description });
     }
     if out.is_empty() {
-        return Err(Error::InvalidInput(
-            "eval_criteria: list the criteria as a markdown list, one per item: \
-             \"- **Name**: what it asks\""
-                .into(),
-        ));
+        return Err(Error::InvalidFields(vec![FieldProblem::new(
+            "eval_criteria",
+            "list the criteria as a markdown list, one per item: \"- **Name**: what it asks\"",
+        )]));
     }
     Ok(out)
 }

@@ -1,6 +1,6 @@
 //! Endpoints: the named places a profile calls models at, each speaking one API dialect.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 
 /// The API an endpoint speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
@@ -39,10 +39,13 @@ impl EndpointKind {
             "google" => Ok(Self::Google),
             "openrouter" => Ok(Self::Openrouter),
             "openai-compatible" => Ok(Self::OpenaiCompatible),
-            other => Err(Error::InvalidInput(format!(
-                "kind: {other:?} is not an endpoint kind; use openai, anthropic, google, \
-                 openrouter or openai-compatible"
-            ))),
+            other => Err(Error::InvalidFields(vec![FieldProblem::new(
+                "kind",
+                format!(
+                    "{other:?} is not an endpoint kind; use openai, anthropic, google, \
+                     openrouter or openai-compatible"
+                ),
+            )])),
         }
     }
 
@@ -60,7 +63,7 @@ impl EndpointKind {
 
 /// The problem with `name` as an endpoint name, if any: 1–40 letters, digits, `.`, `_` or
 /// `-`, starting with a letter or digit.
-pub fn name_problem(name: &str) -> Option<String> {
+pub fn name_problem(name: &str) -> Option<FieldProblem> {
     let ok = (1..=40).contains(&name.chars().count())
         && name
             .chars()
@@ -70,7 +73,10 @@ pub fn name_problem(name: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     (!ok).then(|| {
-        "name: use 1–40 letters, digits, '.', '_' or '-', starting with a letter or digit".into()
+        FieldProblem::new(
+            "name",
+            "use 1–40 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
     })
 }
 
@@ -78,34 +84,34 @@ pub fn name_problem(name: &str) -> Option<String> {
 /// Every decision about an address (may a key go there? is it this machine?) is made on
 /// this parsed value, never on the text, so no spelling can make the check and the
 /// connection disagree (a `\\` that the URL library reads as `/` once did).
-pub fn parse_base_url(text: &str) -> std::result::Result<reqwest::Url, String> {
+pub fn parse_base_url(text: &str) -> std::result::Result<reqwest::Url, FieldProblem> {
+    let bad = |why: &str| FieldProblem::new("base_url", why);
     let text = text.trim();
     if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("base_url: an address has no spaces or control characters".into());
+        return Err(bad("an address has no spaces or control characters"));
     }
     if text.contains('\\') {
-        return Err(
-            "base_url: an address has no backslash (URL readers take it for '/'); write '/'".into(),
-        );
+        return Err(bad(
+            "an address has no backslash (URL readers take it for '/'); write '/'",
+        ));
     }
     let url = reqwest::Url::parse(text)
-        .map_err(|_| "base_url: give an address starting with https:// or http://".to_owned())?;
+        .map_err(|_| bad("give an address starting with https:// or http://"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err("base_url: give an address starting with https:// or http://".into());
+        return Err(bad("give an address starting with https:// or http://"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(
-            "base_url: an address may not hold a user name or password; a key goes in the OS \
+        return Err(bad(
+            "an address may not hold a user name or password; a key goes in the OS \
              keyring (or the passphrase profile's database) with `assay provider set-key`, or \
-             Settings → Endpoints → Key, and is sent only in its header"
-                .into(),
-        );
+             Settings → Endpoints → Key, and is sent only in its header",
+        ));
     }
     Ok(url)
 }
 
 /// The problem with `url` as a base URL, if any.
-pub fn base_url_problem(url: &str) -> Option<String> {
+pub fn base_url_problem(url: &str) -> Option<FieldProblem> {
     parse_base_url(url).err()
 }
 
@@ -176,8 +182,8 @@ pub struct EndpointChanges {
 }
 
 impl EndpointChanges {
-    /// Every problem, each as `field: problem`.
-    pub fn problems(&self) -> Vec<String> {
+    /// Every problem, each with its field.
+    pub fn problems(&self) -> Vec<FieldProblem> {
         let mut out = Vec::new();
         if let Some(url) = &self.base_url
             && let Some(p) = base_url_problem(url)
@@ -185,13 +191,22 @@ impl EndpointChanges {
             out.push(p);
         }
         if self.max_concurrent.is_some_and(|n| !(1..=64).contains(&n)) {
-            out.push("max_concurrent: must be between 1 and 64".into());
+            out.push(FieldProblem::new(
+                "max_concurrent",
+                "must be between 1 and 64",
+            ));
         }
         if self.requests_per_minute.is_some_and(|n| n > 100_000) {
-            out.push("requests_per_minute: must be at most 100000 (0 removes the limit)".into());
+            out.push(FieldProblem::new(
+                "requests_per_minute",
+                "must be at most 100000 (0 removes the limit)",
+            ));
         }
         if self.min_delay_ms.is_some_and(|n| n > 600_000) {
-            out.push("min_delay_ms: must be at most 600000 (10 minutes)".into());
+            out.push(FieldProblem::new(
+                "min_delay_ms",
+                "must be at most 600000 (10 minutes)",
+            ));
         }
         out
     }
@@ -256,9 +271,12 @@ mod tests {
     #[test]
     fn a_base_url_with_credentials_or_a_backslash_is_refused_with_where_keys_go() {
         let creds = base_url_problem("http://user:pass@127.0.0.1:8080/v1").expect("refused");
-        assert!(creds.contains("set-key"), "says where keys go: {creds}");
         assert!(
-            !creds.contains("pass@"),
+            creds.problem.contains("set-key"),
+            "says where keys go: {creds}"
+        );
+        assert!(
+            !creds.problem.contains("pass@"),
             "does not echo the password: {creds}"
         );
         assert!(base_url_problem("https://token@api.example.com/v1").is_some());

@@ -24,9 +24,10 @@ impl ExternalLink {
             || text.len() > MAX_LEN
             || text.chars().any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err(Error::InvalidInput(
-                "link: only web addresses (http or https) can be opened in the browser".into(),
-            ));
+            return Err(Error::InvalidFields(vec![crate::error::FieldProblem::new(
+                "link",
+                "only web addresses (http or https) can be opened in the browser",
+            )]));
         }
         Ok(Self(text.to_owned()))
     }

@@ -13,10 +13,10 @@ pub mod provider;
 pub mod run;
 pub mod states;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 
 /// `Ok` if there are no problems, else every one of them (`field: problem`) at once.
-pub(crate) fn problems_to_result(problems: Vec<String>) -> Result<()> {
+pub(crate) fn problems_to_result(problems: Vec<FieldProblem>) -> Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
@@ -26,10 +26,10 @@ pub(crate) fn problems_to_result(problems: Vec<String>) -> Result<()> {
 
 /// The problem with `name` as the name of a content item or preset in `field`, if any:
 /// 1–200 characters (after trimming) without control characters.
-pub(crate) fn item_name_problem(field: &str, name: &str) -> Option<String> {
+pub(crate) fn item_name_problem(field: &str, name: &str) -> Option<FieldProblem> {
     let name = name.trim();
     (name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control))
-        .then(|| format!("{field}: use 1–200 characters without control characters"))
+        .then(|| FieldProblem::new(field, "use 1–200 characters without control characters"))
 }
 
 /// Serialises a JSON column value after validating it.

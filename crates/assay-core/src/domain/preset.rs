@@ -1,6 +1,6 @@
 //! Presets: saved run configurations.
 
-use crate::error::Result;
+use crate::error::{FieldProblem, Result};
 
 /// A model that generates documents.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
@@ -153,10 +153,10 @@ impl PresetConfig {
         names
     }
 
-    /// Every problem with the configuration, each as `field: problem`; empty when valid.
-    pub fn problems(&self) -> Vec<String> {
+    /// Every problem with the configuration, each with its field; empty when valid.
+    pub fn problems(&self) -> Vec<FieldProblem> {
         let mut out = Vec::new();
-        let mut bad = |field: &str, why: &str| out.push(format!("{field}: {why}"));
+        let mut bad = |field: &str, why: &str| out.push(FieldProblem::new(field, why));
         if self.models.is_empty() {
             bad("models", "choose at least one model");
         }
@@ -284,13 +284,16 @@ impl PresetDraft {
     /// Every problem that needs no look-up (the name, the configuration, at least one
     /// input), each as `field: problem`. Whether the roles and inputs name content of the
     /// right kind is checked against the library (`Library::create_preset`).
-    pub fn problems(&self) -> Vec<String> {
-        let mut out: Vec<String> = super::item_name_problem("name", &self.name)
+    pub fn problems(&self) -> Vec<FieldProblem> {
+        let mut out: Vec<FieldProblem> = super::item_name_problem("name", &self.name)
             .into_iter()
             .collect();
         out.extend(self.config.problems());
         if self.inputs.is_empty() {
-            out.push("inputs: choose at least one input document".into());
+            out.push(FieldProblem::new(
+                "inputs",
+                "choose at least one input document",
+            ));
         }
         out.extend(super::preset_bounds::size_problem(
             &self.config,
@@ -395,15 +398,11 @@ mod tests {
         let mut twin = c.models[0].clone();
         twin.temperature = 0.2;
         c.models.push(twin.clone());
-        assert!(
-            c.problems()
-                .iter()
-                .any(|p| p.starts_with("models[1].label: "))
-        );
+        assert!(c.problems().iter().any(|p| p.field == "models[1].label"));
         c.models[1].label = Some("m cold".into());
         assert_eq!(
             c.problems(),
-            Vec::<String>::new(),
+            Vec::<FieldProblem>::new(),
             "a label tells them apart"
         );
         assert_eq!(c.models[1].contestant(), "m cold");
@@ -427,9 +426,7 @@ mod tests {
             "judge_max_tokens",
         ] {
             assert!(
-                problems
-                    .iter()
-                    .any(|p| p.starts_with(&format!("{field}: "))),
+                problems.iter().any(|p| p.field == field),
                 "{field} among {problems:?}"
             );
         }
@@ -473,9 +470,7 @@ mod tests {
             "pairwise_top_n",
         ] {
             assert!(
-                problems
-                    .iter()
-                    .any(|p| p.starts_with(&format!("{field}: "))),
+                problems.iter().any(|p| p.field == field),
                 "{field} should be among {problems:?}"
             );
         }

@@ -7,6 +7,7 @@
 //! listed in docs/cli.md ("Preset bounds").
 
 use super::preset::PresetConfig;
+use crate::error::FieldProblem;
 
 /// Generators per preset (models; combine models are counted apart).
 pub const MAX_MODELS: usize = 50;
@@ -100,10 +101,10 @@ pub fn planned_calls(config: &PresetConfig, inputs: u64) -> PlannedCalls {
 }
 
 /// Every bound of its own that `config` passes, each as `field: problem`.
-pub fn problems(config: &PresetConfig) -> Vec<String> {
+pub fn problems(config: &PresetConfig) -> Vec<FieldProblem> {
     let mut out = Vec::new();
     let mut over = |field: &str, max: u64, what: &str| {
-        out.push(format!("{field}: at most {max} {what}"));
+        out.push(FieldProblem::new(field, format!("at most {max} {what}")));
     };
     let counts = [
         ("models", config.models.len(), MAX_MODELS, "models"),
@@ -185,21 +186,27 @@ pub fn problems(config: &PresetConfig) -> Vec<String> {
 }
 
 /// The problem with a run of `config` over `inputs` inputs, if it is too large to plan.
-pub fn size_problem(config: &PresetConfig, inputs: usize) -> Option<String> {
+pub fn size_problem(config: &PresetConfig, inputs: usize) -> Option<FieldProblem> {
     let calls = planned_calls(config, inputs as u64);
     if calls.generate > MAX_GENERATIONS {
-        return Some(format!(
-            "iterations: inputs × models × iterations is {}, over the {MAX_GENERATIONS} \
-             documents a run may generate; use fewer inputs, models or iterations",
-            calls.generate
+        return Some(FieldProblem::new(
+            "iterations",
+            format!(
+                "inputs × models × iterations is {}, over the {MAX_GENERATIONS} documents a \
+                 run may generate; use fewer inputs, models or iterations",
+                calls.generate
+            ),
         ));
     }
     (calls.total() > MAX_CALLS).then(|| {
-        format!(
-            "pairwise_top_n: a run would make {} calls, over the {MAX_CALLS} a run may plan; \
-             compare only the best documents (pairwise_top_n), or use fewer judges, trials, \
-             models or iterations",
-            calls.total()
+        FieldProblem::new(
+            "pairwise_top_n",
+            format!(
+                "a run would make {} calls, over the {MAX_CALLS} a run may plan; compare only \
+                 the best documents (pairwise_top_n), or use fewer judges, trials, models or \
+                 iterations",
+                calls.total()
+            ),
         )
     })
 }
@@ -236,7 +243,7 @@ mod tests {
             "models[0].max_tokens: at most 1000000",
         ] {
             assert!(
-                found.iter().any(|p| p.starts_with(field)),
+                found.iter().any(|p| p.to_string().starts_with(field)),
                 "{field} in {found:?}"
             );
         }
@@ -247,7 +254,10 @@ mod tests {
         let mut c = config();
         c.iterations = 100;
         let found = size_problem(&c, 2_000).expect("too many documents");
-        assert!(found.contains("over the 100000 documents"), "{found}");
+        assert!(
+            found.problem.contains("over the 100000 documents"),
+            "{found}"
+        );
         c.iterations = u32::MAX;
         c.eval_iterations = u32::MAX;
         let calls = planned_calls(&c, u64::MAX);
@@ -261,6 +271,6 @@ mod tests {
             .collect();
         wide.iterations = 20;
         let found = size_problem(&wide, 10).expect("too many calls");
-        assert!(found.contains("calls, over the 1000000"), "{found}");
+        assert!(found.problem.contains("calls, over the 1000000"), "{found}");
     }
 }

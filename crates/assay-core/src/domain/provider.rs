@@ -18,9 +18,10 @@ impl ProviderKey {
         let key = Zeroizing::new(text.trim().to_owned());
         let n = key.chars().count();
         if !(8..=512).contains(&n) || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::InvalidInput(
-                "key: an API key has 8–512 characters and no spaces; paste it again".into(),
-            ));
+            return Err(Error::InvalidFields(vec![crate::error::FieldProblem::new(
+                "key",
+                "an API key has 8–512 characters and no spaces; paste it again",
+            )]));
         }
         Ok(Self(key))
     }

@@ -9,7 +9,7 @@ use super::updates::RunUpdate;
 use crate::db::Database;
 use crate::domain::run::RunProgress;
 use crate::domain::states::RunStatus;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 use crate::llm;
 use crate::profile::{OpenProfile, Profiles};
 use crate::store::execution as exec;
@@ -176,16 +176,18 @@ pub fn raise_budget(
         return Ok(());
     }
     if budget_usd.is_some_and(|b| !b.is_finite() || b <= 0.0) {
-        return Err(Error::InvalidFields(vec![
-            "budget_usd: must be more than 0".into(),
-        ]));
+        return Err(Error::InvalidFields(vec![FieldProblem::new(
+            "budget_usd",
+            "must be more than 0",
+        )]));
     }
     let tokens = match budget_tokens.map(i64::try_from) {
         Some(Ok(n)) if n > 0 => Some(n),
         Some(_) => {
-            return Err(Error::InvalidFields(vec![
-                "budget_tokens: must be at least 1".into(),
-            ]));
+            return Err(Error::InvalidFields(vec![FieldProblem::new(
+                "budget_tokens",
+                "must be at least 1",
+            )]));
         }
         None => None,
     };

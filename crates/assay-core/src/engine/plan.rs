@@ -11,7 +11,7 @@ use crate::domain::content::Content;
 use crate::domain::criteria;
 use crate::domain::preset::Preset;
 use crate::domain::run::{RunConfigSnapshot, SNAPSHOT_VERSION, SnapshotInput, SnapshotTexts};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 
 pub use crate::domain::states::TaskKind;
 
@@ -74,8 +74,9 @@ pub fn snapshot(
     let mut text = |field: &str, id: Option<&String>, needed: bool| -> String {
         let Some(id) = id else {
             if needed {
-                problems.push(format!(
-                    "roles.{field}: the run needs it; choose one in the preset"
+                problems.push(FieldProblem::new(
+                    format!("roles.{field}"),
+                    "the run needs it; choose one in the preset",
                 ));
             }
             return String::new();
@@ -83,11 +84,14 @@ pub fn snapshot(
         match sources.get(id).map(|s| expand::expand(s, &sources)) {
             Some(Ok(text)) => text,
             Some(Err(e)) => {
-                problems.push(format!("roles.{field}: {e}"));
+                problems.push(FieldProblem::new(format!("roles.{field}"), e.to_string()));
                 String::new()
             }
             None => {
-                problems.push(format!("roles.{field}: the content it names is gone"));
+                problems.push(FieldProblem::new(
+                    format!("roles.{field}"),
+                    "the content it names is gone",
+                ));
                 String::new()
             }
         }
@@ -124,14 +128,23 @@ pub fn snapshot(
                     name: content.name.clone(),
                     text,
                 }),
-                Err(e) => problems.push(format!("inputs: {}: {e}", content.name)),
+                Err(e) => problems.push(FieldProblem::new(
+                    "inputs",
+                    format!("{}: {e}", content.name),
+                )),
             },
-            _ => problems.push(format!("inputs: the input {id} is gone")),
+            _ => problems.push(FieldProblem::new(
+                "inputs",
+                format!("the input {id} is gone"),
+            )),
         }
     }
     let criteria = if judged && !criteria_text.is_empty() {
         criteria::parse(&criteria_text).unwrap_or_else(|e| {
-            problems.push(e.to_string());
+            match e {
+                Error::InvalidFields(found) => problems.extend(found),
+                other => problems.push(FieldProblem::new("eval_criteria", other.to_string())),
+            }
             Vec::new()
         })
     } else {

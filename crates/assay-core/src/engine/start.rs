@@ -7,7 +7,7 @@ use super::plan;
 use crate::domain::content::Content;
 use crate::domain::preset::Preset;
 use crate::domain::run::RunSummary;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 use crate::library::Library;
 use crate::profile::OpenProfile;
 use crate::store;
@@ -37,12 +37,12 @@ pub fn create_run(
     let budget_tokens = options.budget_tokens.or(preset.config.budget_tokens);
     let mut problems = Vec::new();
     if budget_usd.is_some_and(|b| !b.is_finite() || b <= 0.0) {
-        problems.push("budget_usd: must be more than 0".to_owned());
+        problems.push(FieldProblem::new("budget_usd", "must be more than 0"));
     }
     let budget_tokens = match budget_tokens.map(i64::try_from) {
         Some(Ok(n)) if n > 0 => Some(n),
         Some(_) => {
-            problems.push("budget_tokens: must be at least 1".to_owned());
+            problems.push(FieldProblem::new("budget_tokens", "must be at least 1"));
             None
         }
         None => None,

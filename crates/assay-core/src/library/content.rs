@@ -87,8 +87,9 @@ impl Library<'_> {
             let mut problems = Vec::new();
             for (var, target) in &draft.variables {
                 if target == id || store::contents::kind_of(tx, target)?.is_none() {
-                    problems.push(format!(
-                        "variables.{var}: {target:?} is not another content item"
+                    problems.push(crate::error::FieldProblem::new(
+                        format!("variables.{var}"),
+                        format!("{target:?} is not another content item"),
                     ));
                 }
             }

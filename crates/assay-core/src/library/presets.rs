@@ -8,7 +8,7 @@ use super::{Library, now};
 use crate::domain::content::ContentKind;
 use crate::domain::preset::{Preset, PresetDraft, PresetRoles};
 use crate::domain::{problems_to_result, to_json};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 use crate::store::{self, presets::PresetRow};
 
 impl Library<'_> {
@@ -117,8 +117,9 @@ impl Library<'_> {
             };
             match written {
                 Err(e) if store::is_unique_violation(&e) => {
-                    Err(Error::InvalidFields(vec![format!(
-                        "name: a preset named {name:?} already exists"
+                    Err(Error::InvalidFields(vec![FieldProblem::new(
+                        "name",
+                        format!("a preset named {name:?} already exists"),
                     )]))
                 }
                 Ok(false) => Err(no_such(id)),
@@ -133,7 +134,7 @@ fn reference_problems(
     conn: &Connection,
     roles: &PresetRoles,
     inputs: &[String],
-) -> Result<Vec<String>> {
+) -> Result<Vec<FieldProblem>> {
     let expected = [
         (
             "roles.generation_instructions",
@@ -165,12 +166,11 @@ fn reference_problems(
     let mut check = |field: &str, id: &str, kind: ContentKind| -> Result<()> {
         match store::contents::kind_of(conn, id)? {
             Some(k) if k == kind => {}
-            Some(k) => out.push(format!(
-                "{field}: that item is a {}, not a {}",
-                k.as_str(),
-                kind.as_str()
+            Some(k) => out.push(FieldProblem::new(
+                field,
+                format!("that item is a {}, not a {}", k.as_str(), kind.as_str()),
             )),
-            None => out.push(format!("{field}: no content item {id:?}")),
+            None => out.push(FieldProblem::new(field, format!("no content item {id:?}"))),
         }
         Ok(())
     };
@@ -185,8 +185,8 @@ fn reference_problems(
     Ok(out)
 }
 
-/// Every model or judge whose endpoint the profile does not have, as `field: problem`.
-fn endpoint_problems(conn: &Connection, draft: &PresetDraft) -> Result<Vec<String>> {
+/// Every model or judge whose endpoint the profile does not have, each with its field.
+fn endpoint_problems(conn: &Connection, draft: &PresetDraft) -> Result<Vec<FieldProblem>> {
     let named = draft
         .config
         .models
@@ -206,8 +206,9 @@ fn endpoint_problems(conn: &Connection, draft: &PresetDraft) -> Result<Vec<Strin
         if crate::domain::endpoint::name_problem(name).is_none()
             && store::endpoints::get(conn, name)?.is_none()
         {
-            out.push(format!(
-                "{list}[{i}].provider: this profile has no endpoint named {name:?}"
+            out.push(FieldProblem::new(
+                format!("{list}[{i}].provider"),
+                format!("this profile has no endpoint named {name:?}"),
             ));
         }
     }

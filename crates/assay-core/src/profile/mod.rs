@@ -496,10 +496,10 @@ impl Profiles {
     pub fn delete_confirmed(&self, reference: &str, typed_name: &str) -> Result<ProfileRecord> {
         let record = self.registry.resolve(reference)?;
         if name::lookup_key(typed_name) != name::lookup_key(&record.name) {
-            return Err(Error::InvalidInput(format!(
-                "confirm: type the profile's name, {:?}, to delete it",
-                record.name
-            )));
+            return Err(Error::InvalidFields(vec![crate::error::FieldProblem::new(
+                "confirm",
+                format!("type the profile's name, {:?}, to delete it", record.name),
+            )]));
         }
         self.delete(&record.id)
     }

@@ -23,7 +23,7 @@ pub use pricing::{
 
 use crate::domain::endpoint::{self, Endpoint, EndpointChanges, EndpointKind};
 pub use crate::domain::provider::ProviderKey;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 use crate::profile::{OpenProfile, Profiles};
 use crate::registry::KeyMode;
 use crate::store;
@@ -52,14 +52,17 @@ pub fn add_endpoint(
 ) -> Result<Endpoint> {
     open.ensure_ready()?;
     let name = name.trim();
-    let mut problems: Vec<String> = endpoint::name_problem(name).into_iter().collect();
+    let mut problems: Vec<FieldProblem> = endpoint::name_problem(name).into_iter().collect();
     let base_url = base_url
         .map(str::trim)
         .filter(|u| !u.is_empty())
         .or(kind.default_base_url());
     match base_url {
         Some(url) => problems.extend(endpoint::base_url_problem(url)),
-        None => problems.push("base_url: an openai-compatible endpoint needs its address".into()),
+        None => problems.push(FieldProblem::new(
+            "base_url",
+            "an openai-compatible endpoint needs its address",
+        )),
     }
     if !problems.is_empty() {
         return Err(Error::InvalidFields(problems));
@@ -68,8 +71,9 @@ pub fn add_endpoint(
     open.db().write(|tx| {
         store::endpoints::insert(tx, name, kind, url, &now()).map_err(|e| {
             if store::is_unique_violation(&e) {
-                Error::InvalidFields(vec![format!(
-                    "name: an endpoint named {name:?} already exists"
+                Error::InvalidFields(vec![FieldProblem::new(
+                    "name",
+                    format!("an endpoint named {name:?} already exists"),
                 )])
             } else {
                 e.into()
@@ -200,9 +204,12 @@ pub fn endpoints_with_keys(open: &OpenProfile) -> Result<Vec<String>> {
 
 /// A key and a plain-http address on the open internet do not go together.
 fn plain_http(url: &str) -> Error {
-    Error::InvalidFields(vec![format!(
-        "base_url: a key is only sent over https://, or over http:// to this machine or a \
-         private network; {url:?} is neither. Use https:// or remove the key"
+    Error::InvalidFields(vec![FieldProblem::new(
+        "base_url",
+        format!(
+            "a key is only sent over https://, or over http:// to this machine or a private \
+             network; {url:?} is neither. Use https:// or remove the key"
+        ),
     )])
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{endpoint, endpoints, now};
 use crate::domain::endpoint::EndpointKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldProblem, Result};
 use crate::llm::Usage;
 use crate::llm::price_table::{self, Price, PriceEntry, best_match};
 use crate::profile::OpenProfile;
@@ -159,7 +159,10 @@ pub fn set_price(open: &OpenProfile, name: &str, model: &str, price: &Price) -> 
     let model = model.trim();
     let mut problems = Vec::new();
     if model.is_empty() || model.chars().count() > 200 {
-        problems.push("model: give the model id (1–200 characters)".to_owned());
+        problems.push(FieldProblem::new(
+            "model",
+            "give the model id (1–200 characters)",
+        ));
     }
     for (field, value) in [
         ("input", Some(price.input)),
@@ -167,8 +170,9 @@ pub fn set_price(open: &OpenProfile, name: &str, model: &str, price: &Price) -> 
         ("cached_input", price.cached_input),
     ] {
         if value.is_some_and(|v| !v.is_finite() || !(0.0..=100_000.0).contains(&v)) {
-            problems.push(format!(
-                "{field}: give USD per million tokens, from 0 to 100000"
+            problems.push(FieldProblem::new(
+                field,
+                "give USD per million tokens, from 0 to 100000",
             ));
         }
     }
