@@ -7,7 +7,6 @@
 use super::{Executor, Finished, Stop, class_of};
 use crate::domain::states::{CallOutcome, DocumentKind, JournalOutcome, TaskKind};
 use crate::engine::charge::{self, Charge};
-use crate::engine::requests::WorstCase;
 use crate::engine::results::{self, Answer, Applied, Context};
 use crate::engine::updates::CallNote;
 use crate::error::{Error, FailureKind, Result};
@@ -26,7 +25,7 @@ impl Executor<'_> {
             let Some(task) = self.tasks.get(&entry.task_id).cloned() else {
                 continue;
             };
-            let kind = self.kinds.get(&task.provider).copied();
+            let kind = self.endpoints.kind(&task.provider);
             let read = kind.map(|k| llm::dialect::for_kind(k).read_answer(entry.raw.as_bytes()));
             let prior = self
                 .open
@@ -90,11 +89,7 @@ impl Executor<'_> {
 
     pub(super) fn finish(&mut self, done: Finished) -> Result<()> {
         let task = self.tasks[&done.task_id].clone();
-        let worst = self.reserved.remove(&task.id).unwrap_or(WorstCase {
-            tokens_in: 0,
-            tokens_out: 0,
-            cost: Some(0.0),
-        });
+        let worst = self.spending.release(&task.id);
         self.running[class_of(task.kind)] -= 1;
         let journal_id = uuid::Uuid::new_v4().to_string();
         let final_attempt = done.first_attempt + done.retried.len() as i64;
@@ -103,7 +98,8 @@ impl Executor<'_> {
         let charge = match &done.result {
             Ok(call) => Charge::answer(
                 &call.usage,
-                self.pricer.cost(&task.provider, &task.model, &call.usage),
+                self.endpoints
+                    .cost(&task.provider, &task.model, &call.usage),
                 &worst,
             ),
             Err(e) if charge::error_may_be_billed(e) => Charge::worst(&worst),

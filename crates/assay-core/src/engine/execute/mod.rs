@@ -3,38 +3,42 @@
 //! depends on it, and stops when everything is done, or the budget, a pause, a cancel or an
 //! endpoint that cannot be used stops it.
 //!
-//! [`answers`] journals and applies what comes back; [`dependents`] plans what depends on
-//! results; [`watching`] is what watchers see. Its unit tests (`tests`) drive it in this
+//! The executor holds its parts by what they hold: [`endpoints`] (a client, kind and prices
+//! for each endpoint the run calls), [`spending`] (the totals, budgets and the reservations of
+//! calls in flight); [`answers`] journals and applies what comes back; [`dependents`] plans
+//! what depends on results; [`watching`] is what watchers see. Its unit tests (`tests`) drive it in this
 //! process against `gated_server`, a local server in OpenAI's wire format whose answers wait
 //! at a gate the test opens.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use tokio::task::JoinSet;
 
 mod answers;
 mod dependents;
+mod endpoints;
 #[cfg(test)]
 mod gated_server;
+mod spending;
 #[cfg(test)]
 mod tests;
 mod watching;
 
 use super::charge::Charge;
 use super::control::{Request, RunControl};
-use super::requests::{self, Prepared, WorstCase};
+use super::requests::{self, Prepared};
 use super::updates::RunUpdate;
-use crate::domain::endpoint::EndpointKind;
 use crate::domain::run::{PhaseProgress, RunConfigSnapshot, RunProgress, SnapshotTexts};
 use crate::domain::states::{DocumentKind, Phase, TaskKind, TaskStatus};
 use crate::error::{Error, Result};
-use crate::llm::{self, CallResult, EndpointClient, RetriedAttempt, RetryPolicy};
+use crate::llm::{self, CallResult, RetriedAttempt};
 use crate::profile::{OpenProfile, Profiles};
-use crate::providers::{self, Pricer};
 use crate::store;
 use crate::store::execution::{self as exec, TaskRow};
+use endpoints::Endpoints;
+use spending::Spending;
 
 /// The stages of an input that are planned once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,9 +71,7 @@ pub(crate) struct Executor<'a> {
     run_id: String,
     snapshot: RunConfigSnapshot,
     texts: SnapshotTexts,
-    clients: HashMap<String, Arc<EndpointClient>>,
-    kinds: HashMap<String, EndpointKind>,
-    pricer: Pricer,
+    endpoints: Endpoints,
     control: RunControl,
     tasks: HashMap<String, TaskRow>,
     doc_kinds: HashMap<String, DocumentKind>,
@@ -79,14 +81,7 @@ pub(crate) struct Executor<'a> {
     outstanding: HashMap<(String, TaskKind), i64>,
     planned: HashSet<(String, Stage)>,
     progress: RunProgress,
-    tokens: i64,
-    cost: f64,
-    unknown_cost_calls: i64,
-    budget_usd: Option<f64>,
-    budget_tokens: Option<i64>,
-    /// The worst case of each call in flight, held against the budget until it is charged.
-    reserved: HashMap<String, WorstCase>,
-    estimated_calls: i64,
+    spending: Spending,
     phase: Phase,
     stop: Option<Stop>,
     last_error: Option<String>,
@@ -128,28 +123,12 @@ impl<'a> Executor<'a> {
                     .into(),
             )
         })?;
-        let config = &snapshot.config;
-        let names = config.called_endpoints();
-        let policy = RetryPolicy {
-            max_retries: config.max_retries as usize,
-            ..RetryPolicy::CALLS
-        };
-        let mut clients = HashMap::new();
-        let mut kinds = HashMap::new();
-        for name in names {
-            let endpoint = providers::endpoint(open, name)?;
-            kinds.insert(name.to_owned(), endpoint.kind);
-            let client = providers::client(profiles, open, name)?.with_retry(policy);
-            clients.insert(name.to_owned(), Arc::new(client));
-        }
-        let pricer = Pricer::of(open)?;
+        let endpoints = Endpoints::load(profiles, open, &snapshot.config)?;
         let mut me = Self {
             open,
             run_id: run_id.to_owned(),
             texts,
-            clients,
-            kinds,
-            pricer,
+            endpoints,
             control,
             tasks: HashMap::new(),
             doc_kinds: HashMap::new(),
@@ -159,13 +138,7 @@ impl<'a> Executor<'a> {
             outstanding: HashMap::new(),
             planned: HashSet::new(),
             progress: RunProgress::default(),
-            tokens: state.total_tokens,
-            cost: state.total_cost,
-            unknown_cost_calls: state.unknown_cost_calls,
-            budget_usd: state.budget_usd,
-            budget_tokens: state.budget_tokens,
-            reserved: HashMap::new(),
-            estimated_calls: state.estimated_calls,
+            spending: Spending::of(&state),
             phase: state.phase,
             stop: None,
             last_error: None,
@@ -254,7 +227,7 @@ impl<'a> Executor<'a> {
         while let Some(id) = self.queues[class].pop_front() {
             self.queued.remove(&id);
             let open = self.tasks.get(&id).is_some_and(|t| t.status.open());
-            if open && !self.reserved.contains_key(&id) {
+            if open && !self.spending.is_in_flight(&id) {
                 return Some(id);
             }
         }
@@ -332,7 +305,10 @@ impl<'a> Executor<'a> {
                     break;
                 };
                 let task = self.tasks[&id].clone();
-                let Some(kind) = self.kinds.get(&task.provider).copied() else {
+                let (Some(kind), Some(client)) = (
+                    self.endpoints.kind(&task.provider),
+                    self.endpoints.client(&task.provider),
+                ) else {
                     self.fail_now(&task, "its endpoint is not in this profile")?;
                     continue;
                 };
@@ -359,24 +335,20 @@ impl<'a> Executor<'a> {
                     }
                     Prepared::Call(call) => call,
                 };
-                let price = self
-                    .pricer
-                    .quote(&task.provider, &task.model)
-                    .map(|q| q.price);
+                let price = self.endpoints.price(&task.provider, &task.model);
                 let worst = requests::worst_case(&call.request, price.as_ref());
-                if let Some(reason) = self.over_budget(&worst) {
+                if let Some(reason) = self.spending.over_budget(&worst) {
                     self.queue(task.kind, &id, true);
                     // While calls are in flight their worst cases are only reservations: the
                     // call waits for them to be charged what they used. Alone, it could pass
                     // the budget for real, so the run pauses.
-                    if self.reserved.is_empty() {
+                    if self.spending.in_flight() == 0 {
                         self.stop = Some(Stop::Pause(reason));
                     }
                     return Ok(());
                 }
-                self.reserved.insert(id.clone(), worst);
+                self.spending.reserve(&id, worst);
                 self.running[class] += 1;
-                let client = Arc::clone(&self.clients[&task.provider]);
                 calls.spawn(async move {
                     crate::faults::panic_point("call");
                     let retried = Mutex::new(Vec::new());
@@ -406,72 +378,13 @@ impl<'a> Executor<'a> {
         Ok(())
     }
 
-    /// The reason to pause before a call of this worst case, if it could pass a budget:
-    /// what is spent, plus the worst case of every call in flight, plus this one.
-    fn over_budget(&self, worst: &WorstCase) -> Option<String> {
-        let (held_tokens, held_cost) = self.reserved.values().fold((0_i64, 0.0), |(t, c), w| {
-            (t.saturating_add(w.tokens()), c + w.cost.unwrap_or(0.0))
-        });
-        if let Some(budget) = self.budget_tokens {
-            let could = self
-                .tokens
-                .saturating_add(held_tokens)
-                .saturating_add(worst.tokens());
-            if could > budget {
-                return Some(format!(
-                    "budget: the next call could take the run to {} tokens, past its budget of {}",
-                    could, budget
-                ));
-            }
-        }
-        if let Some(budget) = self.budget_usd {
-            let could = self.cost + held_cost + worst.cost.unwrap_or(0.0);
-            if could > budget {
-                return Some(format!(
-                    "budget: the next call could take the run to {}, past its budget of {}",
-                    crate::numbers::usd_exact(could),
-                    crate::numbers::usd_exact(budget)
-                ));
-            }
-        }
-        None
-    }
-
-    /// Adds a call's charge to the run's totals as this process counts them (the store's
-    /// were added in the charge's transaction), and pauses the run at once when they pass
-    /// a budget: a server may report more than a call's limits allowed.
+    /// Adds a call's charge to the run's totals, and pauses the run at once when they pass
+    /// a budget.
     fn count_charge(&mut self, charge: &Charge) {
-        self.tokens = self.tokens.saturating_add(charge.tokens());
-        match charge.cost {
-            Some(c) => self.cost += c,
-            None => self.unknown_cost_calls += 1,
-        }
-        if charge.estimated {
-            self.estimated_calls += 1;
-        }
-        if self.stop.is_some() {
-            return;
-        }
-        let over_tokens = self.budget_tokens.filter(|b| self.tokens > *b).map(|b| {
-            format!(
-                "budget: the run has used {} tokens, past its budget of {}",
-                self.tokens, b
-            )
-        });
-        let over_usd = self.budget_usd.filter(|b| self.cost > *b).map(|b| {
-            format!(
-                "budget: the run has spent {}, past its budget of {}",
-                crate::numbers::usd_exact(self.cost),
-                crate::numbers::usd_exact(b)
-            )
-        });
-        if let Some(reason) = over_tokens.or(over_usd) {
-            let why = if charge.estimated {
-                "a call's worst case was charged (its server reported no usage, or it timed out)"
-            } else {
-                "a server reported more usage than the call's limits"
-            };
-            self.stop = Some(Stop::Pause(format!("{reason}; {why}")));
+        if let Some(reason) = self.spending.count(charge)
+            && self.stop.is_none()
+        {
+            self.stop = Some(Stop::Pause(reason));
         }
     }
 

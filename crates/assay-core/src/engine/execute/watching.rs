@@ -3,7 +3,7 @@
 use super::{Executor, Stage};
 use crate::domain::run::RunProgress;
 use crate::domain::states::{Phase, RunStatus, TaskKind};
-use crate::engine::updates::{CallNote, EndpointNow, RunUpdate};
+use crate::engine::updates::{CallNote, RunUpdate};
 use crate::error::Result;
 use crate::store::execution as exec;
 
@@ -42,32 +42,19 @@ impl Executor<'_> {
         pause_reason: Option<String>,
         call: Option<CallNote>,
     ) -> RunUpdate {
-        let mut endpoints: Vec<EndpointNow> = self
-            .clients
-            .values()
-            .map(|c| {
-                let s = c.limit_state();
-                EndpointNow {
-                    name: c.name().to_owned(),
-                    current_limit: s.current_limit,
-                    max_concurrent: s.max_concurrent,
-                    in_flight: s.in_flight,
-                }
-            })
-            .collect();
-        endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+        let endpoints = self.endpoints.now();
         let mut update = RunUpdate {
             profile_id: self.open.record().id.clone(),
             run_id: self.run_id.clone(),
             status,
             phase: self.phase,
             progress: self.progress,
-            in_flight: self.reserved.len() as u32,
+            in_flight: self.spending.in_flight() as u32,
             endpoints,
-            tokens: self.tokens,
-            cost: self.cost,
-            unknown_cost_calls: self.unknown_cost_calls,
-            estimated_calls: self.estimated_calls,
+            tokens: self.spending.tokens,
+            cost: self.spending.cost,
+            unknown_cost_calls: self.spending.unknown_cost_calls,
+            estimated_calls: self.spending.estimated_calls,
             eta_secs: None,
             last_error: self.last_error.clone(),
             pause_reason,
