@@ -116,7 +116,9 @@ screenshots: e2e
 	  cp target/tmp/e2e/junk-judge/judge-failures-$$t.png docs/screenshots/judge-failures-$$t.png; \
 	  cp target/tmp/e2e/echo/echo-redacted-$$t.png docs/screenshots/echo-redacted-$$t.png; \
 	  cp target/tmp/e2e/one-model/run-dialog-$$t.png docs/screenshots/run-dialog-$$t.png; \
-	  cp target/tmp/e2e/one-model/pairwise-note-$$t.png docs/screenshots/pairwise-note-$$t.png; done
+	  cp target/tmp/e2e/one-model/pairwise-note-$$t.png docs/screenshots/pairwise-note-$$t.png; \
+	  cp target/tmp/e2e/run-elsewhere/live-elsewhere-$$t.png docs/screenshots/live-elsewhere-$$t.png; \
+	  cp target/tmp/e2e/lock-busy/lock-refused-$$t.png docs/screenshots/lock-refused-$$t.png; done
 	cp target/tmp/e2e/smoke/main-window.png docs/screenshots/main-window.png
 	cp target/tmp/e2e/first-launch/home.png docs/screenshots/home.png
 	cp target/tmp/e2e/key-missing/key-missing.png docs/screenshots/key-missing.png

@@ -169,7 +169,7 @@ pub enum Error {
 
     /// What needs the profile alone (or to execute its runs) found runs executing in it.
     #[error(
-        "profile {name:?} is busy: {} executing in another process; wait for {} to end, or pause {} with `assay run pause RUN`, and try again",
+        "profile {name:?} is busy: {} executing; wait for {} to end, or pause {} (the run's Pause, or `assay run pause RUN`), and try again",
         runs_named(runs), if runs.len() == 1 { "it" } else { "them" }, if runs.len() == 1 { "it" } else { "them" }
     )]
     RunsHosted {

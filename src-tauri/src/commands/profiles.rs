@@ -184,10 +184,21 @@ pub async fn profile_retry_setup(
     .await
 }
 
-/// Closes this window's profile.
+/// Closes this window's profile. `lock` (a passphrase profile's Lock) also means its key must
+/// go: refused with `PROFILE_IN_USE`, naming them, while runs of it are executing, since they
+/// hold the profile (and its key) open.
 #[tauri::command]
 #[specta::specta]
-pub async fn profile_close(window: Window, state: State<'_, AppState>) -> Result<(), IpcError> {
+pub async fn profile_close(
+    window: Window,
+    state: State<'_, AppState>,
+    lock: bool,
+) -> Result<(), IpcError> {
+    if lock && let Some(open) = state.session(window.label()) {
+        let profiles = state.profiles()?;
+        let record = open.record().clone();
+        blocking(move || profiles.ensure_no_runs(&record)).await?;
+    }
     state.clear_session(window.label());
     Ok(())
 }

@@ -68,13 +68,16 @@ async fn a_passphrase_profile_opens_only_with_its_passphrase() {
             shown.as_u64() == Some(0),
             "nothing of the profile stays on screen"
         );
-        let free = profiles_in(&data).open_profile("vault", Some(&pass));
+        // Released: nothing holds it, so it can be taken alone (as a delete would).
+        let profiles = profiles_in(&data);
+        let vault = profiles.show("vault")?;
+        let alone = assay_core::fs::DirLock::try_acquire(&profiles.profile_dir(&vault.id), "Vault");
         ensure!(
-            free.is_ok(),
+            alone.is_ok(),
             "the locked profile is released: {:?}",
-            free.err()
+            alone.err()
         );
-        drop(free);
+        drop(alone);
         app.type_into("unlock-passphrase", "correct horse battery")
             .await?;
         app.click("unlock-submit").await?;

@@ -35,11 +35,23 @@ fn prepare(dir: &std::path::Path, name: &str, base: &str) {
 
 /// [`prepare`] with `judge` as the preset's judge.
 fn prepare_judged(dir: &std::path::Path, name: &str, base: &str, judge: &str) {
+    prepare_with(dir, name, base, judge, None);
+}
+
+/// [`prepare_judged`], a passphrase profile when `pass` is given.
+fn prepare_with(
+    dir: &std::path::Path,
+    name: &str,
+    base: &str,
+    judge: &str,
+    pass: Option<&assay_core::secrets::Passphrase>,
+) {
     let profiles = profiles_in(dir);
-    let record = profiles
-        .create(name, KeyProtection::Keyring)
-        .expect("create");
-    let open = profiles.open_profile(&record.id, None).expect("open");
+    let protection = pass.map_or(KeyProtection::Keyring, |p| {
+        KeyProtection::Passphrase(p.clone())
+    });
+    let record = profiles.create(name, protection).expect("create");
+    let open = profiles.open_profile(&record.id, pass).expect("open");
     providers::add_endpoint(&open, "local", EndpointKind::OpenaiCompatible, Some(base))
         .expect("endpoint");
     let price = Price {
@@ -440,7 +452,13 @@ async fn the_app_shows_a_run_another_process_executes_live_and_pauses_it() {
         // Live through the other process's control socket: the bars, then a pause asked there.
         app.text("bar-generate").await?;
         app.text("run-pause").await?;
-        app.screenshot("live-elsewhere").await?;
+        for theme in ["light", "dark"] {
+            app.script(&format!(
+                "document.documentElement.dataset.theme = '{theme}'"
+            ))
+            .await?;
+            app.screenshot(&format!("live-elsewhere-{theme}")).await?;
+        }
         app.click("run-pause").await?;
         let status = text_when(app, "run-status", |t| t.starts_with("paused")).await?;
         ensure!(status.starts_with("paused"), "{status}");
@@ -457,4 +475,78 @@ async fn the_app_shows_a_run_another_process_executes_live_and_pauses_it() {
         "the app's pause reached the host"
     );
     assert!(counts.calls() < 18, "it stopped early: {}", counts.calls());
+}
+
+#[tokio::test]
+async fn locking_a_profile_whose_run_works_elsewhere_is_refused_naming_the_run() {
+    let (server, _counts) = fake_llm::serve(Duration::from_millis(400)).await;
+    let dir = tempfile::tempdir().expect("temp");
+    let pass = assay_core::secrets::Passphrase::new("correct horse battery".into());
+    let base = format!("{}/v1", server.uri());
+    prepare_with(dir.path(), "Vault", &base, "fake-judge-1", Some(&pass));
+    let data = dir.path().to_path_buf();
+    let (started, run_started) = std::sync::mpsc::channel::<String>();
+    let control = assay_core::engine::RunControl::new();
+    let steer = control.clone();
+    let host_pass = pass.clone();
+    let (let_go, host_gone) = std::sync::mpsc::channel::<()>();
+    let host = std::thread::spawn(move || {
+        let profiles = std::sync::Arc::new(profiles_in(&data));
+        let open = profiles
+            .open_profile("vault", Some(&host_pass))
+            .expect("open");
+        let options = assay_core::engine::StartOptions::default();
+        let mut told = false;
+        let host =
+            assay_core::engine::RunHost::take(profiles, std::sync::Arc::new(open)).expect("host");
+        let (run_id, _) = host
+            .launch(assay_core::engine::Launch::Start {
+                preset: "Small run",
+                options: &options,
+            })
+            .expect("launched");
+        let outcome = host.work(&run_id, &control, &mut |u| {
+            if !told {
+                told = true;
+                let _ = started.send(u.run_id.clone());
+            }
+        });
+        drop(host);
+        let _ = let_go.send(());
+        outcome
+    });
+    let run_id = run_started
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the run began");
+    with_app_in("lock-busy", dir.path(), async |app| {
+        app.click("open-profile").await?;
+        app.type_into("unlock-passphrase", "correct horse battery")
+            .await?;
+        app.click("unlock-submit").await?;
+        app.wait_for_text("active-profile", "Vault").await?;
+        app.click("lock-profile").await?;
+        let said = app.text("lock-error").await?;
+        ensure!(said.contains(&run_id), "the refusal names the run: {said}");
+        app.wait_for_text("active-profile", "Vault").await?;
+        for theme in ["light", "dark"] {
+            app.script(&format!(
+                "document.documentElement.dataset.theme = '{theme}'"
+            ))
+            .await?;
+            app.screenshot(&format!("lock-refused-{theme}")).await?;
+        }
+        // Once the run's process lets go of it, the profile locks.
+        steer.pause();
+        tokio::task::spawn_blocking(move || host_gone.recv_timeout(Duration::from_secs(60)))
+            .await??;
+        app.click("lock-profile").await?;
+        app.text("unlock-passphrase").await?;
+        Ok(())
+    })
+    .await;
+    let outcome = host.join().expect("host thread").expect("the run ended");
+    assert_eq!(
+        outcome.status,
+        assay_core::domain::states::RunStatus::Paused
+    );
 }

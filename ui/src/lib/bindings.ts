@@ -23,8 +23,12 @@ export const commands = {
 	profileOpen: (reference: string, passphrase: string | null, progress: Channel<SetupEvent>) => typedError<ProfileSession_Serialize, IpcError>(__TAURI_INVOKE("profile_open", { reference, passphrase, progress })),
 	/**  Runs setup again after a failure. */
 	profileRetrySetup: (progress: Channel<SetupEvent>) => typedError<ProfileSession_Serialize, IpcError>(__TAURI_INVOKE("profile_retry_setup", { progress })),
-	/**  Closes this window's profile. */
-	profileClose: () => typedError<null, IpcError>(__TAURI_INVOKE("profile_close")),
+	/**
+	 *  Closes this window's profile. `lock` (a passphrase profile's Lock) also means its key must
+	 *  go: refused with `PROFILE_IN_USE`, naming them, while runs of it are executing, since they
+	 *  hold the profile (and its key) open.
+	 */
+	profileClose: (lock: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("profile_close", { lock })),
 	/**  Renames a profile. */
 	profileRename: (reference: string, newName: string) => typedError<ProfileRecord_Serialize, IpcError>(__TAURI_INVOKE("profile_rename", { reference, newName })),
 	/**

@@ -132,7 +132,7 @@ impl Database {
     }
 
     /// This process executes runs of this database: its writes wait longer for others'
-    /// (see [`HOST_WRITE_WAIT`]); `false` sets the ordinary wait back.
+    /// (see `HOST_WRITE_WAIT`); `false` sets the ordinary wait back.
     pub fn set_run_host(&self, hosting: bool) -> Result<()> {
         lock(&self.writer).busy_timeout(if hosting { HOST_WRITE_WAIT } else { WRITE_WAIT })?;
         Ok(())
