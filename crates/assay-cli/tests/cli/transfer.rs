@@ -219,9 +219,14 @@ fn on_a_terminal_export_draws_a_progress_bar_in_place() {
         .expect("run script (bsdutils)");
     assert!(out.status.success(), "{}", stderr(&out));
     let screen = String::from_utf8_lossy(&out.stdout);
+    // indicatif redraws a bar in place: back to the line's start, clear it, draw.
     assert!(
-        screen.contains("\r\x1b[KWriting") && screen.contains("\r\x1b[KVerifying"),
+        screen.contains("\r\x1b[2KWriting") && screen.contains("\r\x1b[2KVerifying"),
         "each phase is redrawn in place: {screen:?}"
+    );
+    assert!(
+        screen.contains("KiB/s") || screen.contains("MiB/s"),
+        "the rate is shown: {screen:?}"
     );
     assert!(
         screen.contains(&format!("[{}] 100%", "#".repeat(24))),
