@@ -3,7 +3,7 @@
 //! depends on it, and stops when everything is done, or the budget, a pause, a cancel or an
 //! endpoint that cannot be used stops it.
 //!
-//! The executor holds its parts by what they hold: [`endpoints`] (a client, kind and prices
+//! The executor holds its parts by what they hold: [`endpoint_clients`] (a client, kind and prices
 //! for each endpoint the run calls), [`spending`] (the totals, budgets and the reservations of
 //! calls in flight); [`answers`] journals and applies what comes back; [`dependents`] plans
 //! what depends on results; [`watching`] is what watchers see. Its unit tests (`tests`) drive it in this
@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 
 mod answers;
 mod dependents;
-mod endpoints;
+mod endpoint_clients;
 #[cfg(test)]
 mod gated_server;
 mod spending;
@@ -37,7 +37,7 @@ use crate::llm::{self, CallResult, RetriedAttempt};
 use crate::profile::{OpenProfile, Profiles};
 use crate::store;
 use crate::store::execution::{self as exec, TaskRow};
-use endpoints::Endpoints;
+use endpoint_clients::Endpoints;
 use spending::Spending;
 
 /// The stages of an input that are planned once.
