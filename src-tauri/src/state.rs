@@ -172,16 +172,16 @@ mod tests {
                 .is_ok()
         );
         assert_eq!(state.session("main").expect("B").record().name, "B");
+        // Held: nothing can take A alone (as a delete would) while the command has it.
+        let a_dir = profiles.profile_dir(&in_flight.record().id);
         assert_eq!(
-            profiles
-                .open_profile("a", Some(&pass))
+            assay_core::fs::DirLock::try_acquire(&a_dir, "A")
                 .expect_err("A is still held by the command")
                 .code(),
             assay_core::ErrorCode::ProfileInUse
         );
         drop(in_flight);
-        profiles
-            .open_profile("a", Some(&pass))
+        assay_core::fs::DirLock::try_acquire(&a_dir, "A")
             .expect("A is released once the command ends");
     }
 

@@ -412,7 +412,9 @@ async fn a_one_model_run_says_why_it_has_no_model_ratings_and_the_dialog_gives_t
 
 #[tokio::test]
 async fn the_app_shows_a_run_another_process_executes_live_and_pauses_it() {
-    let (server, counts) = fake_llm::serve(Duration::from_millis(400)).await;
+    // Slow answers (18 calls, 2 at a time, 3 s each): the run is still working when the
+    // app, opened after it began, pauses it, however loaded the machine is.
+    let (server, counts) = fake_llm::serve(Duration::from_secs(3)).await;
     let dir = tempfile::tempdir().expect("temp");
     prepare(dir.path(), "Runs", &format!("{}/v1", server.uri()));
     // This test's process hosts the run, as `assay run start` would: the app is another
@@ -479,7 +481,8 @@ async fn the_app_shows_a_run_another_process_executes_live_and_pauses_it() {
 
 #[tokio::test]
 async fn locking_a_profile_whose_run_works_elsewhere_is_refused_naming_the_run() {
-    let (server, _counts) = fake_llm::serve(Duration::from_millis(400)).await;
+    // Slow answers: the run still works when the app asks to lock its profile.
+    let (server, _counts) = fake_llm::serve(Duration::from_secs(3)).await;
     let dir = tempfile::tempdir().expect("temp");
     let pass = assay_core::secrets::Passphrase::new("correct horse battery".into());
     let base = format!("{}/v1", server.uri());
