@@ -260,7 +260,13 @@ impl<'a> Executor<'a> {
                 return Ok(None);
             }
             if request == Request::None && self.stop.is_none() {
+                let before = self.spending.in_flight();
                 self.dispatch(&mut calls)?;
+                // Watchers see calls go out, not only come back: a long call is shown in
+                // flight from its start.
+                if self.spending.in_flight() > before {
+                    self.publish(None);
+                }
             }
             if calls.is_empty() {
                 break;
