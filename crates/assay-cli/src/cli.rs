@@ -33,7 +33,7 @@ pub struct Cli {
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  any other error
+  1  any other error, and INTERNAL (a bug in Assay; the log says where)
   2  usage error (bad arguments, invalid input, passphrase required, PRICE_UNKNOWN)
   10 NOT_FOUND          11 ALREADY_EXISTS     12 PROFILE_IN_USE
   13 KEY_MISSING        14 DATA_MISSING       15 DECRYPT_FAILED or WRONG_PASSPHRASE
