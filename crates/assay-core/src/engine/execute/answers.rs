@@ -4,7 +4,7 @@
 //! endpoint would fail the same way. Answers journaled before a crash are applied again,
 //! never requested again.
 
-use super::{Executor, Finished, Stop, class_of};
+use super::{Executor, Finished, Stop};
 use crate::domain::states::{CallOutcome, DocumentKind, JournalOutcome, TaskKind};
 use crate::engine::charge::{self, Charge};
 use crate::engine::results::{self, Answer, Applied, Context};
@@ -90,7 +90,7 @@ impl Executor<'_> {
     pub(super) fn finish(&mut self, done: Finished) -> Result<()> {
         let task = self.tasks[&done.task_id].clone();
         let worst = self.spending.release(&task.id);
-        self.running[class_of(task.kind)] -= 1;
+        self.calls.ended(task.kind);
         let journal_id = uuid::Uuid::new_v4().to_string();
         let final_attempt = done.first_attempt + done.retried.len() as i64;
         // What each attempt is charged: an answer as reported (its worst case when it

@@ -5,18 +5,20 @@
 //!
 //! The executor holds its parts by what they hold: [`endpoint_clients`] (a client, kind and prices
 //! for each endpoint the run calls), [`spending`] (the totals, budgets and the reservations of
-//! calls in flight); [`answers`] journals and applies what comes back; [`dependents`] plans
+//! calls in flight), [`call_queue`] (the order calls go out in, each class within its
+//! concurrency); [`answers`] journals and applies what comes back; [`dependents`] plans
 //! what depends on results; [`watching`] is what watchers see. Its unit tests (`tests`) drive it in this
 //! process against `gated_server`, a local server in OpenAI's wire format whose answers wait
 //! at a gate the test opens.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use tokio::task::JoinSet;
 
 mod answers;
+mod call_queue;
 mod dependents;
 mod endpoint_clients;
 #[cfg(test)]
@@ -37,6 +39,7 @@ use crate::llm::{self, CallResult, RetriedAttempt};
 use crate::profile::{OpenProfile, Profiles};
 use crate::store;
 use crate::store::execution::{self as exec, TaskRow};
+use call_queue::{CLASSES, CallQueue};
 use endpoint_clients::Endpoints;
 use spending::Spending;
 
@@ -75,9 +78,7 @@ pub(crate) struct Executor<'a> {
     control: RunControl,
     tasks: HashMap<String, TaskRow>,
     doc_kinds: HashMap<String, DocumentKind>,
-    queues: [VecDeque<String>; 2],
-    queued: HashSet<String>,
-    running: [u32; 2],
+    calls: CallQueue,
     outstanding: HashMap<(String, TaskKind), i64>,
     planned: HashSet<(String, Stage)>,
     progress: RunProgress,
@@ -88,14 +89,6 @@ pub(crate) struct Executor<'a> {
     started: Instant,
     finished_here: u64,
     on_update: &'a mut dyn FnMut(&RunUpdate),
-}
-
-/// Generation (and combine) calls, then judge calls: each has its own concurrency.
-const GENERATE: usize = 0;
-const JUDGE: usize = 1;
-
-fn class_of(kind: TaskKind) -> usize {
-    if kind.writes() { GENERATE } else { JUDGE }
 }
 
 impl<'a> Executor<'a> {
@@ -132,9 +125,10 @@ impl<'a> Executor<'a> {
             control,
             tasks: HashMap::new(),
             doc_kinds: HashMap::new(),
-            queues: [VecDeque::new(), VecDeque::new()],
-            queued: HashSet::new(),
-            running: [0, 0],
+            calls: CallQueue::new(
+                snapshot.config.generation_concurrency,
+                snapshot.config.eval_concurrency,
+            ),
             outstanding: HashMap::new(),
             planned: HashSet::new(),
             progress: RunProgress::default(),
@@ -211,27 +205,15 @@ impl<'a> Executor<'a> {
 
     /// Queues task `id` (once: a task already queued stays where it is).
     fn queue(&mut self, kind: TaskKind, id: &str, front: bool) {
-        if !self.queued.insert(id.to_owned()) {
-            return;
-        }
-        let q = &mut self.queues[class_of(kind)];
-        if front {
-            q.push_front(id.to_owned());
-        } else {
-            q.push_back(id.to_owned());
-        }
+        self.calls.push(kind, id, front);
     }
 
     /// The next queued task of `class` still to call.
     fn next_queued(&mut self, class: usize) -> Option<String> {
-        while let Some(id) = self.queues[class].pop_front() {
-            self.queued.remove(&id);
-            let open = self.tasks.get(&id).is_some_and(|t| t.status.open());
-            if open && !self.spending.is_in_flight(&id) {
-                return Some(id);
-            }
-        }
-        None
+        let (tasks, spending) = (&self.tasks, &self.spending);
+        self.calls.pop(class, |id| {
+            tasks.get(id).is_some_and(|t| t.status.open()) && !spending.is_in_flight(id)
+        })
     }
 
     fn outstanding(&self, input: &str, kind: TaskKind) -> i64 {
@@ -300,13 +282,8 @@ impl<'a> Executor<'a> {
     }
 
     fn dispatch(&mut self, calls: &mut JoinSet<Finished>) -> Result<()> {
-        let config = &self.snapshot.config;
-        let limits = [
-            config.generation_concurrency.max(1),
-            config.eval_concurrency.max(1),
-        ];
-        for class in [JUDGE, GENERATE] {
-            while self.running[class] < limits[class] {
+        for class in CLASSES {
+            while self.calls.has_room(class) {
                 let Some(id) = self.next_queued(class) else {
                     break;
                 };
@@ -354,7 +331,7 @@ impl<'a> Executor<'a> {
                     return Ok(());
                 }
                 self.spending.reserve(&id, worst);
-                self.running[class] += 1;
+                self.calls.started(class);
                 calls.spawn(async move {
                     crate::faults::panic_point("call");
                     let retried = Mutex::new(Vec::new());
