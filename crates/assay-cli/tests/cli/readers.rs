@@ -3,49 +3,14 @@
 //! naming the run, `watch` returning only once the run's process let go, progress lines
 //! without a terminal, and a panic reported as `INTERNAL`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Stdio};
+use std::io::BufReader;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::run_control::{done, spawn, until};
 use crate::runs::{Bench, assert_full_results, lines, phase};
 use crate::{assay, assay_in, error_code, json, stderr};
-
-/// `assay --json run ARGS… --profile work` as a child with its stdout piped.
-fn spawn(bench: &Bench, args: &[&str]) -> Child {
-    assay()
-        .arg("--data-dir")
-        .arg(bench.data.path())
-        .args(["--json", "run"])
-        .args(args)
-        .args(["--profile", "work"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn assay")
-}
-
-/// Reads progress lines until one satisfies `want`; returns it.
-fn until(out: &mut BufReader<ChildStdout>, want: impl Fn(&Value) -> bool) -> Value {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = out.read_line(&mut line).expect("read");
-        assert!(n > 0, "the run ended before the line looked for");
-        let value: Value = serde_json::from_str(&line).expect("a JSON line");
-        if want(&value) {
-            return value;
-        }
-    }
-}
-
-fn done(v: &Value) -> i64 {
-    ["generate", "score", "compare", "combine"]
-        .iter()
-        .map(|k| phase(&v["progress"], k).1)
-        .sum()
-}
 
 /// `assay --json ARGS…` in the bench's data dir, which must exit 0; its JSON.
 fn read(bench: &Bench, args: &[&str]) -> Value {

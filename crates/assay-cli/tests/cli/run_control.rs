@@ -17,7 +17,7 @@ use crate::runs::{Bench, FULL, assert_full_results, lines, phase};
 use crate::{assay, error_code, json, stderr};
 
 /// `assay --json run ARGS… --profile work` as a child with its stdout piped.
-fn spawn(bench: &Bench, args: &[&str]) -> Child {
+pub(crate) fn spawn(bench: &Bench, args: &[&str]) -> Child {
     assay()
         .arg("--data-dir")
         .arg(bench.data.path())
@@ -31,7 +31,7 @@ fn spawn(bench: &Bench, args: &[&str]) -> Child {
 }
 
 /// Reads progress lines until one satisfies `want`; returns it.
-fn until(out: &mut BufReader<ChildStdout>, want: impl Fn(&Value) -> bool) -> Value {
+pub(crate) fn until(out: &mut BufReader<ChildStdout>, want: impl Fn(&Value) -> bool) -> Value {
     let mut line = String::new();
     loop {
         line.clear();
@@ -44,7 +44,7 @@ fn until(out: &mut BufReader<ChildStdout>, want: impl Fn(&Value) -> bool) -> Val
     }
 }
 
-fn done(v: &Value) -> i64 {
+pub(crate) fn done(v: &Value) -> i64 {
     ["generate", "score", "compare", "combine"]
         .iter()
         .map(|k| phase(&v["progress"], k).1)

@@ -420,20 +420,11 @@ impl Profiles {
         })
     }
 
-    /// The runs executing in profile `reference` now (in this process or another), by id;
-    /// empty when none is.
-    pub fn hosted_runs(&self, reference: &str) -> Result<Vec<String>> {
-        let record = self.registry.resolve(reference)?;
-        Ok(
-            crate::fs::RunHostLock::hosted(&layout::profile_dir(&self.data_dir, &record.id))
-                .unwrap_or_default(),
-        )
-    }
-
     /// `PROFILE_IN_USE` naming the runs when runs of `record` are executing: for what must
     /// not change the profile under a run (rename, export, lock).
     pub fn ensure_no_runs(&self, record: &ProfileRecord) -> Result<()> {
-        let runs = self.hosted_runs(&record.id)?;
+        let dir = layout::profile_dir(&self.data_dir, &record.id);
+        let runs = crate::fs::RunHostLock::hosted(&dir).unwrap_or_default();
         if runs.is_empty() {
             Ok(())
         } else {

@@ -207,15 +207,7 @@ fn serve(conn: TcpStream, state: &(Mutex<Shared>, Condvar), answer: &Answerer) {
             shared.scripted.pop_front()
         }
         .unwrap_or_else(|| answer(&request));
-        let reply = serde_json::json!({
-            "id": "chatcmpl-gated",
-            "object": "chat.completion",
-            "model": request["model"],
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
-        })
-        .to_string();
+        let reply = reply(request["model"].as_str().unwrap_or_default(), &text);
         // Out of flight before the answer leaves, so the client's next call (sent the moment
         // this one is answered) never counts beside it.
         {
@@ -233,6 +225,19 @@ fn serve(conn: TcpStream, state: &(Mutex<Shared>, Condvar), answer: &Answerer) {
             return;
         }
     }
+}
+
+/// A Chat Completions answer of `model` saying `text`, with 10 prompt and 5 completion tokens.
+pub(crate) fn reply(model: &str, text: &str) -> String {
+    serde_json::json!({
+        "id": "chatcmpl-gated",
+        "object": "chat.completion",
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    })
+    .to_string()
 }
 
 /// The answer of a judge asked to score: every criterion its schema names scored 4.

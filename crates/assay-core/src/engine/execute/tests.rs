@@ -71,6 +71,11 @@ fn profile_with(
     profile
 }
 
+/// A server whose every answer is a document.
+fn writing_server() -> GatedServer {
+    GatedServer::start(Box::new(|_| "A document.".into()))
+}
+
 fn unpriced() -> StartOptions {
     StartOptions {
         allow_unpriced: true,
@@ -112,7 +117,7 @@ fn task_statuses(profile: &TestProfile, run_id: &str) -> Vec<(TaskKind, TaskStat
 
 #[test]
 fn generation_never_passes_its_concurrency_and_every_task_is_asked_once() {
-    let server = GatedServer::start(Box::new(|_| "A document.".into()));
+    let server = writing_server();
     let profile = profile_with(&server, 3, |_| {});
     server.hold();
     let outcome = std::thread::scope(|scope| {
@@ -135,7 +140,7 @@ fn generation_never_passes_its_concurrency_and_every_task_is_asked_once() {
 
 #[test]
 fn a_pause_with_calls_in_flight_keeps_their_answers_and_asks_nothing_more() {
-    let server = GatedServer::start(Box::new(|_| "A document.".into()));
+    let server = writing_server();
     let profile = profile_with(&server, 3, |_| {});
     server.hold();
     let control = RunControl::new();
@@ -175,7 +180,7 @@ fn a_pause_with_calls_in_flight_keeps_their_answers_and_asks_nothing_more() {
 
 #[test]
 fn a_cancel_with_calls_in_flight_aborts_them_and_keeps_what_was_done() {
-    let server = GatedServer::start(Box::new(|_| "A document.".into()));
+    let server = writing_server();
     let profile = profile_with(&server, 3, |_| {});
     server.hold();
     let control = RunControl::new();
@@ -209,7 +214,7 @@ fn a_cancel_with_calls_in_flight_aborts_them_and_keeps_what_was_done() {
 
 #[test]
 fn a_budget_holds_back_calls_whose_worst_case_could_pass_it() {
-    let server = GatedServer::start(Box::new(|_| "A document.".into()));
+    let server = writing_server();
     // One input, six iterations: six calls with the same worst case.
     let profile = profile_with(&server, 1, |c| {
         c.iterations = 6;
@@ -354,7 +359,7 @@ fn combining_waits_for_the_scores_and_the_combined_document_is_scored_and_compar
 
 #[test]
 fn an_answer_journaled_before_a_crash_is_applied_on_resume_and_never_asked_again() {
-    let server = GatedServer::start(Box::new(|_| "A document.".into()));
+    let server = writing_server();
     let profile = profile_with(&server, 1, |c| c.iterations = 3);
     let run = start::create_run(&profile.open, "P", &unpriced()).expect("made");
     lifecycle::begin(&profile.open, &run.id, Mode::Resume).expect("begun");
@@ -366,13 +371,7 @@ fn an_answer_journaled_before_a_crash_is_applied_on_resume_and_never_asked_again
         .read(|c| exec::tasks(c, &run.id))
         .expect("tasks");
     let first = &tasks[0];
-    let raw = serde_json::json!({
-        "id": "chatcmpl-journaled", "object": "chat.completion", "model": "writer",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Journaled."},
-                     "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
-    })
-    .to_string();
+    let raw = gated_server::reply("writer", "Journaled.");
     profile
         .open
         .db()
